@@ -1,0 +1,794 @@
+"""The engine: composes the lifecycle, the rules, a store, a clock and listeners.
+
+Every command runs in one unit of work on its cohort: the rules are judged against counts
+read under the cohort's lock, and the state change, the audit entry and the idempotency
+record are written together or not at all. A refused move changes nothing but its audit
+entry and raises :class:`~changeflow.errors.TransitionRejected` with every violation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from changeflow.clock import Clock, SystemClock
+from changeflow.errors import (
+    ChangeflowError,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidInput,
+    ParticipantNotFound,
+    RuleError,
+    TransitionRejected,
+    UnknownEvent,
+)
+from changeflow.models import Assessment, Grade, Group, Participant
+from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
+from changeflow.rules.context import RuleContext
+from changeflow.rules.registry import RuleRegistry
+from changeflow.rules.verdict import Verdict, Violation
+from changeflow.states.default import DEFAULT_LIFECYCLE
+from changeflow.states.machine import Lifecycle, Move, NamedRule
+from changeflow.states.names import ENROL
+from changeflow.store.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from changeflow.models import ChangeProject, Cohort
+    from changeflow.rules.base import Rule
+    from changeflow.states.definition import LifecycleDefinition
+    from changeflow.store.base import Store, Unit
+
+__all__ = ["CohortStatus", "Engine", "Listener"]
+
+Listener = Callable[[HistoryEntry], object]
+"""Called with each accepted entry after its transaction commits."""
+
+_stdlib_log = logging.getLogger("changeflow")
+# A library adds only a NullHandler: nothing is printed unless the application asks.
+_stdlib_log.addHandler(logging.NullHandler())
+
+
+class _EventLog:
+    """Emits structlog events without ever configuring structlog.
+
+    When the application has configured structlog, events go through its pipeline; when it
+    has not (structlog would then print to stdout), they go to the stdlib logger
+    ``changeflow``, which stays silent unless the application enables it.
+    """
+
+    def __init__(self) -> None:
+        self._structlog = structlog.get_logger("changeflow")
+        self._fallback = structlog.wrap_logger(
+            _stdlib_log,
+            processors=[structlog.processors.KeyValueRenderer(key_order=["event"])],
+            wrapper_class=structlog.stdlib.BoundLogger,
+        )
+
+    def enabled(self, level: int = logging.INFO) -> bool:
+        """Whether an event at ``level`` would go anywhere (cheap; checked per batch)."""
+        return structlog.is_configured() or _stdlib_log.isEnabledFor(level)
+
+    def emit(self, level: int, name: str, /, **fields: Any) -> None:
+        """Emit the event ``name`` at a stdlib ``level``."""
+        if structlog.is_configured():
+            self._structlog.log(level, name, **fields)
+        elif _stdlib_log.isEnabledFor(level):
+            self._fallback.log(level, name, **fields)
+
+
+_log = _EventLog()
+
+
+@dataclass(frozen=True, slots=True)
+class CohortStatus:
+    """Headcounts of a cohort: per state (every state listed), per office and per group."""
+
+    cohort: str
+    by_state: Mapping[str, int]
+    by_office: Mapping[str, int]
+    by_group: Mapping[int | None, int]
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible dictionary."""
+        return {
+            "cohort": self.cohort,
+            "total": self.total,
+            "counts": dict(self.by_state),
+            "by_office": dict(self.by_office),
+            "by_group": {("none" if k is None else str(k)): v for k, v in self.by_group.items()},
+        }
+
+
+class Engine:
+    """Runs cohorts through a lifecycle.
+
+    >>> from datetime import date
+    >>> from changeflow import Cohort, Engine, Office, Participant
+    >>> engine = Engine()
+    >>> _ = engine.create_cohort(Cohort(code="PKA-1", name="PKA angkatan I",
+    ...                                 start=date(2019, 4, 4), end=date(2019, 7, 19)))
+    >>> entry = engine.enrol("PKA-1", Participant(
+    ...     nip="197003152000031004", name="Budi", echelon="III.a",
+    ...     office=Office(code="DINKES", name="Dinas Kesehatan")))
+    >>> entry.target, engine.fire("PKA-1", "197003152000031004", "start_class").target
+    ('enrolled', 'on_class')
+    """
+
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        lifecycle: LifecycleDefinition | Lifecycle = DEFAULT_LIFECYCLE,
+        rules: Mapping[str, Rule] | None = None,
+        clock: Clock | None = None,
+        known_offices: Collection[str] | None = None,
+        listeners: Iterable[Listener] = (),
+    ) -> None:
+        """Build an engine; every argument has a working default.
+
+        ``known_offices`` closes the office registry: enrolling someone from an office
+        code not in it is refused with ``unknown_office``. By default offices are created
+        on first use.
+        """
+        self.rules: Mapping[str, Rule] = RuleRegistry.default() if rules is None else rules
+        self.lifecycle = (
+            lifecycle if isinstance(lifecycle, Lifecycle) else Lifecycle(lifecycle, self.rules)
+        )
+        self.store: Store = MemoryStore() if store is None else store
+        self.clock: Clock = SystemClock() if clock is None else clock
+        self.known_offices = None if known_offices is None else frozenset(known_offices)
+        self._listeners: list[Listener] = list(listeners)
+
+    def __repr__(self) -> str:
+        return f"Engine({self.store!r}, lifecycle={self.lifecycle.name!r})"
+
+    # -- cohorts ------------------------------------------------------------------------
+
+    def create_cohort(self, cohort: Cohort) -> Cohort:
+        """Create a cohort (angkatan); :class:`AlreadyExists` if its code is taken."""
+        self.store.add_cohort(cohort)
+        _log.emit(logging.INFO, "cohort_created", cohort=cohort.code)
+        return cohort
+
+    def cohort(self, code: str) -> Cohort:
+        """The cohort with this code; :class:`CohortNotFound` if unknown."""
+        return self.store.cohort(code)
+
+    def cohorts(self) -> list[Cohort]:
+        """Every cohort, by code."""
+        return self.store.cohorts()
+
+    # -- listeners ----------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every accepted entry after it commits; returns an unsubscriber.
+
+        A listener that raises does not undo anything: the failure is logged and the
+        remaining listeners still run.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self, entries: Iterable[HistoryEntry]) -> None:
+        for entry in entries:
+            for listener in tuple(self._listeners):
+                try:
+                    listener(entry)
+                except Exception as exc:
+                    _log.emit(
+                        logging.ERROR,
+                        "listener_failed",
+                        listener=repr(listener),
+                        cohort=entry.cohort,
+                        nip=entry.nip,
+                        seq=entry.seq,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+
+    def _logged(self, entries: Iterable[HistoryEntry]) -> None:
+        if not _log.enabled():
+            return
+        for e in entries:
+            _log.emit(
+                logging.INFO if e.accepted else logging.WARNING,
+                "transition",
+                cohort=e.cohort,
+                participant=e.nip,
+                event=e.event,
+                outcome=e.outcome,
+                **{"from": e.source, "to": e.target},
+                actor=e.actor,
+                violations=[v.code for v in e.violations] or None,
+            )
+
+    def _after(self, entries: tuple[HistoryEntry, ...]) -> None:
+        self._logged(entries)
+        if self._listeners:
+            self._notify(e for e in entries if e.accepted)
+
+    # -- enrolment ----------------------------------------------------------------------
+
+    def enrol(
+        self,
+        cohort: str,
+        participant: Participant | Mapping[str, Any],
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Judge a nomination and, when every rule agrees, enrol the participant.
+
+        A refused nomination creates no participant, is audited with its reasons and
+        raises :class:`TransitionRejected` carrying every violation.
+        """
+        person = _participant(participant)
+        payload = _payload(payload)
+        fingerprint = (
+            _fingerprint(ENROL, cohort, person.model_dump(mode="json"), actor, reason, payload)
+            if key
+            else ""
+        )
+        with self.store.unit(cohort) as uow:
+            replayed = _replay(uow, key, fingerprint)
+            if replayed is not None:
+                return _result(replayed)
+            violations, person = self._judge_enrolment(uow, person, actor, reason, payload)
+            entry = HistoryEntry(
+                uow.next_seq(),
+                self.clock.now(),
+                cohort,
+                person.nip,
+                ENROL,
+                None,
+                self.lifecycle.initial,
+                "refused" if violations else "accepted",
+                actor,
+                reason,
+                payload,
+                violations,
+            )
+            if not violations:
+                uow.add(Enrolment(cohort, person, self.lifecycle.initial))
+            _write(uow, entry, key, fingerprint)
+        self._after((entry,))
+        return _result(entry)
+
+    def check_enrolment(
+        self, cohort: str, participant: Participant | Mapping[str, Any]
+    ) -> tuple[Violation, ...]:
+        """Every reason the nomination would be refused now (empty: it would be accepted)."""
+        person = _participant(participant)
+        with self.store.unit(cohort) as uow:
+            return self._judge_enrolment(uow, person, None, None, None)[0]
+
+    def _judge_enrolment(
+        self,
+        uow: Unit,
+        person: Participant,
+        actor: str | None,
+        reason: str | None,
+        payload: Mapping[str, Any] | None,
+    ) -> tuple[tuple[Violation, ...], Participant]:
+        office = uow.office(person.office, create=self._office_allowed(person.office.code))
+        early: list[Violation] = []
+        if office is None:
+            early.append(_unknown_office(person.office.code))
+        elif office is not person.office:
+            # One office object per code keeps a large registry small in memory.
+            person = person.model_copy(update={"office": office})
+        existing = uow.enrolment(person.nip)
+        if existing is not None and existing.state in self.lifecycle.finals:
+            early.append(_left_before(uow.cohort.code, existing.state))
+        context = RuleContext(
+            uow.cohort,
+            person,
+            ENROL,
+            None,
+            self.lifecycle.initial,
+            uow,
+            self.clock.now(),
+            actor=actor,
+            reason=reason,
+            payload=payload,
+        )
+        violations, _ = _evaluate(self.lifecycle.enrolment_rules, context)
+        return tuple(early) + violations, person
+
+    def _office_allowed(self, code: str) -> bool:
+        return self.known_offices is None or code in self.known_offices
+
+    # -- transitions --------------------------------------------------------------------
+
+    def fire(
+        self,
+        cohort: str,
+        nip: str,
+        event: str,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        effective_date: date | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Fire ``event`` for one participant and return the accepted entry.
+
+        Raises :class:`UnknownEvent` (nothing audited) for a name the lifecycle lacks,
+        :class:`ParticipantNotFound` for a NIP not enrolled in the cohort, and
+        :class:`IllegalTransition` / :class:`TransitionRejected` (audited as refused) when
+        the move is not allowed. With ``key``, a retry returns the first result and writes
+        nothing.
+        """
+        by_source = self._event(event)
+        payload = _payload(payload)
+        fingerprint = (
+            _fingerprint(event, cohort, nip, actor, reason, payload, effective_date) if key else ""
+        )
+        with self.store.unit(cohort) as uow:
+            replayed = _replay(uow, key, fingerprint)
+            if replayed is not None:
+                return _result(replayed)
+            enrolment = _member(uow, nip)
+            entry = self._attempt(
+                uow,
+                enrolment,
+                by_source.get(enrolment.state),
+                event,
+                self.clock.now(),
+                actor,
+                reason,
+                payload,
+                effective_date,
+            )
+            _write(uow, entry, key, fingerprint)
+        self._after((entry,))
+        return _result(entry)
+
+    def _attempt(
+        self,
+        uow: Unit,
+        enrolment: Enrolment,
+        move: Move | None,
+        event: str,
+        now: datetime,
+        actor: str | None,
+        reason: str | None,
+        payload: Mapping[str, Any] | None,
+        effective_date: date | None,
+    ) -> HistoryEntry:
+        """Judge one move and apply it when allowed; returns the entry (not yet recorded)."""
+        source = enrolment.state
+        if move is None:
+            violations: tuple[Violation, ...] = (_illegal(event, source, self._leaving(source)),)
+            data = None
+        else:
+            violations, data = _evaluate(
+                move.rules,
+                self._context(uow, enrolment, move, now, actor, reason, payload, effective_date),
+            )
+        entry = HistoryEntry(
+            uow.next_seq(),
+            now,
+            enrolment.cohort,
+            enrolment.nip,
+            event,
+            source,
+            None if move is None else move.dest,
+            "refused" if violations else "accepted",
+            actor,
+            reason,
+            payload,
+            violations,
+            data,
+            effective_date,
+        )
+        if not violations and move is not None:
+            dest = move.dest
+            lc = self.lifecycle
+            uow.move(
+                enrolment,
+                dest,
+                final=dest in lc.finals,
+                frees_seat=dest in lc.seat_freeing,
+                completes=dest in lc.completing,
+            )
+        return entry
+
+    def _context(
+        self,
+        uow: Unit,
+        enrolment: Enrolment,
+        move: Move,
+        now: datetime,
+        actor: str | None,
+        reason: str | None,
+        payload: Mapping[str, Any] | None,
+        effective_date: date | None,
+    ) -> RuleContext:
+        return RuleContext(
+            uow.cohort,
+            enrolment.participant,
+            move.event,
+            move.source,
+            move.dest,
+            uow,
+            now,
+            enrolment.project,
+            enrolment.scores,
+            actor,
+            reason,
+            payload,
+            effective_date,
+        )
+
+    def check(
+        self,
+        cohort: str,
+        nip: str,
+        event: str,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        effective_date: date | None = None,
+    ) -> tuple[Violation, ...]:
+        """Dry run of :meth:`fire`: every reason it would be refused now; writes nothing."""
+        by_source = self._event(event)
+        with self.store.unit(cohort) as uow:
+            enrolment = _member(uow, nip)
+            move = by_source.get(enrolment.state)
+            if move is None:
+                return (_illegal(event, enrolment.state, self._leaving(enrolment.state)),)
+            context = self._context(
+                uow,
+                enrolment,
+                move,
+                self.clock.now(),
+                actor,
+                reason,
+                _payload(payload),
+                effective_date,
+            )
+            return _evaluate(move.rules, context)[0]
+
+    def available(self, cohort: str, nip: str, *, reason: str | None = None) -> tuple[str, ...]:
+        """Events that would be accepted for the participant now.
+
+        Events whose only objection is a missing ``reason`` (withdraw, drop) are judged
+        with the ``reason`` given here, so pass one to see them.
+        """
+        with self.store.unit(cohort) as uow:
+            enrolment = _member(uow, nip)
+            now = self.clock.now()
+            return tuple(
+                move.event
+                for move in self.lifecycle.leaving[enrolment.state]
+                if not _evaluate(
+                    move.rules, self._context(uow, enrolment, move, now, None, reason, None, None)
+                )[0]
+            )
+
+    def advance(
+        self,
+        cohort: str,
+        event: str,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        effective_date: date | None = None,
+        key: str | None = None,
+    ) -> AdvanceReport:
+        """Try ``event`` for every participant in one of its source states, in one unit.
+
+        Accepted moves commit even when others are refused; refused participants stay
+        where they are and are audited; participants in other states are skipped without
+        an audit entry.
+        """
+        by_source = self._event(event)
+        payload = _payload(payload)
+        fingerprint = (
+            _fingerprint("advance", cohort, event, actor, reason, payload, effective_date)
+            if key
+            else ""
+        )
+        with self.store.unit(cohort) as uow:
+            replayed = _replay(uow, key, fingerprint)
+            if replayed is not None:
+                return _report(cohort, event, replayed, uow)
+            now = self.clock.now()
+            entries = []
+            skipped = 0
+            for enrolment in uow.enrolments():
+                move = by_source.get(enrolment.state)
+                if move is None:
+                    skipped += 1
+                    continue
+                entry = self._attempt(
+                    uow, enrolment, move, event, now, actor, reason, payload, effective_date
+                )
+                uow.record(entry)
+                entries.append(entry)
+            if key:
+                uow.remember(key, fingerprint, tuple(entries))
+            uow.commit()
+        done = tuple(entries)
+        self._after(done)
+        return AdvanceReport(
+            cohort,
+            event,
+            tuple(e for e in done if e.accepted),
+            tuple(e for e in done if not e.accepted),
+            skipped,
+        )
+
+    def _event(self, event: str) -> dict[str, Move]:
+        by_source = self.lifecycle.table.get(event)
+        if by_source is None:
+            known = ", ".join(self.lifecycle.events)
+            raise UnknownEvent(event, hint=f"known events: {known}")
+        return by_source
+
+    def _leaving(self, state: str) -> tuple[str, ...]:
+        return tuple(m.event for m in self.lifecycle.leaving.get(state, ()))
+
+    # -- data the guards need -------------------------------------------------------------
+
+    def register_project(self, cohort: str, nip: str, project: ChangeProject) -> None:
+        """Register or replace the change project (proyek perubahan) a proposal needs."""
+        with self.store.unit(cohort) as uow:
+            _member(uow, nip)
+            uow.set_project(nip, project)
+            uow.commit()
+        _log.emit(
+            logging.INFO, "project_registered", cohort=cohort, participant=nip, title=project.title
+        )
+
+    def record_assessment(
+        self, cohort: str, nip: str, assessment: Assessment | float
+    ) -> Grade | None:
+        """Record a score; returns the grade once every weighted component is scored."""
+        scored = (
+            assessment
+            if isinstance(assessment, Assessment)
+            else Assessment(score=float(assessment))
+        )
+        scheme = self.store.cohort(cohort).parameters.grading
+        with self.store.unit(cohort) as uow:
+            _member(uow, nip)
+            uow.set_score(nip, scored.component, scored.score)
+            scores = dict(_member(uow, nip).scores or {})
+            uow.commit()
+        _log.emit(
+            logging.INFO,
+            "assessment_recorded",
+            cohort=cohort,
+            participant=nip,
+            component=scored.component,
+            score=scored.score,
+        )
+        return None if scheme.missing(scores) else scheme.grade(scores)
+
+    def form_groups(self, cohort: str, count: int) -> tuple[Group, ...]:
+        """Split the seated participants into ``count`` thematic groups (kelompok).
+
+        Participants whose projects share a theme stay together while groups stay within
+        one member of each other in size; a theme larger than a group is split.
+        """
+        if count < 1:
+            raise InvalidInput("count", "must be at least 1")
+        freeing = self.lifecycle.seat_freeing
+        with self.store.unit(cohort) as uow:
+            seated = [e for e in uow.enrolments() if e.state not in freeing]
+            groups = _split_by_theme(seated, count)
+            placed = {nip: g.number for g in groups for nip in g.members}
+            for enrolment in seated:
+                uow.set_group(enrolment.nip, placed.get(enrolment.nip))
+            uow.commit()
+        return groups
+
+    # -- reading --------------------------------------------------------------------------
+
+    def participant(self, cohort: str, nip: str) -> Enrolment:
+        """A snapshot of one participant's enrolment."""
+        return self.store.enrolment(cohort, nip)
+
+    def participants(self, cohort: str) -> list[Enrolment]:
+        """Snapshots of every enrolment of the cohort, in enrolment order."""
+        return self.store.enrolments(cohort)
+
+    def state(self, cohort: str, nip: str) -> str:
+        """The participant's current state."""
+        return self.store.enrolment(cohort, nip).state
+
+    def history(self, nip: str | None = None, *, cohort: str | None = None) -> list[HistoryEntry]:
+        """Accepted transitions and refused attempts, oldest first."""
+        return self.store.history(nip=nip, cohort=cohort)
+
+    def status(self, cohort: str) -> CohortStatus:
+        """Headcounts per state, per office and per group."""
+        members = self.store.enrolments(cohort)
+        by_state = dict.fromkeys(self.lifecycle.states, 0)
+        by_state.update(Counter(e.state for e in members))
+        return CohortStatus(
+            cohort,
+            MappingProxyType(by_state),
+            MappingProxyType(dict(Counter(e.participant.office.code for e in members))),
+            MappingProxyType(dict(Counter(e.group for e in members))),
+            len(members),
+        )
+
+
+def _participant(value: Participant | Mapping[str, Any]) -> Participant:
+    if isinstance(value, Participant):
+        return value
+    if isinstance(value, Mapping):
+        return Participant.model_validate(value, strict=False)
+    raise InvalidInput("participant", f"expected a Participant or a mapping, got {value!r}")
+
+
+def _payload(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidInput("payload", "must be a mapping of JSON-compatible values")
+    try:
+        copied = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("payload", f"must be JSON-compatible: {exc}") from None
+    return MappingProxyType(copied)
+
+
+def _fingerprint(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(uow: Unit, key: str | None, fingerprint: str) -> Any:
+    if not key:
+        return None
+    remembered = uow.recall(key)
+    if remembered is None:
+        return None
+    if remembered[0] != fingerprint:
+        raise IdempotencyConflict(key)
+    return remembered[1]
+
+
+def _write(uow: Unit, entry: HistoryEntry, key: str | None, fingerprint: str) -> None:
+    uow.record(entry)
+    if key:
+        uow.remember(key, fingerprint, entry)
+    uow.commit()
+
+
+def _result(entry: HistoryEntry) -> HistoryEntry:
+    if entry.accepted:
+        return entry
+    if entry.violations and entry.violations[0].code == "illegal_transition":
+        cls: type[TransitionRejected] = IllegalTransition
+    else:
+        cls = TransitionRejected
+    raise cls(
+        cohort=entry.cohort,
+        nip=entry.nip,
+        event=entry.event,
+        state=entry.source,
+        violations=entry.violations,
+    )
+
+
+def _report(
+    cohort: str, event: str, replayed: tuple[HistoryEntry, ...], uow: Unit
+) -> AdvanceReport:
+    """Rebuild a bulk report from its remembered entries.
+
+    ``skipped`` counts today's members that were not tried, which equals the original
+    figure unless participants were enrolled since.
+    """
+    tried = {e.nip for e in replayed}
+    skipped = sum(1 for e in uow.enrolments() if e.nip not in tried)
+    return AdvanceReport(
+        cohort,
+        event,
+        tuple(e for e in replayed if e.accepted),
+        tuple(e for e in replayed if not e.accepted),
+        skipped,
+    )
+
+
+def _member(uow: Unit, nip: str) -> Enrolment:
+    enrolment = uow.enrolment(nip)
+    if enrolment is None:
+        raise ParticipantNotFound(nip, hint=f"not enrolled in {uow.cohort.code}")
+    return enrolment
+
+
+def _evaluate(
+    rules: tuple[NamedRule, ...], context: RuleContext
+) -> tuple[tuple[Violation, ...], Mapping[str, Any] | None]:
+    """Run every rule (never stopping at the first no) and merge their verdicts."""
+    violations: list[Violation] = []
+    facts: dict[str, Any] | None = None
+    for name, rule in rules:
+        try:
+            verdict = rule(context)
+        except ChangeflowError:
+            raise
+        except Exception as exc:
+            raise RuleError(name, exc) from exc
+        if not isinstance(verdict, Verdict):
+            raise RuleError(name, TypeError(f"returned {verdict!r}, not a Verdict"))
+        if verdict.violations:
+            violations.extend(verdict.violations)
+        elif verdict.facts:
+            facts = {**(facts or {}), **verdict.facts}
+    if violations:
+        return tuple(violations), None
+    return (), None if facts is None else MappingProxyType(facts)
+
+
+def _illegal(event: str, state: str, allowed: tuple[str, ...]) -> Violation:
+    listed = ", ".join(allowed) or "none (final state)"
+    return Violation(
+        "illegal_transition",
+        f"{event!r} cannot be fired from {state!r}; allowed from there: {listed}",
+        MappingProxyType({"event": event, "state": state, "allowed": list(allowed)}),
+        f"{event!r} tidak berlaku pada tahap {state!r}",
+    )
+
+
+def _unknown_office(code: str) -> Violation:
+    return Violation(
+        "unknown_office",
+        f"office {code!r} is not in the office registry",
+        MappingProxyType({"office": code}),
+        f"OPD {code!r} tidak terdaftar",
+    )
+
+
+def _left_before(cohort: str, state: str) -> Violation:
+    return Violation(
+        "already_enrolled",
+        f"was enrolled in cohort {cohort} before and ended as {state!r}",
+        MappingProxyType({"cohort": cohort, "state": state}),
+        f"pernah terdaftar di angkatan {cohort} ({state})",
+    )
+
+
+def _split_by_theme(members: list[Enrolment], count: int) -> tuple[Group, ...]:
+    themes: dict[str, list[Enrolment]] = {}
+    for e in members:
+        theme = e.project.theme.strip().casefold() if e.project else "(no project)"
+        themes.setdefault(theme, []).append(e)
+    size = math.ceil(len(members) / count) if members else 0
+    slots: list[list[Enrolment]] = [[] for _ in range(count)]
+    labels: list[list[str]] = [[] for _ in range(count)]
+    for theme, people in sorted(themes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        rest = list(people)
+        while rest:
+            target = min(range(count), key=lambda i: (len(slots[i]), i))
+            room = max(size - len(slots[target]), 1)
+            slots[target] += rest[:room]
+            rest = rest[room:]
+            if theme not in labels[target]:
+                labels[target].append(theme)
+    return tuple(
+        Group(number=i + 1, themes=tuple(labels[i]), members=tuple(e.nip for e in slots[i]))
+        for i in range(count)
+        if slots[i]
+    )

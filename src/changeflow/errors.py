@@ -1,0 +1,198 @@
+"""The changeflow exception hierarchy.
+
+Every error the library raises on purpose derives from :class:`ChangeflowError` and carries
+its facts as attributes, so callers branch on data rather than on message text::
+
+    ChangeflowError
+    ├── DefinitionError            a lifecycle definition is inconsistent (lists every problem)
+    ├── RuleError                  a rule itself crashed (nothing was changed)
+    ├── TransitionRejected         a move was refused; carries every violation
+    │   └── IllegalTransition      the event does not leave the participant's current state
+    ├── NotFound (LookupError)     an unknown name
+    │   ├── CohortNotFound
+    │   ├── ParticipantNotFound
+    │   └── UnknownEvent
+    ├── AlreadyExists              creating something that is already there
+    ├── InvalidInput (ValueError)  an argument the engine cannot use (names the field)
+    └── StoreError                 the store could not do what was asked
+        ├── ConcurrentTransition   another writer moved the participant first (retryable)
+        ├── StoreBusy              a lock was not granted in time (retryable)
+        └── IdempotencyConflict    a key was reused for a different command
+
+Input that fails validation raises pydantic's ``ValidationError`` (a ``ValueError``) naming
+the field, as pydantic users expect.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from changeflow.rules.verdict import Violation
+
+__all__ = [
+    "AlreadyExists",
+    "ChangeflowError",
+    "CohortNotFound",
+    "ConcurrentTransition",
+    "DefinitionError",
+    "IdempotencyConflict",
+    "IllegalTransition",
+    "InvalidInput",
+    "NotFound",
+    "ParticipantNotFound",
+    "RuleError",
+    "StoreBusy",
+    "StoreError",
+    "TransitionRejected",
+    "UnknownEvent",
+]
+
+
+class ChangeflowError(Exception):
+    """Root of every error changeflow raises on purpose."""
+
+
+class DefinitionError(ChangeflowError, ValueError):
+    """A lifecycle definition is inconsistent.
+
+    ``problems`` lists every problem found, not just the first, so a definition can be
+    fixed in one pass.
+    """
+
+    def __init__(self, problems: Iterable[str], *, name: str | None = None) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        self.name = name
+        where = f"lifecycle {name!r}" if name else "lifecycle definition"
+        listed = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{where} has {len(self.problems)} problem(s):\n{listed}")
+
+
+class RuleError(ChangeflowError):
+    """A rule raised instead of returning a verdict; the transition was not applied."""
+
+    def __init__(self, rule: str, cause: BaseException) -> None:
+        self.rule = rule
+        self.cause = cause
+        super().__init__(f"rule {rule!r} failed: {type(cause).__name__}: {cause}")
+
+
+class TransitionRejected(ChangeflowError):
+    """A transition (or an enrolment) was refused; nothing was changed.
+
+    ``violations`` holds every rule that said no, each with a stable ``code``.
+    """
+
+    def __init__(
+        self,
+        *,
+        cohort: str,
+        nip: str,
+        event: str,
+        state: str | None,
+        violations: Iterable[Violation],
+    ) -> None:
+        self.cohort = cohort
+        self.nip = nip
+        self.event = event
+        self.state = state
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        reasons = "; ".join(f"{v.code}: {v.message}" for v in self.violations)
+        where = f" from {state!r}" if state else ""
+        super().__init__(f"{event!r}{where} refused for {nip} in {cohort}: {reasons}")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of the violations, in evaluation order."""
+        return tuple(v.code for v in self.violations)
+
+
+class IllegalTransition(TransitionRejected):
+    """The event exists but does not leave the participant's current state."""
+
+
+class NotFound(ChangeflowError, LookupError):
+    """Something named by the caller does not exist."""
+
+    kind = "object"
+
+    def __init__(self, key: str, *, hint: str | None = None) -> None:
+        self.key = key
+        self.hint = hint
+        suffix = f" ({hint})" if hint else ""
+        super().__init__(f"unknown {self.kind} {key!r}{suffix}")
+
+
+class CohortNotFound(NotFound):
+    """No cohort (angkatan) has this code."""
+
+    kind = "cohort"
+
+
+class ParticipantNotFound(NotFound):
+    """No participant with this NIP is enrolled in the cohort."""
+
+    kind = "participant"
+
+
+class UnknownEvent(NotFound):
+    """The lifecycle has no event of this name."""
+
+    kind = "event"
+
+
+class AlreadyExists(ChangeflowError):
+    """Creating something whose key is already taken."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} already exists")
+
+
+class InvalidInput(ChangeflowError, ValueError):
+    """An argument the engine cannot use, outside what pydantic validates."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class StoreError(ChangeflowError):
+    """The store could not carry out the operation; nothing partial was written."""
+
+    retryable = False
+
+
+class ConcurrentTransition(StoreError):
+    """Another writer changed the participant between read and write."""
+
+    retryable = True
+
+    def __init__(self, *, cohort: str, nip: str, expected_version: int) -> None:
+        self.cohort = cohort
+        self.nip = nip
+        self.expected_version = expected_version
+        super().__init__(
+            f"{nip} in {cohort} was changed by another writer (expected version {expected_version})"
+        )
+
+
+class StoreBusy(StoreError):
+    """A lock on the store was not granted within the configured timeout."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, timeout: float | None = None) -> None:
+        self.timeout = timeout
+        super().__init__(message)
+
+
+class IdempotencyConflict(StoreError):
+    """An idempotency key was reused for a command that differs from the first one."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"idempotency key {key!r} was already used for a different command")

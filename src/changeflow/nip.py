@@ -1,0 +1,70 @@
+"""The civil servant's identity number, NIP (Nomor Induk Pegawai).
+
+A NIP has 18 digits: birth date ``YYYYMMDD``, appointment month ``YYYYMM``, a sex digit
+(``1`` male, ``2`` female) and a three-digit sequence, e.g. ``197003152000031004``.
+Spaces, as NIPs are often printed (``19700315 200003 1 004``), are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
+
+__all__ = ["Nip", "NipParts", "normalise_nip", "parse_nip"]
+
+_NIP = re.compile(r"\d{18}")
+_SEXES = {"1": "male", "2": "female"}
+
+
+@dataclass(frozen=True, slots=True)
+class NipParts:
+    """The facts a valid NIP encodes."""
+
+    birth_date: date
+    appointed: tuple[int, int]
+    """Year and month of appointment as a civil servant (CPNS)."""
+    sex: str
+    sequence: int
+
+
+def normalise_nip(value: object) -> object:
+    """Strip the spaces NIPs are often printed with; leave anything else to validation."""
+    if isinstance(value, str):
+        return value.replace(" ", "").strip()
+    return value
+
+
+def parse_nip(nip: str) -> NipParts:
+    """Decode a NIP, raising ``ValueError`` with a precise reason when it is malformed.
+
+    >>> parse_nip("197003152000031004").birth_date
+    datetime.date(1970, 3, 15)
+    """
+    if not _NIP.fullmatch(nip):
+        raise ValueError(f"NIP must be exactly 18 digits, got {len(nip)} character(s)")
+    try:
+        born = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        raise ValueError(f"NIP birth date {nip[0:8]} is not a real date") from None
+    year, month = int(nip[8:12]), int(nip[12:14])
+    if not 1 <= month <= 12:
+        raise ValueError(f"NIP appointment month {nip[8:14]} is not a real month")
+    if (year, month) <= (born.year, born.month):
+        raise ValueError(f"NIP appointment {nip[8:14]} is not after the birth date {nip[0:8]}")
+    sex = _SEXES.get(nip[14])
+    if sex is None:
+        raise ValueError(f"NIP sex digit must be 1 or 2, got {nip[14]!r}")
+    return NipParts(born, (year, month), sex, int(nip[15:18]))
+
+
+def _validate(nip: str) -> str:
+    parse_nip(nip)
+    return nip
+
+
+Nip = Annotated[str, BeforeValidator(normalise_nip), AfterValidator(_validate)]
+"""A validated NIP, for use as a pydantic field type."""

@@ -1,0 +1,269 @@
+"""A lifecycle as data, and the checks it must pass before a machine is built from it.
+
+A definition can come from Python, a dict, or a TOML/YAML file; :func:`check_definition`
+returns every problem at once (unknown states, unreachable states, dead ends, rules that
+name nothing registered), and :func:`load_definition` raises them as one
+:class:`~changeflow.errors.DefinitionError`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from changeflow.errors import DefinitionError
+from changeflow.states.names import ENROL
+
+__all__ = [
+    "ANY_ACTIVE",
+    "LifecycleDefinition",
+    "StateSpec",
+    "TransitionSpec",
+    "check_definition",
+    "load_definition",
+]
+
+ANY_ACTIVE = "*"
+"""A transition source that stands for every non-final state."""
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StateSpec(_Spec):
+    """One state (stage) of a lifecycle."""
+
+    name: Name
+    final: bool = False
+    frees_seat: bool = False
+    """A participant here no longer counts against office quota or capacity."""
+    completes_course: bool = False
+    """A participant here has completed the course and may not enrol again."""
+    description: str = ""
+
+
+class TransitionSpec(_Spec):
+    """One event and the states it leaves and reaches, with the rules that guard it."""
+
+    event: Name
+    source: tuple[str, ...] = Field(min_length=1)
+    """States the event leaves; ``"*"`` stands for every non-final state."""
+    dest: str
+    rules: tuple[str, ...] = ()
+    description: str = ""
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_source(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class LifecycleDefinition(_Spec):
+    """A whole lifecycle: states, the enrolment rules, and the transitions."""
+
+    name: Name
+    version: str = "1"
+    description: str = ""
+    initial: str
+    enrolment_rules: tuple[str, ...] = ()
+    states: tuple[StateSpec, ...] = Field(min_length=1)
+    transitions: tuple[TransitionSpec, ...] = ()
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """State names in definition order."""
+        return tuple(s.name for s in self.states)
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        """Names of the final states."""
+        return frozenset(s.name for s in self.states if s.final)
+
+    def sources(self, spec: TransitionSpec) -> tuple[str, ...]:
+        """The concrete source states of ``spec``, with ``"*"`` expanded."""
+        if ANY_ACTIVE in spec.source:
+            finals = self.final_states
+            return tuple(s for s in self.state_names if s not in finals)
+        return spec.source
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Event names, each once, in definition order."""
+        return tuple(dict.fromkeys(t.event for t in self.transitions))
+
+
+def _graph_problems(definition: LifecycleDefinition, known: set[str]) -> list[str]:
+    edges: dict[str, set[str]] = {s: set() for s in known}
+    for spec in definition.transitions:
+        if spec.dest in known:
+            for source in definition.sources(spec):
+                if source in known:
+                    edges[source].add(spec.dest)
+    problems: list[str] = []
+    reached = _reach(edges, {definition.initial} & known)
+    problems += [
+        f"state {s!r} is unreachable from {definition.initial!r}"
+        for s in definition.state_names
+        if s not in reached
+    ]
+    finals = definition.final_states
+    for state in definition.state_names:
+        if state in finals:
+            continue
+        if not edges[state]:
+            problems.append(f"non-final state {state!r} has no way out")
+        elif not _reach(edges, {state}) & finals:
+            problems.append(f"non-final state {state!r} can never reach a final state")
+    return problems
+
+
+def _reach(edges: Mapping[str, set[str]], start: set[str]) -> set[str]:
+    seen, todo = set(start), list(start)
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _rule_problems(definition: LifecycleDefinition, rules: Collection[str]) -> list[str]:
+    problems = [
+        f"enrolment rule {r!r} is not registered"
+        for r in definition.enrolment_rules
+        if r not in rules
+    ]
+    for spec in definition.transitions:
+        problems += [
+            f"event {spec.event!r}: rule {r!r} is not registered"
+            for r in spec.rules
+            if r not in rules
+        ]
+    return problems
+
+
+def _state_problems(definition: LifecycleDefinition) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for state in definition.states:
+        if state.name in seen:
+            problems.append(f"state {state.name!r} is defined twice")
+        seen.add(state.name)
+        if (state.frees_seat or state.completes_course) and not state.final:
+            problems.append(
+                f"state {state.name!r} frees a seat or completes the course but is not final"
+            )
+    if definition.initial not in seen:
+        problems.append(f"initial state {definition.initial!r} is not defined")
+    elif definition.initial in definition.final_states:
+        problems.append(f"initial state {definition.initial!r} is final")
+    return problems
+
+
+def _transition_problems(definition: LifecycleDefinition, known: set[str]) -> list[str]:
+    problems: list[str] = []
+    finals = definition.final_states
+    pairs: set[tuple[str, str]] = set()
+    for spec in definition.transitions:
+        if spec.event == ENROL:
+            problems.append(f"event name {ENROL!r} is reserved for enrolment")
+        if spec.dest not in known:
+            problems.append(f"event {spec.event!r}: unknown destination state {spec.dest!r}")
+        for source in definition.sources(spec):
+            if source not in known:
+                problems.append(f"event {spec.event!r}: unknown source state {source!r}")
+            elif source in finals:
+                problems.append(f"event {spec.event!r} leaves final state {source!r}")
+            if (spec.event, source) in pairs:
+                problems.append(f"event {spec.event!r} is defined twice from {source!r}")
+            pairs.add((spec.event, source))
+    return problems
+
+
+def check_definition(
+    definition: LifecycleDefinition, rules: Collection[str] | None = None
+) -> list[str]:
+    """Every problem of ``definition``; rule names are checked when ``rules`` is given."""
+    known = set(definition.state_names)
+    problems = _state_problems(definition)
+    problems += _transition_problems(definition, known)
+    problems += _graph_problems(definition, known)
+    if rules is not None:
+        problems += _rule_problems(definition, rules)
+    return problems
+
+
+def parse_definition(data: Mapping[str, Any]) -> LifecycleDefinition:
+    """Validate a dict as a definition, turning pydantic errors into one DefinitionError."""
+    try:
+        return LifecycleDefinition.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise DefinitionError(problems, name=str(data.get("name") or "") or None) from exc
+
+
+def load_definition(
+    source: str | Path | Mapping[str, Any], rules: Collection[str] | None = None
+) -> LifecycleDefinition:
+    """Load a definition from a TOML/YAML/JSON file or a dict and check it.
+
+    Raises :class:`~changeflow.errors.DefinitionError` listing every problem.
+    """
+    data = source if isinstance(source, Mapping) else _read(Path(source))
+    definition = parse_definition(data)
+    problems = check_definition(definition, rules)
+    if problems:
+        raise DefinitionError(problems, name=definition.name)
+    return definition
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError([f"cannot read {path}: {exc}"]) from exc
+    try:
+        data = _decode(path.suffix.lower(), text)
+    except ValueError as exc:
+        raise DefinitionError([f"{path}: {exc}"]) from exc
+    if not isinstance(data, Mapping):
+        raise DefinitionError([f"{path}: the top level must be a table/mapping"])
+    return data
+
+
+def _decode(suffix: str, text: str) -> Any:
+    if suffix == ".toml":
+        return tomllib.loads(text)
+    if suffix in {".yaml", ".yml"}:
+        try:
+            import yaml  # noqa: PLC0415 - optional dependency, only for YAML files
+        except ImportError as exc:
+            raise ValueError(
+                "YAML definitions need the 'yaml' extra (pip install changeflow[yaml])"
+            ) from exc
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ValueError(str(exc)) from exc
+    if suffix == ".json":
+        import json  # noqa: PLC0415 - only needed for JSON files
+
+        return json.loads(text)
+    raise ValueError(f"unknown definition format {suffix!r} (use .toml, .yaml or .json)")

@@ -1,0 +1,35 @@
+"""Shared fixtures: a fixed clock, an engine on the in-memory store, the 2019 cohort."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from changeflow import Cohort, Engine, FixedClock, MemoryStore
+from factories import make_cohort
+
+settings.register_profile("default", settings(deadline=None))
+settings.register_profile(
+    "thorough",
+    settings(deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]),
+)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at the 2019 cohort's first morning."""
+    return FixedClock(datetime(2019, 4, 4, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def engine(clock: FixedClock) -> Engine:
+    """An engine with the default lifecycle and rules on a fresh in-memory store."""
+    return Engine(MemoryStore(), clock=clock)
+
+
+@pytest.fixture
+def cohort(engine: Engine) -> Cohort:
+    """The 2019 Probolinggo cohort, created in ``engine``."""
+    return engine.create_cohort(make_cohort())
