@@ -10,11 +10,13 @@ from hypothesis import HealthCheck, settings
 from changeflow import Cohort, Engine, FixedClock, MemoryStore
 from factories import make_cohort
 
-settings.register_profile("default", settings(deadline=None))
+# "dev" is loaded here; `pytest --hypothesis-profile=thorough` replaces it afterwards.
+settings.register_profile("dev", settings(deadline=None))
 settings.register_profile(
     "thorough",
     settings(deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]),
 )
+settings.load_profile("dev")
 
 
 @pytest.fixture

@@ -140,7 +140,8 @@ class Engine:
 
         ``known_offices`` closes the office registry: enrolling someone from an office
         code not in it is refused with ``unknown_office``. By default offices are created
-        on first use.
+        on first accepted use; afterwards the stored office (its name included) is the one
+        every enrolment with that code refers to.
         """
         self.rules: Mapping[str, Rule] = RuleRegistry.default() if rules is None else rules
         self.lifecycle = (
@@ -179,14 +180,19 @@ class Engine:
         remaining listeners still run.
         """
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
 
     def _notify(self, entries: Iterable[HistoryEntry]) -> None:
         for entry in entries:
             for listener in tuple(self._listeners):
                 try:
                     listener(entry)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - a listener must not break the engine
                     _log.emit(
                         logging.ERROR,
                         "listener_failed",
@@ -206,7 +212,7 @@ class Engine:
                 "transition",
                 cohort=e.cohort,
                 participant=e.nip,
-                event=e.event,
+                trigger=e.event,  # "event" is structlog's key for the log message itself
                 outcome=e.outcome,
                 **{"from": e.source, "to": e.target},
                 actor=e.actor,
@@ -262,6 +268,7 @@ class Engine:
                 violations,
             )
             if not violations:
+                uow.office(person.office, create=True)
                 uow.add(Enrolment(cohort, person, self.lifecycle.initial))
             _write(uow, entry, key, fingerprint)
         self._after((entry,))
@@ -283,16 +290,21 @@ class Engine:
         reason: str | None,
         payload: Mapping[str, Any] | None,
     ) -> tuple[tuple[Violation, ...], Participant]:
-        office = uow.office(person.office, create=self._office_allowed(person.office.code))
+        # Offices are looked up here and created only when the enrolment is accepted, so a
+        # refused nomination leaves nothing behind but its audit entry.
+        office = uow.office(person.office, create=False)
         early: list[Violation] = []
         if office is None:
-            early.append(_unknown_office(person.office.code))
+            if not self._office_allowed(person.office.code):
+                early.append(_unknown_office(person.office.code))
         elif office is not person.office:
             # One office object per code keeps a large registry small in memory.
             person = person.model_copy(update={"office": office})
         existing = uow.enrolment(person.nip)
-        if existing is not None and existing.state in self.lifecycle.finals:
-            early.append(_left_before(uow.cohort.code, existing.state))
+        if existing is not None:
+            # Never replace an enrolment: one that ended stays ended, and an active one would
+            # lose its progress and take a second seat (lifecycles need not check activity).
+            early.append(_already_enrolled(uow.cohort.code, existing.state))
         context = RuleContext(
             uow.cohort,
             person,
@@ -372,10 +384,11 @@ class Engine:
     ) -> HistoryEntry:
         """Judge one move and apply it when allowed; returns the entry (not yet recorded)."""
         source = enrolment.state
+        violations: tuple[Violation, ...] = ()
+        data = None
         if move is None:
-            violations: tuple[Violation, ...] = (_illegal(event, source, self._leaving(source)),)
-            data = None
-        else:
+            violations = (_illegal(event, source, self._leaving(source)),)
+        elif move.rules:
             violations, data = _evaluate(
                 move.rules,
                 self._context(uow, enrolment, move, now, actor, reason, payload, effective_date),
@@ -654,8 +667,13 @@ def _payload(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
 
 
 def _fingerprint(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    text = json.dumps(parts, sort_keys=True, default=_canonical, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    # A payload arrives as a read-only mapping: fingerprint its keys sorted, like any dict.
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 def _replay(uow: Unit, key: str | None, fingerprint: str) -> Any:
@@ -761,12 +779,12 @@ def _unknown_office(code: str) -> Violation:
     )
 
 
-def _left_before(cohort: str, state: str) -> Violation:
+def _already_enrolled(cohort: str, state: str) -> Violation:
     return Violation(
         "already_enrolled",
-        f"was enrolled in cohort {cohort} before and ended as {state!r}",
+        f"is already enrolled in cohort {cohort} (state {state!r})",
         MappingProxyType({"cohort": cohort, "state": state}),
-        f"pernah terdaftar di angkatan {cohort} ({state})",
+        f"sudah terdaftar di angkatan {cohort} ({state})",
     )
 
 

@@ -8,11 +8,20 @@ ISO strings, use ``Model.model_validate(data, strict=False)`` or ``model_validat
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from changeflow.dates import retirement_date
 from changeflow.nip import Nip, parse_nip
@@ -142,14 +151,27 @@ class GradingScheme(_Frozen):
     )
     failing_band: Text = "kurang memuaskan"
 
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if not self.weights or any(w <= 0 for w in self.weights.values()):
-            raise ValueError("weights must name at least one component, each weight > 0")
-        floors = [b.above for b in self.bands]
-        if floors != sorted(floors, reverse=True):
-            raise ValueError("bands must be listed from the highest floor down")
-        return self
+    @field_validator("weights")
+    @classmethod
+    def _check_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        # A NaN or infinite weight would make every grade NaN, silently "not passed".
+        if not weights or not all(math.isfinite(w) and w > 0 for w in weights.values()):
+            raise ValueError("weights must name at least one component, each weight finite > 0")
+        return weights
+
+    @field_validator("bands")
+    @classmethod
+    def _check_bands(cls, bands: tuple[GradeBand, ...]) -> tuple[GradeBand, ...]:
+        floors = [b.above for b in bands]
+        # Strictly descending: a band sharing its floor with the one above is unreachable.
+        if any(lower >= upper for upper, lower in itertools.pairwise(floors)):
+            raise ValueError("bands must be listed from the highest floor down, floors distinct")
+        return bands
+
+    def __hash__(self) -> int:
+        # ``weights`` is a dict, which pydantic's generated hash cannot hash; without this a
+        # frozen Cohort (which holds a scheme in its parameters) would be unhashable.
+        return hash((tuple(sorted(self.weights.items())), self.bands, self.failing_band))
 
     def missing(self, scores: dict[str, float]) -> tuple[str, ...]:
         """Components that have a weight but no score yet."""
@@ -162,9 +184,10 @@ class GradingScheme(_Frozen):
         'memuaskan'
         """
         total = sum(self.weights.values())
-        score = round(sum(scores[c] * w for c, w in self.weights.items()) / total, 2)
+        exact = sum(scores[c] * w for c, w in self.weights.items()) / total
+        score = round(exact, 2)  # reported rounded, banded exactly (70.004 passes)
         for band in self.bands:
-            if score > band.above:
+            if exact > band.above:
                 return Grade(score=score, band=band.name, passed=band.passing)
         return Grade(score=score, band=self.failing_band, passed=False)
 
@@ -175,7 +198,7 @@ class CohortParameters(_Frozen):
     max_per_office: int = Field(default=2, ge=1)
     min_years_to_retirement: int = Field(default=4, ge=0, le=40)
     retirement_age: int = Field(default=58, ge=30, le=80)
-    eligible_ranks: frozenset[str] = DEFAULT_ELIGIBLE_RANKS
+    eligible_ranks: frozenset[Rank] = DEFAULT_ELIGIBLE_RANKS
     grading: GradingScheme = GradingScheme()
     rule_pack: Text = "changeflow-default-1"
     """Label of the regulation regime the parameters come from, cited in refusals."""
@@ -193,11 +216,14 @@ class Cohort(_Frozen):
     coach: Coach | None = None
     parameters: CohortParameters = CohortParameters()
 
-    @model_validator(mode="after")
-    def _check_dates(self) -> Self:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _check_dates(cls, end: date, info: ValidationInfo) -> date:
+        # A field validator (not a model validator) so the error's ``loc`` names ``end``.
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        return end
 
 
 class Participant(_Frozen):
@@ -211,22 +237,29 @@ class Participant(_Frozen):
     name: Text
     office: Office
     echelon: Rank
-    birth_date: date | None = None
+    birth_date: date | None = Field(default=None, validate_default=True)
     retirement_age: int | None = Field(default=None, ge=30, le=80)
 
-    @model_validator(mode="after")
-    def _check_birth_date(self) -> Self:
-        encoded = parse_nip(self.nip).birth_date
-        if self.birth_date is not None and self.birth_date != encoded:
-            raise ValueError(
-                f"birth_date {self.birth_date} disagrees with the NIP's embedded {encoded}"
-            )
-        return self
+    @field_validator("birth_date")
+    @classmethod
+    def _check_birth_date(cls, birth_date: date | None, info: ValidationInfo) -> date | None:
+        # A field validator so the error's ``loc`` names ``birth_date``; skipped when the
+        # NIP itself is invalid (that error is reported on ``nip``). Run on the default too,
+        # so the frozen model stores the date the NIP encodes.
+        nip = info.data.get("nip")
+        if nip is None:
+            return birth_date
+        encoded = parse_nip(nip).birth_date
+        if birth_date is None:
+            return encoded
+        if birth_date != encoded:
+            raise ValueError(f"birth_date {birth_date} disagrees with the NIP's embedded {encoded}")
+        return birth_date
 
     @property
     def born(self) -> date:
         """The birth date (always known once validated)."""
-        return self.birth_date or parse_nip(self.nip).birth_date
+        return self.birth_date or parse_nip(self.nip).birth_date  # only for model_construct
 
     def retires_on(self, default_age: int) -> date:
         """The pension date, using the participant's own retirement age when given."""

@@ -2,7 +2,7 @@
 
 A NIP has 18 digits: birth date ``YYYYMMDD``, appointment month ``YYYYMM``, a sex digit
 (``1`` male, ``2`` female) and a three-digit sequence, e.g. ``197003152000031004``.
-Spaces, as NIPs are often printed (``19700315 200003 1 004``), are removed.
+White space, as NIPs are often printed (``19700315 200003 1 004``), is removed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 __all__ = ["Nip", "NipParts", "normalise_nip", "parse_nip"]
 
-_NIP = re.compile(r"\d{18}")
+_NIP = re.compile(r"[0-9]{18}")  # ASCII only: ``\d`` also matches non-ASCII digits
 _SEXES = {"1": "male", "2": "female"}
 
 
@@ -32,9 +32,9 @@ class NipParts:
 
 
 def normalise_nip(value: object) -> object:
-    """Strip the spaces NIPs are often printed with; leave anything else to validation."""
+    """Remove the white space NIPs are often printed with; leave anything else to validation."""
     if isinstance(value, str):
-        return value.replace(" ", "").strip()
+        return "".join(value.split())
     return value
 
 

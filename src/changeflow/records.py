@@ -8,7 +8,7 @@ models. Each has ``to_dict()`` with stable, JSON-compatible keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -76,9 +76,10 @@ class Enrolment:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """One audited attempt: an accepted transition or a refused one, with its reasons.
+
+    Immutable; a named tuple because a national registry keeps millions of them.
 
     ``seq`` is the entry's position in its cohort's audit trail (from 1). For an
     enrolment ``event`` is ``"enrol"`` and ``source`` is ``None``; for a refused attempt

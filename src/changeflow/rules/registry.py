@@ -61,7 +61,7 @@ class RuleRegistry(Mapping[str, "Rule"]):
 
     def register(self, name: str, rule: Rule, *, replace: bool = False) -> Rule:
         """Register ``rule`` under ``name``; refuse to shadow a name unless ``replace``."""
-        if not name.isidentifier():
+        if not isinstance(name, str) or not name.isidentifier():
             raise DefinitionError([f"rule name {name!r} is not an identifier"])
         if not callable(rule):
             raise DefinitionError([f"rule {name!r} is not callable: {rule!r}"])
@@ -78,21 +78,26 @@ class RuleRegistry(Mapping[str, "Rule"]):
         registrations win over discovered ones.
         """
         problems: list[str] = []
-        loaded: list[str] = []
+        found: dict[str, Rule] = {}
         for point in entry_points(group=group):
             if point.name in self._rules:
                 continue
             try:
                 target = point.load()
                 rule = target() if isinstance(target, type) else target
-                self.register(point.name, rule)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - every broken plug-in is reported at once
                 problems.append(f"entry point {point.name!r} ({point.value}) failed: {exc}")
-            else:
-                loaded.append(point.name)
-        if problems:
+                continue
+            if not callable(rule) or not point.name.isidentifier():
+                problems.append(
+                    f"entry point {point.name!r} ({point.value}) failed: not a callable rule "
+                    "under an identifier name"
+                )
+            found[point.name] = rule
+        if problems:  # all or nothing: a half-loaded plug-in set would judge inconsistently
             raise DefinitionError(problems)
-        return loaded
+        self._rules.update(found)
+        return list(found)
 
     def copy(self) -> RuleRegistry:
         """An independent copy, to extend without touching the original."""

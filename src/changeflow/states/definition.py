@@ -181,6 +181,8 @@ def _transition_problems(definition: LifecycleDefinition, known: set[str]) -> li
     for spec in definition.transitions:
         if spec.event == ENROL:
             problems.append(f"event name {ENROL!r} is reserved for enrolment")
+        if ANY_ACTIVE in spec.source and len(spec.source) > 1:
+            problems.append(f"event {spec.event!r}: {ANY_ACTIVE!r} must be the only source")
         if spec.dest not in known:
             problems.append(f"event {spec.event!r}: unknown destination state {spec.dest!r}")
         for source in definition.sources(spec):

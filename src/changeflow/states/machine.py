@@ -121,12 +121,17 @@ def _build_machine(definition: LifecycleDefinition) -> Machine:
 def _compile(
     machine: Machine, definition: LifecycleDefinition, rules: Mapping[str, Rule]
 ) -> dict[str, dict[str, Move]]:
-    guards = {spec.event: spec.rules for spec in definition.transitions}
+    # Rules guard one (event, source) pair: an event defined by several transitions may
+    # carry different rules from each of its sources.
+    guards = {
+        (spec.event, source): tuple((r, rules[r]) for r in spec.rules)
+        for spec in definition.transitions
+        for source in definition.sources(spec)
+    }
     table: dict[str, dict[str, Move]] = {}
     for event_name, event in machine.events.items():
-        named = tuple((r, rules[r]) for r in guards[event_name])
         table[event_name] = {
-            source: Move(event_name, source, str(found[0].dest), named)
+            source: Move(event_name, source, str(found[0].dest), guards[event_name, source])
             for source, found in event.transitions.items()
         }
     return table

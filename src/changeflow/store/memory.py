@@ -135,10 +135,14 @@ class _MemoryUnit:
         for step in reversed(undo or ()):
             step()
 
-    def _log(self, step: Callable[[], object]) -> None:
+    def _open(self) -> list[Callable[[], object]]:
+        # Checked before every write, so nothing lands once the unit is closed.
         if self._undo is None:
             raise RuntimeError("this unit of work is already closed")
-        self._undo.append(step)
+        return self._undo
+
+    def _log(self, step: Callable[[], object]) -> None:
+        self._open().append(step)
 
     def seated(self, cohort: str) -> int:
         """Participants holding a seat in the cohort."""
@@ -173,12 +177,14 @@ class _MemoryUnit:
         offices = self._store._offices
         found = offices.get(office.code)
         if found is None and create:
+            self._open()
             offices[office.code] = found = office
             self._log(lambda: offices.pop(office.code, None))
         return found
 
     def add(self, enrolment: Enrolment) -> None:
         """Store a new enrolment; it takes a seat and makes the person active."""
+        self._open()
         data, store, nip = self._data, self._store, enrolment.nip
         office = enrolment.participant.office.code
         data.members[nip] = enrolment
@@ -201,6 +207,7 @@ class _MemoryUnit:
         self, enrolment: Enrolment, state: str, *, final: bool, frees_seat: bool, completes: bool
     ) -> None:
         """Move a live enrolment; the lock makes version conflicts impossible here."""
+        self._open()
         store, nip, code = self._store, enrolment.nip, self._data.cohort.code
         before = (enrolment.state, enrolment.version, enrolment.revisions)
         if state == enrolment.state:
@@ -234,6 +241,7 @@ class _MemoryUnit:
 
     def set_project(self, nip: str, project: ChangeProject) -> None:
         """Register or replace a participant's change project."""
+        self._open()
         member = self._member(nip)
         before = member.project
         member.project = project
@@ -241,6 +249,7 @@ class _MemoryUnit:
 
     def set_score(self, nip: str, component: str, score: float) -> None:
         """Record (or replace) one assessment score."""
+        self._open()
         member = self._member(nip)
         before = member.scores
         member.scores = {**(before or {}), component: score}
@@ -248,6 +257,7 @@ class _MemoryUnit:
 
     def set_group(self, nip: str, group: int | None) -> None:
         """Place a participant in a thematic group."""
+        self._open()
         member = self._member(nip)
         before = member.group
         member.group = group
@@ -259,6 +269,7 @@ class _MemoryUnit:
 
     def record(self, entry: HistoryEntry) -> None:
         """Append an audit entry to the cohort's trail and the participant's history."""
+        self._open()
         trail = self._data.trail
         per_nip = self._store._by_nip.setdefault(entry.nip, [])
         trail.append(entry)
@@ -278,6 +289,7 @@ class _MemoryUnit:
         self, key: str, fingerprint: str, result: HistoryEntry | tuple[HistoryEntry, ...]
     ) -> None:
         """Record an idempotency key with its command's fingerprint and result."""
+        self._open()
         keys = self._store._keys
         keys[key] = (fingerprint, result)
         self._log(lambda: keys.pop(key, None))

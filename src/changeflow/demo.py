@@ -1,0 +1,289 @@
+"""The 2019 Probolinggo cohort (Diklat PIM III angkatan VII), told end to end.
+
+Thirty eligible heads of division from Probolinggo regency offices (at most two per office),
+nominations the rules refuse, three thematic groups, proposals (one sent back for revision),
+the leadership laboratory, one withdrawal, the seminar and graduation with grade bands.
+People's names are invented; offices, dates and rules come from the source article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from changeflow.clock import FixedClock
+from changeflow.engine import Engine
+from changeflow.errors import TransitionRejected
+from changeflow.models import ChangeProject, Coach, Cohort, Mentor, Office, Participant
+
+__all__ = ["COHORT", "run"]
+
+Say = Callable[[str], object]
+
+COHORT = Cohort(
+    code="PKA-III-VII-2019",
+    name="Diklat Kepemimpinan Tingkat III angkatan VII tahun 2019",
+    organiser="BKD Kabupaten Probolinggo with BPSDM Provinsi Jawa Timur",
+    start=date(2019, 4, 4),
+    end=date(2019, 7, 19),
+    capacity=30,
+    coach=Coach(name="Dr. Hary Wahyudi", agency="BPSDM Provinsi Jawa Timur"),
+)
+
+_OFFICES = [
+    ("DINKES", "Dinas Kesehatan"),
+    ("DISDIK", "Dinas Pendidikan"),
+    ("DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang"),
+    ("DINSOS", "Dinas Sosial"),
+    ("DISPENDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil"),
+    ("DISTAN", "Dinas Pertanian"),
+    ("DLH", "Dinas Lingkungan Hidup"),
+    ("DISHUB", "Dinas Perhubungan"),
+    ("DISKOMINFO", "Dinas Komunikasi dan Informatika"),
+    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"),
+    ("BKD", "Badan Kepegawaian Daerah"),
+    ("BAPPEDA", "Badan Perencanaan Pembangunan Daerah"),
+    ("BPKAD", "Badan Pengelolaan Keuangan dan Aset Daerah"),
+    ("BAPENDA", "Badan Pendapatan Daerah"),
+    ("DPMD", "Dinas Pemberdayaan Masyarakat dan Desa"),
+    ("DISPARBUDPORA", "Dinas Pariwisata, Kebudayaan, Pemuda dan Olahraga"),
+]
+
+_NAMES = [
+    "Agus Santoso",
+    "Sri Wahyuni",
+    "Bambang Hermawan",
+    "Dewi Lestari",
+    "Eko Prasetyo",
+    "Endang Susilowati",
+    "Hadi Purnomo",
+    "Indah Permatasari",
+    "Joko Widodo Saputro",
+    "Kartika Sari",
+    "Lukman Hakim",
+    "Mega Puspitasari",
+    "Nur Hidayat",
+    "Oktaviani Rahayu",
+    "Purwanto",
+    "Rina Marlina",
+    "Slamet Riyadi",
+    "Tri Handayani",
+    "Umar Faruq",
+    "Vivi Anggraini",
+    "Wahyu Nugroho",
+    "Yuli Astuti",
+    "Zainal Arifin",
+    "Anik Mulyani",
+    "Budi Setiawan",
+    "Citra Kirana",
+    "Dedi Kurniawan",
+    "Erna Fitriani",
+    "Fajar Ramadhan",
+    "Gita Rahmawati",
+]
+
+_THEMES = [
+    ("pelayanan kesehatan", "Antrean online puskesmas"),
+    ("administrasi kependudukan", "Akta kelahiran terbit di desa"),
+    ("ekonomi desa", "Pasar daring produk UMKM desa"),
+]
+
+
+def _nip(number: int, born: date, female: bool) -> str:
+    appointed = born.year + 24
+    return f"{born:%Y%m%d}{appointed:04d}03{2 if female else 1}{number:03d}"
+
+
+def _roster() -> list[Participant]:
+    people = []
+    for i, name in enumerate(_NAMES):
+        code, office = _OFFICES[i // 2]
+        born = date(1968 + i % 12, 1 + i % 12, 1 + (i * 7) % 28)
+        people.append(
+            Participant(
+                nip=_nip(i + 1, born, female=i % 2 == 1),
+                name=name,
+                office=Office(code=code, name=office),
+                echelon="III.a" if i % 3 else "III.b",
+            )
+        )
+    return people
+
+
+def _refused_nominations() -> list[tuple[str, Participant]]:
+    dinkes = Office(code="DINKES", name="Dinas Kesehatan")
+    inspektorat = Office(code="INSPEKTORAT", name="Inspektorat")
+    return [
+        (
+            "retirement too close",
+            Participant(
+                nip=_nip(101, date(1962, 1, 20), False),
+                name="Suparman",
+                office=inspektorat,
+                echelon="III.a",
+            ),
+        ),
+        (
+            "a third from one office",
+            Participant(
+                nip=_nip(102, date(1976, 5, 5), True),
+                name="Lilik Suryani",
+                office=dinkes,
+                echelon="III.b",
+            ),
+        ),
+        (
+            "not echelon III",
+            Participant(
+                nip=_nip(103, date(1980, 8, 17), False),
+                name="Rudi Hartono",
+                office=inspektorat,
+                echelon="IV.a",
+            ),
+        ),
+    ]
+
+
+def run(say: Say = print, engine: Engine | None = None) -> Engine:
+    """Tell the whole 2019 story on ``engine`` (a fresh in-memory one by default)."""
+    engine = engine or Engine(clock=FixedClock(datetime(2019, 4, 1, 8, tzinfo=UTC)))
+    clock = engine.clock
+    engine.create_cohort(COHORT)
+    say(f"== {COHORT.name} ({COHORT.code}), {COHORT.start} to {COHORT.end}")
+    _enrolment(engine, say)
+    _set_time(clock, 2019, 4, 4)
+    report = engine.advance(COHORT.code, "start_class", actor="BKD Kabupaten Probolinggo")
+    say(
+        f"\n== On-class: {len(report.accepted)} participants start three weeks in class "
+        "and a three-day benchmarking visit to Kulon Progo"
+    )
+    _proposals(engine, say)
+    _laboratory(engine, say)
+    _seminar(engine, say)
+    _summary(engine, say)
+    return engine
+
+
+def _set_time(clock: object, year: int, month: int, day: int) -> None:
+    if isinstance(clock, FixedClock):
+        clock.set(datetime(year, month, day, 8, tzinfo=UTC))
+
+
+def _enrolment(engine: Engine, say: Say) -> None:
+    say("\n== Enrolment: nominations judged against the rules")
+    roster = _roster()
+    (why_old, old), (why_third, third), (why_rank, junior) = _refused_nominations()
+    for person in roster[:10]:
+        _nominate(engine, person, say)
+    for why, person in ((why_third, third), (why_old, old), (why_rank, junior)):
+        say(f"  ({why})")
+        _nominate(engine, person, say)
+    for person in roster[10:]:
+        _nominate(engine, person, say)
+    say("  (a 31st nomination)")
+    _nominate(
+        engine,
+        Participant(
+            nip=_nip(104, date(1979, 3, 3), False),
+            name="Teguh Prakoso",
+            office=Office(code="DISPERKIM", name="Dinas Perumahan dan Kawasan Permukiman"),
+            echelon="III.b",
+        ),
+        say,
+    )
+    status = engine.status(COHORT.code)
+    say(f"  {status.total} participants enrolled from {len(status.by_office)} offices")
+
+
+def _nominate(engine: Engine, person: Participant, say: Say) -> None:
+    try:
+        engine.enrol(COHORT.code, person, actor="BKD Kabupaten Probolinggo")
+    except TransitionRejected as refused:
+        for violation in refused.violations:
+            say(
+                f"  REFUSED {person.name} ({person.office.code}): [{violation.code}] "
+                f"{violation.message}"
+            )
+
+
+def _proposals(engine: Engine, say: Say) -> None:
+    members = engine.participants(COHORT.code)
+    for i, member in enumerate(members):
+        theme, title = _THEMES[i % 3]
+        mentor = Mentor(name=f"Kepala {member.participant.office.name}")
+        engine.register_project(
+            COHORT.code,
+            member.nip,
+            ChangeProject(
+                title=f"{title} ({member.participant.office.code})", theme=theme, mentor=mentor
+            ),
+        )
+    groups = engine.form_groups(COHORT.code, 3)
+    say("\n== The coach forms 3 thematic groups")
+    for group in groups:
+        say(f"  group {group.number}: {', '.join(group.themes)} ({len(group.members)} members)")
+    _set_time(engine.clock, 2019, 4, 25)
+    report = engine.advance(COHORT.code, "present_proposal")
+    say(f"\n== Proposal presentation: {len(report.accepted)} change projects presented")
+    revised = members[4]
+    engine.fire(
+        COHORT.code,
+        revised.nip,
+        "revise_proposal",
+        actor="mentor",
+        reason="the stakeholder map is missing",
+    )
+    say(f"  {revised.participant.name}'s proposal is sent back for revision")
+    for member in members:
+        project = engine.participant(COHORT.code, member.nip).project
+        actor = project.mentor.name if project and project.mentor else "mentor"
+        engine.fire(COHORT.code, member.nip, "approve_proposal", actor=actor)
+    say(f"  every proposal approved by the participant's mentor ({len(members)})")
+
+
+def _laboratory(engine: Engine, say: Say) -> None:
+    _set_time(engine.clock, 2019, 5, 10)
+    leaving = engine.participants(COHORT.code)[17]
+    engine.fire(
+        COHORT.code,
+        leaving.nip,
+        "withdraw",
+        actor="BKD Kabupaten Probolinggo",
+        reason="long-term medical treatment",
+    )
+    say(
+        f"\n== Leadership laboratory: about two months back at the office; "
+        f"{leaving.participant.name} withdraws (health) and frees the seat"
+    )
+
+
+def _seminar(engine: Engine, say: Say) -> None:
+    _set_time(engine.clock, 2019, 7, 4)
+    report = engine.advance(COHORT.code, "present_results")
+    say(f"\n== Seminar: {len(report.accepted)} participants present their results")
+    seminar = [m for m in engine.participants(COHORT.code) if m.state == "seminar"]
+    for i, member in enumerate(seminar):
+        engine.record_assessment(COHORT.code, member.nip, 68.0 if i == 7 else 72.5 + (i * 3.7) % 25)
+    _set_time(engine.clock, 2019, 7, 19)
+    report = engine.advance(COHORT.code, "graduate", actor="penguji")
+    for refused in report.refused:
+        person = engine.participant(COHORT.code, refused.nip).participant
+        say(f"  NOT GRADUATED {person.name}: {refused.violations[0].message}")
+        engine.fire(COHORT.code, refused.nip, "fail", actor="penguji")
+    bands: dict[str, int] = {}
+    for entry in report.accepted:
+        band = str((entry.data or {}).get("grade"))
+        bands[band] = bands.get(band, 0) + 1
+    say(f"\n== Graduation, 19 July 2019: {len(report.accepted)} graduated")
+    for band, n in sorted(bands.items(), key=lambda kv: -kv[1]):
+        say(f"  {band}: {n}")
+
+
+def _summary(engine: Engine, say: Say) -> None:
+    status = engine.status(COHORT.code)
+    say("\n== Status")
+    for state, count in status.by_state.items():
+        say(f"  {state:<12} {count:>3}")
+    history = engine.history(cohort=COHORT.code)
+    refused = sum(1 for e in history if not e.accepted)
+    say(f"  audit trail: {len(history)} entries ({refused} refused attempts)")

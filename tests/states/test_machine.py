@@ -1,0 +1,153 @@
+"""The compiled lifecycle: its move table agrees with the transitions.Machine it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from changeflow import DEFAULT_LIFECYCLE, Lifecycle, RuleRegistry
+from changeflow.states import LifecycleDefinition, load_definition
+
+DATA = Path(__file__).parent.parent / "data"
+RULES = RuleRegistry.default()
+LIFECYCLE = Lifecycle(DEFAULT_LIFECYCLE, RULES)
+ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
+
+EXPECTED_MOVES = {
+    ("start_class", "enrolled"): ("on_class", ()),
+    ("present_proposal", "on_class"): ("proposal", ("change_project",)),
+    ("revise_proposal", "proposal"): ("proposal", ()),
+    ("approve_proposal", "proposal"): ("laboratory", ("mentor_approval",)),
+    ("present_results", "laboratory"): ("seminar", ()),
+    ("graduate", "seminar"): ("graduated", ("passing_assessment",)),
+    ("fail", "seminar"): ("not_passed", ()),
+    **{("withdraw", s): ("withdrawn", ("reason_required",)) for s in ACTIVE},
+    **{("drop", s): ("dropped", ("reason_required",)) for s in ACTIVE},
+}
+"""Every move of the default lifecycle: (event, source) -> (dest, rule names)."""
+
+
+def _table(lifecycle: Lifecycle) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
+    """The compiled table flattened to (event, source) -> (dest, rule names)."""
+    return {
+        (event, source): (move.dest, tuple(name for name, _ in move.rules))
+        for event, by_source in lifecycle.table.items()
+        for source, move in by_source.items()
+    }
+
+
+def test_default_moves_are_pinned() -> None:
+    """The default lifecycle compiles to exactly the documented moves and guards."""
+    assert _table(LIFECYCLE) == EXPECTED_MOVES
+
+
+@pytest.mark.parametrize("event", LIFECYCLE.events)
+def test_table_agrees_with_the_machine(event: str) -> None:
+    """For every event and source, the table's dest is the transitions.Machine's dest."""
+    machine_event = LIFECYCLE.machine.events[event]
+    assert set(LIFECYCLE.table[event]) == set(machine_event.transitions)
+    for source, found in machine_event.transitions.items():
+        assert len(found) == 1
+        move = LIFECYCLE.table[event][source]
+        assert (move.event, move.source, move.dest) == (event, source, found[0].dest)
+
+
+def test_table_covers_every_event_of_the_machine() -> None:
+    """The table has exactly the machine's events, in definition order."""
+    assert tuple(LIFECYCLE.machine.events) == LIFECYCLE.events == DEFAULT_LIFECYCLE.events
+
+
+def test_machine_knows_the_states_and_initial() -> None:
+    """The machine holds every state of the definition and starts at its initial state."""
+    assert set(LIFECYCLE.machine.states) == set(DEFAULT_LIFECYCLE.state_names)
+    assert LIFECYCLE.machine.initial == "enrolled"
+    assert LIFECYCLE.initial == "enrolled"
+
+
+@pytest.mark.parametrize("state", DEFAULT_LIFECYCLE.state_names)
+def test_leaving_lists_the_events_out_of_each_state(state: str) -> None:
+    """leaving[state] holds the moves out of that state, in event order."""
+    expected = [event for event in LIFECYCLE.events if (event, state) in EXPECTED_MOVES]
+    leaving = LIFECYCLE.leaving[state]
+    assert [m.event for m in leaving] == expected
+    assert all(m.source == state for m in leaving)
+
+
+def test_final_states_have_nothing_leaving() -> None:
+    """No move leaves a final state."""
+    assert LIFECYCLE.finals == {"graduated", "not_passed", "withdrawn", "dropped"}
+    for state in LIFECYCLE.finals:
+        assert LIFECYCLE.leaving[state] == ()
+
+
+def test_move_and_sources_of() -> None:
+    """move() answers None where an event does not leave a state; sources_of lists its sources."""
+    assert LIFECYCLE.move("graduate", "enrolled") is None
+    assert LIFECYCLE.move("no_such_event", "enrolled") is None
+    move = LIFECYCLE.move("graduate", "seminar")
+    assert move is not None
+    assert move.dest == "graduated"
+    assert LIFECYCLE.sources_of("withdraw") == ACTIVE
+    assert LIFECYCLE.sources_of("no_such_event") == ()
+
+
+def test_only_revision_is_reflexive() -> None:
+    """revise_proposal is the default lifecycle's one move that stays in its state."""
+    reflexive = [m.event for by in LIFECYCLE.table.values() for m in by.values() if m.reflexive]
+    assert reflexive == ["revise_proposal"]
+
+
+def test_state_roles_come_from_the_definition() -> None:
+    """Seat-freeing, course-completing and enrolment rules are read from the definition."""
+    assert LIFECYCLE.seat_freeing == {"withdrawn", "dropped"}
+    assert LIFECYCLE.completing == {"graduated"}
+    assert [name for name, _ in LIFECYCLE.enrolment_rules] == [
+        "rank",
+        "retirement_horizon",
+        "already_active",
+        "office_quota",
+        "cohort_capacity",
+    ]
+    assert all(rule is RULES[name] for name, rule in LIFECYCLE.enrolment_rules)
+
+
+def test_moves_carry_the_registered_rule_objects() -> None:
+    """A move's rules are the registry's own callables, by name."""
+    move = LIFECYCLE.move("approve_proposal", "proposal")
+    assert move is not None
+    assert move.rules == (("mentor_approval", RULES["mentor_approval"]),)
+
+
+def test_rules_are_bound_per_source_of_a_shared_event() -> None:
+    """An event defined by two transitions keeps each transition's own rules per source."""
+    definition = LifecycleDefinition.model_validate(
+        {
+            "name": "two_step",
+            "initial": "a",
+            "states": [{"name": "a"}, {"name": "b"}, {"name": "z", "final": True}],
+            "transitions": [
+                {"event": "go", "source": "a", "dest": "b", "rules": ["reason_required"]},
+                {"event": "go", "source": "b", "dest": "z"},
+            ],
+        }
+    )
+    lifecycle = Lifecycle(definition, RULES)
+    assert _table(lifecycle) == {
+        ("go", "a"): ("b", ("reason_required",)),
+        ("go", "b"): ("z", ()),
+    }
+
+
+def test_loaded_toml_compiles_like_the_default() -> None:
+    """The TOML copy of the default lifecycle compiles to the same move table."""
+    loaded = Lifecycle(load_definition(DATA / "change_project.toml", RULES), RULES)
+    assert _table(loaded) == _table(LIFECYCLE)
+    assert {s: [m.event for m in ms] for s, ms in loaded.leaving.items()} == {
+        s: [m.event for m in ms] for s, ms in LIFECYCLE.leaving.items()
+    }
+
+
+def test_repr_names_the_lifecycle() -> None:
+    """Repr shows the lifecycle's name and size."""
+    assert repr(LIFECYCLE) == "Lifecycle('change_project', states=9, events=9)"
