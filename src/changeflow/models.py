@@ -184,10 +184,11 @@ class GradingScheme(_Frozen):
         'memuaskan'
         """
         total = sum(self.weights.values())
-        exact = sum(scores[c] * w for c, w in self.weights.items()) / total
-        score = round(exact, 2)  # reported rounded, banded exactly (70.004 passes)
+        # Banded on the reported two-decimal score, so the band always agrees with the
+        # figure on the certificate (70.004 is reported as 70.0 and does not pass).
+        score = round(sum(scores[c] * w for c, w in self.weights.items()) / total, 2)
         for band in self.bands:
-            if exact > band.above:
+            if score > band.above:
                 return Grade(score=score, band=band.name, passed=band.passing)
         return Grade(score=score, band=self.failing_band, passed=False)
 
