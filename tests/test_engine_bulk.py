@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING
 
 import pytest
@@ -99,6 +100,23 @@ def test_bulk_advance_rolls_back_entirely_on_a_crash(clock: FixedClock) -> None:
     audited = len(engine.history(cohort=code))
     with pytest.raises(RuleError):
         engine.advance(code, "drop", reason="the cohort is cancelled")
+    assert gc.isenabled()  # the collector paused for the bulk loop is back on
     assert engine.status(code).by_state["enrolled"] == SIZE
     assert len(engine.history(cohort=code)) == audited
     assert {e.version for e in engine.participants(code)} == {1}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_bulk_advance_restores_the_collector_setting(engine: Engine, enabled: bool) -> None:
+    """advance() pauses the garbage collector only while it loops and restores the setting."""
+    code, _ = _filled(engine)
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        report = engine.advance(code, "start_class")
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
+    assert len(report.accepted) == SIZE

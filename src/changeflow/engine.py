@@ -8,12 +8,14 @@ entry and raises :class:`~changeflow.errors.TransitionRejected` with every viola
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -526,16 +528,17 @@ class Engine:
             now = self.clock.now()
             entries = []
             skipped = 0
-            for enrolment in uow.enrolments():
-                move = by_source.get(enrolment.state)
-                if move is None:
-                    skipped += 1
-                    continue
-                entry = self._attempt(
-                    uow, enrolment, move, event, now, actor, reason, payload, effective_date
-                )
-                uow.record(entry)
-                entries.append(entry)
+            with _collector_paused():
+                for enrolment in uow.enrolments():
+                    move = by_source.get(enrolment.state)
+                    if move is None:
+                        skipped += 1
+                        continue
+                    entry = self._attempt(
+                        uow, enrolment, move, event, now, actor, reason, payload, effective_date
+                    )
+                    uow.record(entry)
+                    entries.append(entry)
             if key:
                 uow.remember(key, fingerprint, tuple(entries))
             uow.commit()
@@ -644,6 +647,24 @@ class Engine:
             MappingProxyType(dict(Counter(e.group for e in members))),
             len(members),
         )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one bulk loop.
+
+    A bulk step allocates a few objects per participant, none of them cyclic garbage; with
+    a large registry in memory every full collection walks it all, which profiling showed
+    to be over half the cost of advancing 100,000 participants. The previous setting is
+    restored even when the loop raises.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _participant(value: Participant | Mapping[str, Any]) -> Participant:
