@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP_RUN = $(VENV)/.installed-run
 STAMP_DEV = $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy --strict src
 
-pytest: $(STAMP_DEV)
+postgres:  ## install PostgreSQL server binaries for the tests' private server (as root; else says how)
+	@bash scripts/ensure-postgres
+
+pytest: $(STAMP_DEV) postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, settings
 from changeflow import Cohort, Engine, FixedClock, MemoryStore
 from factories import make_cohort
 
+pytest_plugins = ["postgres_server"]
+
 # "dev" is loaded here; `pytest --hypothesis-profile=thorough` replaces it afterwards.
 settings.register_profile("dev", settings(deadline=None))
 settings.register_profile(

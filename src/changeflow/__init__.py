@@ -5,6 +5,7 @@ leadership laboratory, seminar and graduation; every move is judged by pluggable
 audited. Start with :class:`Engine`.
 """
 
+from changeflow.audit import AuditCheck, Checkpoint
 from changeflow.clock import Clock, FixedClock, SystemClock
 from changeflow.engine import CohortStatus, Engine, Listener
 from changeflow.errors import (
@@ -19,8 +20,11 @@ from changeflow.errors import (
     NotFound,
     ParticipantNotFound,
     RuleError,
+    SchemaVersionError,
     StoreBusy,
     StoreError,
+    StoreFull,
+    StoreUnavailable,
     TransitionRejected,
     UnknownEvent,
 )
@@ -58,8 +62,10 @@ __all__ = [
     "AdvanceReport",
     "AlreadyExists",
     "Assessment",
+    "AuditCheck",
     "ChangeProject",
     "ChangeflowError",
+    "Checkpoint",
     "Clock",
     "Coach",
     "Cohort",
@@ -93,10 +99,13 @@ __all__ = [
     "RuleContext",
     "RuleError",
     "RuleRegistry",
+    "SchemaVersionError",
     "Stage",
     "Store",
     "StoreBusy",
     "StoreError",
+    "StoreFull",
+    "StoreUnavailable",
     "SystemClock",
     "TransitionRejected",
     "UnknownEvent",

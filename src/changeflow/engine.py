@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from changeflow.audit import AuditCheck, Checkpoint, verify_chain
 from changeflow.clock import Clock, SystemClock
 from changeflow.errors import (
     ChangeflowError,
@@ -51,7 +52,10 @@ if TYPE_CHECKING:
     from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Store, Unit
 
-__all__ = ["CohortStatus", "Engine", "Listener"]
+__all__ = ["EXPORT_SCHEMA_VERSION", "CohortStatus", "Engine", "Listener"]
+
+EXPORT_SCHEMA_VERSION = 1
+"""Version of the JSON shape :meth:`Engine.export` produces."""
 
 Listener = Callable[[HistoryEntry], object]
 """Called with each accepted entry after its transaction commits."""
@@ -634,6 +638,50 @@ class Engine:
     def history(self, nip: str | None = None, *, cohort: str | None = None) -> list[HistoryEntry]:
         """Accepted transitions and refused attempts, oldest first."""
         return self.store.history(nip=nip, cohort=cohort)
+
+    def states_as_of(self, cohort: str, when: datetime) -> dict[str, str]:
+        """Each participant's state at ``when``, replayed from the audit trail.
+
+        Participants enrolled after ``when`` are absent; refused attempts change nothing.
+        """
+        states: dict[str, str] = {}
+        for entry in self.store.history(cohort=cohort):
+            if entry.at > when:
+                break
+            if entry.accepted and entry.target is not None:
+                states[entry.nip] = entry.target
+        return states
+
+    def verify(
+        self, cohort: str | None = None, *, expected: Iterable[Checkpoint] = ()
+    ) -> list[AuditCheck]:
+        """Check the audit chain of one cohort (or of every cohort).
+
+        ``expected`` are checkpoints exported earlier and kept outside the database; a
+        trail that no longer reaches or matches one of them fails.
+        """
+        pinned = {c.cohort: c for c in expected}
+        codes = [cohort] if cohort is not None else [c.code for c in self.store.cohorts()]
+        return [
+            verify_chain(
+                code, self.store.trail(code), self.store.head(code), expected=pinned.get(code)
+            )
+            for code in codes
+        ]
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """Every cohort's chain head, to keep outside the database."""
+        return [self.store.head(c.code) for c in self.store.cohorts()]
+
+    def export(self, cohort: str) -> dict[str, Any]:
+        """The cohort, its participants and its whole history as one JSON-compatible dict."""
+        return {
+            "schema_version": EXPORT_SCHEMA_VERSION,
+            "cohort": self.store.cohort(cohort).model_dump(mode="json"),
+            "participants": [e.to_dict() for e in self.store.enrolments(cohort)],
+            "history": [e.to_dict() for e in self.store.history(cohort=cohort)],
+            "head": self.store.head(cohort).to_dict(),
+        }
 
     def status(self, cohort: str) -> CohortStatus:
         """Headcounts per state, per office and per group."""

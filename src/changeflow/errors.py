@@ -17,6 +17,9 @@ its facts as attributes, so callers branch on data rather than on message text::
     └── StoreError                 the store could not do what was asked
         ├── ConcurrentTransition   another writer moved the participant first (retryable)
         ├── StoreBusy              a lock was not granted in time (retryable)
+        ├── StoreUnavailable       the database cannot be reached (retryable)
+        ├── StoreFull              the disk or database is full
+        ├── SchemaVersionError     the database's schema is newer than this changeflow
         └── IdempotencyConflict    a key was reused for a different command
 
 Input that fails validation raises pydantic's ``ValidationError`` (a ``ValueError``) naming
@@ -44,8 +47,11 @@ __all__ = [
     "NotFound",
     "ParticipantNotFound",
     "RuleError",
+    "SchemaVersionError",
     "StoreBusy",
     "StoreError",
+    "StoreFull",
+    "StoreUnavailable",
     "TransitionRejected",
     "UnknownEvent",
 ]
@@ -161,9 +167,17 @@ class InvalidInput(ChangeflowError, ValueError):
 
 
 class StoreError(ChangeflowError):
-    """The store could not carry out the operation; nothing partial was written."""
+    """The store could not carry out the operation; nothing partial was written.
+
+    ``retryable`` says whether the same command may succeed if simply tried again;
+    ``cause`` is the driver's exception when there is one.
+    """
 
     retryable = False
+
+    def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
+        self.cause = cause
+        super().__init__(message)
 
 
 class ConcurrentTransition(StoreError):
@@ -171,12 +185,45 @@ class ConcurrentTransition(StoreError):
 
     retryable = True
 
-    def __init__(self, *, cohort: str, nip: str, expected_version: int) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        cohort: str | None = None,
+        nip: str | None = None,
+        expected_version: int | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
         self.cohort = cohort
         self.nip = nip
         self.expected_version = expected_version
+        if message is None:
+            message = (
+                f"{nip} in {cohort} was changed by another writer "
+                f"(expected version {expected_version})"
+            )
+        super().__init__(message, cause=cause)
+
+
+class StoreUnavailable(StoreError):
+    """The database could not be reached or the connection was lost mid-command."""
+
+    retryable = True
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's size limit) is full; nothing was written."""
+
+
+class SchemaVersionError(StoreError):
+    """The database was written by a newer changeflow whose schema this one does not know."""
+
+    def __init__(self, found: str, known: tuple[str, ...]) -> None:
+        self.found = found
+        self.known = known
         super().__init__(
-            f"{nip} in {cohort} was changed by another writer (expected version {expected_version})"
+            f"the database schema is at revision {found!r}, which this changeflow does not "
+            f"know (known: {', '.join(known)}); upgrade changeflow to open it"
         )
 
 
@@ -185,9 +232,11 @@ class StoreBusy(StoreError):
 
     retryable = True
 
-    def __init__(self, message: str, *, timeout: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, timeout: float | None = None, cause: BaseException | None = None
+    ) -> None:
         self.timeout = timeout
-        super().__init__(message)
+        super().__init__(message, cause=cause)
 
 
 class IdempotencyConflict(StoreError):

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from contextlib import AbstractContextManager
 
+    from changeflow.audit import Checkpoint
     from changeflow.models import ChangeProject, Cohort, Office
     from changeflow.records import Enrolment, HistoryEntry
     from changeflow.rules.context import Standing
@@ -132,6 +133,18 @@ class Store(Protocol):
 
     def offices(self) -> list[Office]:
         """Every office known to the store."""
+        ...
+
+    def trail(self, cohort: str) -> list[tuple[HistoryEntry, str]]:
+        """The cohort's audit rows as stored, each with its stored chain hash."""
+        ...
+
+    def head(self, cohort: str) -> Checkpoint:
+        """The chain head (last sequence and hash) the store keeps for the cohort."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the store is not used afterwards."""
         ...
 
     def unit(self, cohort: str) -> AbstractContextManager[Unit]:

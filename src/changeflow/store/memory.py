@@ -10,6 +10,7 @@ import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from changeflow.audit import GENESIS, Checkpoint, chain_hash
 from changeflow.errors import AlreadyExists, CohortNotFound, ParticipantNotFound
 from changeflow.rules.context import Standing
 
@@ -106,6 +107,24 @@ class MemoryStore:
         """Every office known to the store, by code."""
         with self._lock:
             return [self._offices[c] for c in sorted(self._offices)]
+
+    def trail(self, cohort: str) -> list[tuple[HistoryEntry, str]]:
+        """The cohort's entries with their chain hashes (computed: memory cannot be edited)."""
+        with self._lock:
+            entries = list(self._data(cohort).trail)
+        rows, previous = [], GENESIS
+        for entry in entries:
+            previous = chain_hash(previous, entry)
+            rows.append((entry, previous))
+        return rows
+
+    def head(self, cohort: str) -> Checkpoint:
+        """The chain head of the cohort's trail."""
+        rows = self.trail(cohort)
+        return Checkpoint(cohort, len(rows), rows[-1][1] if rows else GENESIS)
+
+    def close(self) -> None:
+        """Nothing to release in memory."""
 
     @contextmanager
     def unit(self, cohort: str) -> Iterator[_MemoryUnit]:

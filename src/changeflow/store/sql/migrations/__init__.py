@@ -1,0 +1,1 @@
+"""Alembic migrations shipped with changeflow (run by :mod:`changeflow.store.sql.schema`)."""
