@@ -11,7 +11,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from changeflow.audit import GENESIS, Checkpoint, chain_hash
-from changeflow.errors import AlreadyExists, CohortNotFound, ParticipantNotFound
+from changeflow.errors import (
+    AlreadyExists,
+    CohortNotFound,
+    ConcurrentTransition,
+    ParticipantNotFound,
+)
 from changeflow.rules.context import Standing
 
 if TYPE_CHECKING:
@@ -137,6 +142,19 @@ class MemoryStore:
                 unit.close()
 
 
+def _restore(mapping: dict[str, str], key: str, value: str | None) -> None:
+    if value is None:
+        mapping.pop(key, None)
+    else:
+        mapping[key] = value
+
+
+def _sync(copy: Enrolment, stored: Enrolment) -> None:
+    # A caller holding a snapshot sees the move it asked for, as with the live object.
+    if copy is not stored:
+        copy.state, copy.version, copy.revisions = stored.state, stored.version, stored.revisions
+
+
 class _MemoryUnit:
     """Writes through with an undo log; see :class:`changeflow.store.base.Unit`."""
 
@@ -204,16 +222,22 @@ class _MemoryUnit:
     def add(self, enrolment: Enrolment) -> None:
         """Store a new enrolment; it takes a seat and makes the person active."""
         self._open()
-        data, store, nip = self._data, self._store, enrolment.nip
+        data, active, nip = self._data, self._store._active, enrolment.nip
         office = enrolment.participant.office.code
+        before = active.get(nip)
+        if before is not None:
+            # The same invariant the SQL schema enforces with a partial unique index.
+            raise ConcurrentTransition(
+                f"{nip} is already active in cohort {before}", cohort=data.cohort.code, nip=nip
+            )
         data.members[nip] = enrolment
         self._seat(office, +1)
-        store._active[nip] = data.cohort.code
+        active[nip] = data.cohort.code
 
         def undo() -> None:
             del data.members[nip]
             self._seat(office, -1)
-            store._active.pop(nip, None)
+            active.pop(nip, None)
 
         self._log(undo)
 
@@ -225,30 +249,34 @@ class _MemoryUnit:
     def move(
         self, enrolment: Enrolment, state: str, *, final: bool, frees_seat: bool, completes: bool
     ) -> None:
-        """Move a live enrolment; the lock makes version conflicts impossible here."""
+        """Move the stored enrolment, provided it is still at ``enrolment.version``."""
         self._open()
         store, nip, code = self._store, enrolment.nip, self._data.cohort.code
-        before = (enrolment.state, enrolment.version, enrolment.revisions)
-        if state == enrolment.state:
-            enrolment.revisions += 1
-        enrolment.state = state
-        enrolment.version += 1
-        office = enrolment.participant.office.code
+        current = self._data.members.get(nip)
+        if current is None or current.version != enrolment.version:
+            raise ConcurrentTransition(cohort=code, nip=nip, expected_version=enrolment.version)
+        before = (current.state, current.version, current.revisions)
+        was_active, was_completed = store._active.get(nip), store._completed.get(nip)
+        if state == current.state:
+            current.revisions += 1
+        current.state = state
+        current.version += 1
+        _sync(enrolment, current)
+        office = current.participant.office.code
         if frees_seat:
             self._seat(office, -1)
-        if final:
-            store._active.pop(nip, None)
+        if final and was_active == code:
+            del store._active[nip]
         if completes:
             store._completed[nip] = code
 
         def undo() -> None:
-            enrolment.state, enrolment.version, enrolment.revisions = before
+            current.state, current.version, current.revisions = before
+            _sync(enrolment, current)
             if frees_seat:
                 self._seat(office, +1)
-            if final:
-                store._active[nip] = code
-            if completes:
-                store._completed.pop(nip, None)
+            _restore(store._active, nip, was_active)
+            _restore(store._completed, nip, was_completed)
 
         self._log(undo)
 

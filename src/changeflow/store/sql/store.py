@@ -353,6 +353,8 @@ class SqlStore:
                 # Already failing: a rollback error must not hide the first one.
                 with suppress(sa_exc.SQLAlchemyError):
                     connection.rollback()
+                # Offices read inside a rolled-back unit may not exist after all.
+                self._office_cache.clear()
             with suppress(sa_exc.SQLAlchemyError):
                 connection.close()
 
@@ -374,6 +376,9 @@ _MEMBER_COLUMNS = select(
 )
 _MEMBERS = _MEMBER_COLUMNS.where(_enrolments.c.cohort_id == bindparam("cohort_id")).order_by(
     _enrolments.c.id
+)
+_MEMBER_ID = select(_enrolments.c.id).where(
+    _enrolments.c.cohort_id == bindparam("cohort_id"), _enrolments.c.nip == bindparam("nip")
 )
 _MEMBER = _MEMBERS.where(_enrolments.c.nip == bindparam("nip"))
 _MEMBERS_IN = _MEMBERS.where(_enrolments.c.state.in_(bindparam("states", expanding=True)))
@@ -526,7 +531,10 @@ class SqlUnit:
             .values(code=office.code, name=office.name)
             .on_conflict_do_nothing(index_elements=["code"])
         )
-        return self.office(office, create=False)
+        # Read back (a concurrent writer may have won) without caching: this unit may
+        # still roll back, and the store's cache holds committed offices only.
+        row = self._execute(_OFFICE, {"code": office.code}).one()
+        return Office.model_construct(code=row.code, name=row.name)
 
     def add(self, enrolment: Enrolment) -> None:
         """Insert a new enrolment: it takes a seat and makes the person active."""
@@ -563,6 +571,10 @@ class SqlUnit:
     ) -> None:
         """Queue the move with a version check; applied before the next read or at commit."""
         nip = enrolment.nip
+        if nip not in self._ids:  # a copy read outside this unit: its version decides
+            self._ids[nip] = self._execute(
+                _MEMBER_ID, {"cohort_id": self._cohort_id, "nip": nip}
+            ).scalar_one()
         revisions = enrolment.revisions + (state == enrolment.state)
         self._moves.append(
             {
