@@ -2,7 +2,8 @@
 
 Concurrency is enforced by the database, never by Python locks: a unit of work opens a
 write transaction that serialises writers per cohort (``BEGIN IMMEDIATE`` on SQLite; a
-``SELECT ... FOR UPDATE`` of the cohort row under a ``lock_timeout`` on PostgreSQL), so
+``SELECT ... FOR UPDATE`` of the cohort row, with the session's ``lock_timeout``, on
+PostgreSQL), so
 the counts the rules read cannot change before the write. Waiting is bounded: past
 ``lock_timeout`` the command fails with :class:`~changeflow.errors.StoreBusy`. A partial
 unique index refuses a person active in two cohorts even when writers race on different
@@ -149,7 +150,12 @@ def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str =
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        # lock_timeout is a session setting, so waiting is bounded without a statement per
+        # transaction.
+        options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options}
+        )
     raise InvalidInput("url", f"unsupported database {backend!r} (use sqlite or postgresql)")
 
 
@@ -340,9 +346,6 @@ class SqlStore:
         try:
             with translated():
                 connection.begin()
-                if self.dialect == "postgresql":
-                    millis = int(self.lock_timeout * 1000)
-                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {millis}")
                 row = connection.execute(_LOCK_COHORT, {"code": cohort}).one_or_none()
             if row is None:
                 raise CohortNotFound(cohort)
