@@ -13,14 +13,13 @@ import hashlib
 import json
 import logging
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
-
-import structlog
 
 from changeflow.audit import AuditCheck, Checkpoint, verify_chain
 from changeflow.clock import Clock, SystemClock
@@ -70,26 +69,47 @@ class _EventLog:
 
     When the application has configured structlog, events go through its pipeline; when it
     has not (structlog would then print to stdout), they go to the stdlib logger
-    ``changeflow``, which stays silent unless the application enables it.
+    ``changeflow``, which stays silent unless the application enables it. structlog is
+    imported on first need: an application that never imported it cannot have configured
+    it, and ``import changeflow`` stays light for command-line use.
     """
 
     def __init__(self) -> None:
-        self._structlog = structlog.get_logger("changeflow")
+        self._lib: Any = None
+        self._logger: Any = None
+        self._fallback: Any = None
+
+    def _load(self) -> Any:
+        import structlog  # noqa: PLC0415 - deferred on purpose, see the class docstring
+
+        self._logger = structlog.get_logger("changeflow")
         self._fallback = structlog.wrap_logger(
             _stdlib_log,
             processors=[structlog.processors.KeyValueRenderer(key_order=["event"])],
             wrapper_class=structlog.stdlib.BoundLogger,
         )
+        self._lib = structlog
+        return structlog
+
+    def _configured(self) -> bool:
+        lib = self._lib
+        if lib is None:
+            if "structlog" not in sys.modules:
+                return False
+            lib = self._load()
+        return bool(lib.is_configured())
 
     def enabled(self, level: int = logging.INFO) -> bool:
         """Whether an event at ``level`` would go anywhere (cheap; checked per batch)."""
-        return structlog.is_configured() or _stdlib_log.isEnabledFor(level)
+        return self._configured() or _stdlib_log.isEnabledFor(level)
 
     def emit(self, level: int, name: str, /, **fields: Any) -> None:
         """Emit the event ``name`` at a stdlib ``level``."""
-        if structlog.is_configured():
-            self._structlog.log(level, name, **fields)
+        if self._configured():
+            self._logger.log(level, name, **fields)
         elif _stdlib_log.isEnabledFor(level):
+            if self._fallback is None:
+                self._load()
             self._fallback.log(level, name, **fields)
 
 
@@ -287,6 +307,27 @@ class Engine:
         person = _participant(participant)
         with self.store.unit(cohort) as uow:
             return self._judge_enrolment(uow, person, None, None, None)[0]
+
+    def check_enrolments(
+        self, cohort: str, participants: Iterable[Participant | Mapping[str, Any]]
+    ) -> list[tuple[Violation, ...]]:
+        """Dry run of enrolling several nominations in order; writes nothing.
+
+        Each nomination is judged as if the ones before it that would be accepted were
+        already enrolled (so a third from one office meets the office quota and a NIP
+        repeated later is already active). Everything happens in one unit of work that is
+        never committed.
+        """
+        people = [_participant(p) for p in participants]
+        verdicts: list[tuple[Violation, ...]] = []
+        with self.store.unit(cohort) as uow:
+            for person in people:
+                violations, seated = self._judge_enrolment(uow, person, None, None, None)
+                if not violations:
+                    uow.office(seated.office, create=True)
+                    uow.add(Enrolment(cohort, seated, self.lifecycle.initial))
+                verdicts.append(violations)
+        return verdicts
 
     def _judge_enrolment(
         self,

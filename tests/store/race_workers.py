@@ -16,8 +16,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import func, select
 
 from changeflow import Engine
 from changeflow.errors import CohortNotFound, TransitionRejected

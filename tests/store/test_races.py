@@ -1,0 +1,229 @@
+"""Multi-process races on real databases: quotas, double moves and bounded lock waits.
+
+Every worker is a spawned process with its own engine and store on the same database; the
+workers of a race start together behind a barrier. The naive control proves the harness
+can fail: a store that does not serialise writers is caught every run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from changeflow import Engine
+from changeflow.store.sql import SqlStore
+from factories import make_cohort, make_nip, make_participant, office
+from store import race_workers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from multiprocessing.pool import Pool
+    from multiprocessing.synchronize import Barrier
+
+    from changeflow.models import Participant
+
+WORKERS = 8
+PER_WORKER = 12
+OFFICES = 20
+CAPACITY = 30
+MAX_PER_OFFICE = 2
+QUOTA_CODES = frozenset({"office_quota", "cohort_capacity"})
+CODE = "PKA-RACE"
+RESULT_TIMEOUT = 120.0
+
+_TESTS = Path(__file__).resolve().parents[1]
+_SRC = _TESTS.parent / "src"
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[tuple[Pool, Barrier]]:
+    """Eight spawned worker processes sharing a start-line barrier, reused by every race."""
+    paths = [str(_TESTS), str(_SRC), os.environ.get("PYTHONPATH", "")]
+    previous = os.environ.get("PYTHONPATH")
+    # A spawned child imports race_workers before any initializer runs: give it the path.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    try:
+        context = multiprocessing.get_context("spawn")
+        barrier = context.Barrier(WORKERS)
+        workers = context.Pool(WORKERS, race_workers.init_worker, (barrier,))
+    finally:
+        if previous is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = previous
+    try:
+        yield workers, barrier
+    finally:
+        workers.terminate()
+        workers.join()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL: an SQLite file in ``tmp_path`` or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'race.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def _race(pool: tuple[Pool, Barrier], task: Any, arguments: list[tuple[Any, ...]]) -> list[Any]:
+    """Run one task per worker, all released together by the barrier; their results."""
+    workers, barrier = pool
+    assert len(arguments) == WORKERS
+    barrier.reset()  # a previous failed race may have broken it
+    return workers.starmap_async(task, arguments, chunksize=1).get(RESULT_TIMEOUT)
+
+
+def _new_cohort(url: str) -> SqlStore:
+    """Open ``url`` (creating the schema) with the race cohort in it; the caller closes it."""
+    store = SqlStore(url)
+    Engine(store).create_cohort(make_cohort(CODE, capacity=CAPACITY, max_per_office=MAX_PER_OFFICE))
+    return store
+
+
+def _roster() -> list[list[Participant]]:
+    """96 distinct eligible people over 20 offices, dealt to the workers round robin."""
+    people = [
+        make_participant(nip=make_nip(sequence=i + 1), office=office(i % OFFICES + 1))
+        for i in range(WORKERS * PER_WORKER)
+    ]
+    return [people[w::WORKERS] for w in range(WORKERS)]
+
+
+def _enrol_race(
+    pool: tuple[Pool, Barrier], url: str, *, pause: float, naive: bool
+) -> tuple[list[race_workers.Outcome], dict[str, Any]]:
+    """The quota race: every outcome, and the figures (attempts, accepted, ..., elapsed)."""
+    started = time.perf_counter()
+    results = _race(
+        pool,
+        race_workers.enrol_batch,
+        [(url, CODE, batch, pause, naive, 10.0) for batch in _roster()],
+    )
+    wall = time.perf_counter() - started
+    outcomes = [o for batch, _ in results for o in batch]
+    kinds = Counter(kind for _, kind, _, _ in outcomes)
+    figures = {
+        "attempts": len(outcomes),
+        "accepted": kinds["accepted"],
+        "refused": kinds["refused"],
+        "errors": kinds["error"],
+        "race_s": round(max(seconds for _, seconds in results), 2),
+        "wall_s": round(wall, 2),
+    }
+    return outcomes, figures
+
+
+def _report(label: str, url: str, figures: dict[str, Any], **extra: Any) -> None:
+    """Print the figures of one race (shown with ``-s`` or on failure)."""
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    shown = ", ".join(f"{k}={v}" for k, v in {**figures, **extra}.items())
+    print(f"\n[race] {label} on {backend}: {shown}", file=sys.stderr)
+
+
+def test_quota_race_never_over_admits(pool: tuple[Pool, Barrier], url: str) -> None:
+    """Eight processes racing 96 enrolments never break capacity or the office quota."""
+    store = _new_cohort(url)
+    try:
+        outcomes, figures = _enrol_race(pool, url, pause=0.003, naive=False)
+        _report("real store", url, figures)
+        errors = [error for _, kind, _, error in outcomes if kind == "error"]
+        assert not errors, Counter(e.split(":", 1)[0] for e in errors)
+        assert figures["attempts"] == WORKERS * PER_WORKER
+        assert figures["accepted"] + figures["refused"] == figures["attempts"]
+        assert figures["accepted"] == CAPACITY
+        for nip, kind, codes, _ in outcomes:
+            if kind == "refused":
+                assert codes, nip
+                assert set(codes) <= QUOTA_CODES, (nip, codes)
+        enrolled = store.enrolments(CODE)
+        assert len(enrolled) == CAPACITY
+        assert {e.nip for e in enrolled} == {n for n, kind, _, _ in outcomes if kind == "accepted"}
+        per_office = Counter(e.participant.office.code for e in enrolled)
+        assert max(per_office.values()) <= MAX_PER_OFFICE, per_office
+        assert len(store.history(cohort=CODE)) == figures["attempts"]
+        assert all(check.ok for check in Engine(store).verify())
+    finally:
+        store.close()
+
+
+def test_naive_store_is_caught(pool: tuple[Pool, Barrier], url: str) -> None:
+    """The harness catches a store that does not serialise writers, every run."""
+    store = _new_cohort(url)
+    try:
+        outcomes, figures = _enrol_race(pool, url, pause=0.02, naive=True)
+        enrolled = store.enrolments(CODE)
+        per_office = Counter(e.participant.office.code for e in enrolled)
+        errors = Counter(error[:150] for _, kind, _, error in outcomes if kind == "error")
+        stray = [codes for _, kind, codes, _ in outcomes if kind == "refused"]
+        over_admitted = len(enrolled) > CAPACITY or max(per_office.values()) > MAX_PER_OFFICE
+        _report(
+            "naive control",
+            url,
+            figures,
+            seated=len(enrolled),
+            max_office=max(per_office.values()),
+            error_types=dict(errors),
+        )
+        assert over_admitted or errors or any(set(c) - QUOTA_CODES for c in stray), figures
+    finally:
+        store.close()
+
+
+def test_concurrent_fires_move_once(pool: tuple[Pool, Barrier], url: str) -> None:
+    """Eight processes firing start_class on one participant move them exactly once."""
+    store = _new_cohort(url)
+    try:
+        person = make_participant(nip=make_nip(sequence=1), office=office(1))
+        Engine(store).enrol(CODE, person)
+        outcomes = _race(
+            pool, race_workers.fire_once, [(url, CODE, person.nip, "start_class")] * WORKERS
+        )
+        accepted = [o for o in outcomes if o[1] == "accepted"]
+        others = [o for o in outcomes if o[1] != "accepted"]
+        kinds = Counter(error.split(":", 1)[0] or kind for _, kind, _, error in outcomes)
+        _report("concurrent fires", url, dict(kinds))
+        assert len(accepted) == 1, outcomes
+        for _, kind, codes, error in others:
+            if kind == "refused":
+                assert error == "IllegalTransition", (codes, error)
+                assert codes == ("illegal_transition",)
+            else:
+                assert error.startswith("ConcurrentTransition"), error
+        enrolment = store.enrolment(CODE, person.nip)
+        assert enrolment.state == "on_class"
+        assert enrolment.version == 2
+        history = store.history(nip=person.nip)
+        moves = [e for e in history if e.event == "start_class" and e.accepted]
+        assert len(moves) == 1
+        assert all(check.ok for check in Engine(store).verify())
+    finally:
+        store.close()
+
+
+def test_lock_wait_is_bounded(pool: tuple[Pool, Barrier], url: str) -> None:
+    """A writer blocked by a held cohort lock fails with StoreBusy after about lock_timeout."""
+    store = _new_cohort(url)
+    workers, _ = pool
+    timeout = 0.5
+    person = make_participant(nip=make_nip(sequence=2), office=office(2))
+    try:
+        with store.unit(CODE):
+            started = time.perf_counter()
+            pending = workers.apply_async(race_workers.timed_enrol, (url, CODE, person, timeout))
+            error, waited = pending.get(30.0)
+            wall = time.perf_counter() - started
+        _report("lock wait", url, {"error": error, "waited_s": round(waited, 3)}, wall_s=wall)
+        assert error == "StoreBusy"
+        assert 0.9 * timeout <= waited < 3 * timeout
+        assert wall < 3 * timeout + 5.0  # the process is already running: no spawn to pay
+        assert store.enrolments(CODE) == []
+    finally:
+        store.close()
