@@ -7,6 +7,8 @@ Values read back were validated when written, so models are rebuilt with
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Row
 
 __all__ = [
-    "audit_params",
+    "AUDIT_COLUMNS",
+    "audit_values",
     "cohort_from_document",
     "entry_from_row",
     "participant_from_row",
@@ -95,25 +98,62 @@ def enrolment_from_row(
     )
 
 
-def audit_params(cohort_id: int, entry: HistoryEntry, digest: str) -> dict[str, Any]:
-    """Column values of an audit row."""
-    return {
-        "cohort_id": cohort_id,
-        "seq": entry.seq,
-        "at": entry.at,
-        "nip": entry.nip,
-        "event": entry.event,
-        "source": entry.source,
-        "target": entry.target,
-        "outcome": entry.outcome,
-        "actor": entry.actor,
-        "reason": entry.reason,
-        "payload": None if entry.payload is None else _dumps(dict(entry.payload)),
-        "violations": _dumps([v.to_dict() for v in entry.violations]) if entry.violations else None,
-        "data": None if entry.data is None else _dumps(dict(entry.data)),
-        "effective_date": entry.effective_date,
-        "hash": digest,
-    }
+AUDIT_COLUMNS = (
+    "cohort_id",
+    "seq",
+    "at",
+    "nip",
+    "event",
+    "source",
+    "target",
+    "outcome",
+    "actor",
+    "reason",
+    "payload",
+    "violations",
+    "data",
+    "effective_date",
+    "hash",
+)
+"""The audit table's columns in the order :func:`audit_values` gives them."""
+
+
+@lru_cache(maxsize=64)
+def sqlite_datetime(value: datetime) -> str:
+    """A UTC datetime as SQLAlchemy's SQLite dialect stores it (microseconds always).
+
+    Cached: every entry of a bulk step carries the same time.
+    """
+    utc = value.astimezone(UTC)
+    return f"{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond:06d}"
+
+
+def audit_values(
+    cohort_id: int, entry: HistoryEntry, digest: str, *, sqlite: bool
+) -> tuple[Any, ...]:
+    """An audit row's values for the driver's ``executemany``, in :data:`AUDIT_COLUMNS` order.
+
+    Bulk writes bypass SQLAlchemy's per-row parameter processing, so values are given in
+    the form the driver stores: on SQLite, datetimes and dates as SQLAlchemy writes them.
+    """
+    effective = entry.effective_date
+    return (
+        cohort_id,
+        entry.seq,
+        sqlite_datetime(entry.at) if sqlite else entry.at,
+        entry.nip,
+        entry.event,
+        entry.source,
+        entry.target,
+        entry.outcome,
+        entry.actor,
+        entry.reason,
+        None if entry.payload is None else _dumps(dict(entry.payload)),
+        _dumps([v.to_dict() for v in entry.violations]) if entry.violations else None,
+        None if entry.data is None else _dumps(dict(entry.data)),
+        effective.isoformat() if sqlite and effective is not None else effective,
+        digest,
+    )
 
 
 def _violations(text: str | None) -> tuple[Violation, ...]:

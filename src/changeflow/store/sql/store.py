@@ -37,7 +37,8 @@ from changeflow.models import ChangeProject, Cohort, Office
 from changeflow.rules.context import Standing
 from changeflow.store.sql.errors import translated
 from changeflow.store.sql.mapping import (
-    audit_params,
+    AUDIT_COLUMNS,
+    audit_values,
     cohort_from_document,
     enrolment_from_row,
     entry_from_row,
@@ -79,20 +80,6 @@ _scores = cast("Table", AssessmentRow.__table__)
 _audit = cast("Table", AuditRow.__table__)
 _keys = cast("Table", IdempotencyRow.__table__)
 
-_MOVE = (
-    update(_enrolments)
-    .where(_enrolments.c.id == bindparam("row_id"))
-    .where(_enrolments.c.version == bindparam("old_version"))
-    .values(
-        state=bindparam("new_state"),
-        version=bindparam("new_version"),
-        revisions=bindparam("new_revisions"),
-        active=bindparam("new_active"),
-        seated=bindparam("new_seated"),
-        completed=bindparam("new_completed"),
-    )
-)
-
 
 _LOCK_COHORT = select(_cohorts).where(_cohorts.c.code == bindparam("code")).with_for_update()
 _HEAD = (
@@ -105,7 +92,6 @@ _HEAD = (
         chain_hash=bindparam("new_hash"),
     )
 )
-_AUDIT = insert(_audit)
 _OFFICE = select(_offices).where(_offices.c.code == bindparam("code"))
 _OFFICE_SEATS = (
     select(_seats.c.seated)
@@ -182,6 +168,24 @@ def _configure_sqlite(engine: Engine, lock_timeout: float, synchronous: str) -> 
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+_MOVE_SQL = (
+    "UPDATE enrolments SET state = ?, version = ?, revisions = ?, active = ?, seated = ?, "
+    "completed = ? WHERE id = ? AND version = ?"
+)
+# Only fixed column names and placeholders are joined in: nothing from outside.
+_AUDIT_SQL = "INSERT INTO audit ({}) VALUES ({})".format(  # noqa: S608
+    ", ".join(AUDIT_COLUMNS), ", ".join("?" * len(AUDIT_COLUMNS))
+)
+
+
+class _DriverSql:
+    """The bulk statements in the driver's own parameter style (``?`` or ``%s``)."""
+
+    def __init__(self, mark: str) -> None:
+        self.move = _MOVE_SQL.replace("?", mark)
+        self.audit = _AUDIT_SQL.replace("?", mark)
+
+
 class SqlStore:
     """The SQL backend of :class:`~changeflow.store.base.Store`.
 
@@ -208,6 +212,7 @@ class SqlStore:
         self.lock_timeout = lock_timeout
         self.engine = create_sql_engine(url, lock_timeout=lock_timeout, synchronous=synchronous)
         self.dialect = self.engine.dialect.name
+        self.sql = _DriverSql("?" if self.dialect == "sqlite" else "%s")
         self._cohorts: dict[str, tuple[int, Cohort]] = {}
         self._office_cache: dict[str, Office] = {}
         with translated():
@@ -435,8 +440,8 @@ class SqlUnit:
         self._dirty_offices: set[str] = set()
         self._members: dict[str, Enrolment] = {}
         self._ids: dict[str, int] = {}
-        self._moves: list[dict[str, Any]] = []
-        self._audit: list[dict[str, Any]] = []
+        self._moves: list[tuple[Any, ...]] = []
+        self._audit: list[tuple[Any, ...]] = []
         self.committed = False
 
     def _execute(self, statement: Any, params: Any = None) -> Any:
@@ -444,9 +449,11 @@ class SqlUnit:
             return self._connection.execute(statement, params)
 
     def _flush(self) -> None:
+        # Straight to the driver's executemany: SQLAlchemy's per-row parameter handling
+        # was the larger part of a bulk step's cost.
         if self._moves:
             moves, self._moves = self._moves, []
-            result = self._execute(_MOVE, moves)
+            result = self._driver_many(self._store.sql.move, moves)
             if result.rowcount != len(moves):
                 raise ConcurrentTransition(
                     f"{len(moves) - result.rowcount} participant(s) of {self.cohort.code} "
@@ -455,7 +462,11 @@ class SqlUnit:
                 )
         if self._audit:
             rows, self._audit = self._audit, []
-            self._execute(_AUDIT, rows)
+            self._driver_many(self._store.sql.audit, rows)
+
+    def _driver_many(self, statement: str, rows: list[tuple[Any, ...]]) -> Any:
+        with translated():
+            return self._connection.exec_driver_sql(statement, rows)
 
     # -- facts for the rules -------------------------------------------------------------
 
@@ -580,16 +591,16 @@ class SqlUnit:
             ).scalar_one()
         revisions = enrolment.revisions + (state == enrolment.state)
         self._moves.append(
-            {
-                "row_id": self._ids[nip],
-                "old_version": enrolment.version,
-                "new_state": state,
-                "new_version": enrolment.version + 1,
-                "new_revisions": revisions,
-                "new_active": not final,
-                "new_seated": not frees_seat,
-                "new_completed": completes,
-            }
+            (
+                state,
+                enrolment.version + 1,
+                revisions,
+                not final,
+                not frees_seat,
+                completes,
+                self._ids[nip],
+                enrolment.version,
+            )
         )
         enrolment.state, enrolment.version, enrolment.revisions = (
             state,
@@ -644,7 +655,9 @@ class SqlUnit:
         if entry.seq != self._seq + 1:
             raise ValueError(f"audit entry {entry.seq} out of order (next is {self._seq + 1})")
         digest = chain_hash(self._hash, entry)
-        self._audit.append(audit_params(self._cohort_id, entry, digest))
+        self._audit.append(
+            audit_values(self._cohort_id, entry, digest, sqlite=self._store.dialect == "sqlite")
+        )
         self._seq, self._hash = entry.seq, digest
 
     def recall(self, key: str) -> Remembered | None:
