@@ -19,8 +19,8 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
-demo: $(STAMP_RUN)  ## run the 2019 Probolinggo cohort end to end (in memory)
-	$(BIN)/python examples/probolinggo_2019.py
+demo: $(STAMP_RUN)  ## run the 2019 Probolinggo cohort end to end on a fresh SQLite file (changeflow-demo.db)
+	$(BIN)/changeflow demo
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests examples

@@ -27,7 +27,12 @@ def _run(name: str) -> str:
 def test_every_example_is_covered() -> None:
     """Each script in examples/ has a test here, so none can rot unnoticed."""
     scripts = {p.name for p in EXAMPLES.glob("*.py")}
-    assert scripts == {"probolinggo_2019.py", "hr_embedding.py", "custom_lifecycle.py"}
+    assert scripts == {
+        "probolinggo_2019.py",
+        "hr_embedding.py",
+        "custom_lifecycle.py",
+        "cli_roster.py",
+    }
 
 
 def test_probolinggo_demo_tells_the_whole_story() -> None:
@@ -57,3 +62,17 @@ def test_custom_lifecycle_from_toml(name: str) -> None:
     out = _run(name)
     assert "Yoga refused: ('office_quota',)" in out
     assert "'passed': 1" in out
+
+
+def test_cli_roster_drives_a_cohort_through_the_command_line() -> None:
+    """The CSV roster goes through the CLI: refusals by line, a safe re-run, a clean finish."""
+    out = _run("cli_roster.py")
+    assert "dry run: 4 would be accepted, nothing written" in out
+    assert "line 4: 198005172005012003 refused ['office_quota']" in out
+    assert "line 6: 197503152000031004 refused ['already_enrolled', 'already_active']" in out
+    assert "line 7: 19791222200303201 refused ['invalid_input']" in out
+    assert "line 8: 196505052000031007 refused ['retirement_horizon']" in out
+    assert "run again: 4 already enrolled, nothing changed" in out
+    assert "corrected roster: 1 newly enrolled, 4 already enrolled" in out
+    assert "on_class: 5 of 5" in out
+    assert "audit chain intact: True" in out

@@ -1,0 +1,171 @@
+"""Opening the database for one command, and turning errors into exit statuses.
+
+SQLAlchemy is imported here lazily, inside :func:`open_engine`, so ``changeflow --help``
+and the commands that need no database never load it.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from changeflow.cli.failures import CliError, ExitCode, classify
+from changeflow.engine import Engine
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from changeflow.cli.render import Output
+    from changeflow.clock import Clock
+
+__all__ = [
+    "Settings",
+    "database_label",
+    "guarded",
+    "open_engine",
+    "parse_date",
+    "parse_json_object",
+    "session",
+    "settings_of",
+    "sqlite_path",
+]
+
+
+@dataclass(slots=True)
+class Settings:
+    """The global options, shared with every command through the Typer context."""
+
+    db: str | None = None
+    """``--db``; ``None`` means ``$CHANGEFLOW_DB``, else ``sqlite:///changeflow.db``."""
+    lock_timeout: float = 5.0
+    """``--lock-timeout``: seconds to wait for the database's write lock."""
+
+    def url(self) -> str:
+        """The database URL this invocation uses."""
+        if self.db:
+            return self.db
+        from changeflow.store.sql import default_url  # noqa: PLC0415 - loads SQLAlchemy
+
+        return default_url()
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The global options (defaults when the app is invoked without its callback)."""
+    found = ctx.find_object(Settings)
+    return found if found is not None else Settings()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (``None`` for other databases); :class:`CliError` if unusable."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 - commands only, never --help
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise CliError(
+            f"--db {url!r} is not a database URL",
+            hint="use sqlite:///path/to/file.db or postgresql://user@host/dbname",
+        ) from None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def database_label(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def open_engine(
+    url: str, *, create: bool = False, clock: Clock | None = None, lock_timeout: float = 5.0
+) -> Engine:
+    """An engine on the SQL store at ``url``.
+
+    An SQLite file must exist unless ``create`` (``changeflow init``), so a mistyped path
+    is reported instead of silently starting an empty database.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        if not create and not path.exists():
+            raise CliError(
+                f"no changeflow database at {str(path)!r}",
+                hint="create it with `changeflow init`, or point --db / CHANGEFLOW_DB at "
+                "an existing database",
+                kind="no_database",
+            )
+        if create and not path.parent.exists():
+            raise CliError(f"directory {str(path.parent)!r} does not exist", kind="no_database")
+    try:
+        from changeflow.store.sql import SqlStore  # noqa: PLC0415 - loads SQLAlchemy
+    except ImportError as exc:  # pragma: no cover - SQLAlchemy is a dependency
+        raise CliError(f"the SQL store cannot be loaded: {exc}", status=ExitCode.FAILED) from exc
+    try:
+        store = SqlStore(url, lock_timeout=lock_timeout)
+    except ImportError as exc:
+        raise CliError(
+            f"the database driver is not installed: {exc}",
+            hint="for PostgreSQL: pip install 'changeflow[postgres]'",
+        ) from None
+    return Engine(store, clock=clock)
+
+
+@contextmanager
+def guarded(out: Output) -> Iterator[None]:
+    """Report any expected error as one line and a hint, and exit with its status."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        failure = classify(exc)
+        if failure is None:
+            raise
+        out.failure(failure)
+        raise typer.Exit(int(failure.status)) from None
+
+
+@contextmanager
+def session(ctx: typer.Context, out: Output, *, create: bool = False) -> Iterator[Engine]:
+    """Open the engine for one command, close it afterwards, report errors (see guarded)."""
+    with guarded(out):
+        settings = settings_of(ctx)
+        engine = open_engine(settings.url(), create=create, lock_timeout=settings.lock_timeout)
+        try:
+            yield engine
+        finally:
+            engine.store.close()
+
+
+def parse_date(value: str, option: str) -> date:
+    """A ``YYYY-MM-DD`` date; :class:`CliError` naming the option otherwise."""
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2019-04-04"
+        ) from None
+
+
+def parse_json_object(value: str, option: str) -> dict[str, Any]:
+    """A JSON object given on the command line; :class:`CliError` when malformed."""
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise CliError(
+            f"{option} is not valid JSON: {exc}",
+            hint=f"""quote it for the shell, e.g. {option} '{{"room": "A"}}'""",
+        ) from None
+    if not isinstance(parsed, dict):
+        raise CliError(f"{option} must be a JSON object, got {type(parsed).__name__}")
+    return parsed

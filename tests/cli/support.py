@@ -1,0 +1,67 @@
+"""Helpers shared by the CLI tests: a runner bound to a database, roster builders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from changeflow.cli.app import app
+from factories import make_nip
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from typer.testing import CliRunner, Result
+
+__all__ = ["CODE", "HEADER", "Cli", "nip_of", "person", "write_roster"]
+
+CODE = "PKA-1"
+"""The cohort most tests work on."""
+
+HEADER = "nip,name,office,echelon"
+"""The minimal roster header."""
+
+
+@dataclass
+class Cli:
+    """Runs ``changeflow --db URL ...`` in-process and checks its exit status."""
+
+    url: str
+    runner: CliRunner
+
+    def __call__(
+        self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None
+    ) -> Result:
+        """Invoke the app; assert the exit status unless ``expect`` is None."""
+        result = self.runner.invoke(app, ["--db", self.url, *args], env=env, catch_exceptions=False)
+        if expect is not None:
+            assert result.exit_code == expect, (args, result.stdout, result.stderr)
+        assert "Traceback" not in result.output
+        return result
+
+    def json(self, *args: str, expect: int = 0) -> dict[str, Any]:
+        """Invoke with ``--json``; stdout must be exactly one JSON document, version 1."""
+        result = self(*args, "--json", expect=expect)
+        document: dict[str, Any] = json.loads(result.stdout)
+        assert document["schema_version"] == 1
+        return document
+
+
+def write_roster(path: Path, rows: Iterable[str], header: str = HEADER) -> Path:
+    """Write a roster CSV (header first) and return its path."""
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def nip_of(number: int, born_year: int = 1975) -> str:
+    """The NIP of :func:`person` ``number``."""
+    return make_nip(date(born_year, 6, 1), sequence=number)
+
+
+def person(number: int, office: str = "", *, born_year: int = 1975) -> str:
+    """A valid roster row: an eligible echelon III.a official from office ``office``."""
+    nip = nip_of(number, born_year)
+    return f"{nip},Peserta {number},{office or f'Dinas Nomor {number}'},III.a"

@@ -1,0 +1,228 @@
+"""The whole cohort: advance, status, history, verify, export and diagram."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import TYPE_CHECKING
+
+from changeflow.cli.app import app as cli_app
+from cli.support import nip_of
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+    from cli.support import Cli
+
+
+def test_advance_reports_accepted_refused_and_skipped(cli: Cli, enrolled: list[str]) -> None:
+    """A bulk event lists who moved and who was refused (exit 3), and counts the skipped."""
+    cli("advance", "PKA-1", "start_class")
+    cli("project", "PKA-1", enrolled[0], "--title", "T", "--theme", "t", "--mentor", "M")
+    cli("fire", "PKA-1", enrolled[2], "withdraw", "--reason", "moved")
+    report = cli.json("advance", "PKA-1", "present_proposal", expect=3)
+    assert report["cohort"] == "PKA-1"
+    assert report["event"] == "present_proposal"
+    assert report["accepted"] == [enrolled[0]]
+    assert [r["nip"] for r in report["refused"]] == [enrolled[1]]
+    assert report["refused"][0]["violations"][0]["code"] == "change_project_missing"
+    assert report["skipped"] == 1
+
+
+def test_advance_table_and_exit_0(cli: Cli, enrolled: list[str]) -> None:
+    """With nobody refused advance exits 0 and draws a table with participants' names."""
+    assert len(enrolled) == 3
+    result = cli("advance", "PKA-1", "start_class", "--actor", "BKD")
+    assert result.stdout.splitlines()[0] == (
+        "start_class: 3 accepted, 0 refused, 0 skipped (in other states)"
+    )
+    assert "Peserta 1" in result.stdout
+    assert "enrolled -> on_class" in result.stdout
+    assert result.stderr == ""
+    assert cli.json("advance", "PKA-1", "start_class")["accepted"] == []
+
+
+def test_advance_shows_progress_on_stderr_for_large_cohorts(
+    cli: Cli, enrolled: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the threshold a progress note goes to stderr while stdout stays pure JSON."""
+    monkeypatch.setattr("changeflow.cli.app.PROGRESS_THRESHOLD", len(enrolled))
+    result = cli("advance", "PKA-1", "start_class", "--json")
+    assert json.loads(result.stdout)["accepted"] == enrolled
+    assert result.stderr.startswith("start_class: 3 participants of PKA-1 ...")
+    assert "done in" in result.stderr
+
+
+def test_advance_with_an_unknown_event_or_cohort_exits_2(cli: Cli, enrolled: list[str]) -> None:
+    """Advance refuses unknown names before touching anyone."""
+    assert enrolled
+    cli("advance", "PKA-1", "promote", expect=2)
+    cli("advance", "PKA-9", "start_class", expect=2)
+
+
+def test_status_json_and_table(cli: Cli, enrolled: list[str]) -> None:
+    """Status lists participants with state and office, and counts every state."""
+    cli("fire", "PKA-1", enrolled[0], "start_class")
+    status = cli.json("status", "PKA-1")
+    assert status["cohort"] == "PKA-1"
+    first = status["participants"][0]
+    assert first["nip"] == enrolled[0]
+    assert first["name"] == "Peserta 1"
+    assert first["office"] == "DINAS-NOMOR-1"
+    assert first["state"] == "on_class"
+    assert status["counts"]["on_class"] == 1
+    assert status["counts"]["enrolled"] == 2
+    assert status["counts"]["graduated"] == 0
+    assert set(status["counts"]) >= {"withdrawn", "dropped", "not_passed"}
+    assert status["total"] == 3
+    table = cli("status", "PKA-1").stdout
+    assert "PKA-1: 3 participant(s)" in table
+    assert "on_class" in table
+    cli("status", "PKA-9", expect=2)
+
+
+def test_history_is_oldest_first_with_refusals(cli: Cli, enrolled: list[str]) -> None:
+    """History gives every attempt in order, refused ones with their violations."""
+    nip = enrolled[0]
+    cli("fire", "PKA-1", nip, "withdraw", expect=3)
+    cli("fire", "PKA-1", nip, "start_class", "--actor", "BKD")
+    document = cli.json("history", nip)
+    assert document["nip"] == nip
+    entries = document["history"]
+    assert [e["event"] for e in entries] == ["enrol", "withdraw", "start_class"]
+    assert [e["outcome"] for e in entries] == ["accepted", "refused", "accepted"]
+    assert entries[0]["seq"] < entries[1]["seq"] < entries[2]["seq"]
+    for key in (
+        "seq",
+        "at",
+        "cohort",
+        "actor",
+        "event",
+        "from",
+        "to",
+        "outcome",
+        "reason",
+        "violations",
+    ):
+        assert key in entries[1]
+    assert entries[1]["violations"][0]["code"] == "reason_required"
+    assert (entries[2]["from"], entries[2]["to"], entries[2]["actor"]) == (
+        "enrolled",
+        "on_class",
+        "BKD",
+    )
+    assert len(cli.json("history", nip, "--cohort", "PKA-1")["history"]) == 3
+    table = cli("history", nip).stdout
+    assert "reason_required" in table
+
+
+def test_history_of_an_unknown_nip_or_cohort_exits_2(cli: Cli, enrolled: list[str]) -> None:
+    """A NIP with no history, or an unknown --cohort, is an unknown name."""
+    assert cli.json("history", nip_of(99), expect=2)["error"]["kind"] == "unknown_participant"
+    cli("history", enrolled[0], "--cohort", "PKA-9", expect=2)
+
+
+def _tamper(db_path: Path, *statements: str) -> None:
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        connection.execute("DROP TRIGGER IF EXISTS audit_append_only_update")
+        connection.execute("DROP TRIGGER IF EXISTS audit_append_only_delete")
+        for statement in statements:
+            connection.execute(statement)
+    finally:
+        connection.close()
+
+
+def test_verify_an_intact_chain(cli: Cli, enrolled: list[str]) -> None:
+    """Verify exits 0 and reports each cohort's entries and head."""
+    checked = cli.json("verify")
+    assert checked["ok"] is True
+    (cohort,) = checked["cohorts"]
+    assert cohort["cohort"] == "PKA-1"
+    assert cohort["ok"] is True
+    assert cohort["entries"] == len(enrolled)
+    assert cohort["head"]["seq"] == len(enrolled)
+    assert "audit chain intact (3 entries" in cli("verify", "PKA-1").stdout
+
+
+def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_path: Path) -> None:
+    """An audit row edited behind changeflow's back makes verify exit 1 naming that row."""
+    assert enrolled
+    _tamper(db_path, "UPDATE audit SET actor = 'forger' WHERE seq = 2")
+    checked = cli.json("verify", "PKA-1", expect=1)
+    assert checked["ok"] is False
+    assert checked["cohorts"][0]["first_bad_seq"] == 2
+    result = cli("verify", "PKA-1", expect=1)
+    assert "BROKEN at entry 2" in result.stdout
+    assert result.stderr.startswith("hint: ")
+
+
+def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: Path) -> None:
+    """Deleting the last audit rows makes verify exit 1 and report the missing tail."""
+    assert enrolled
+    _tamper(db_path, "DELETE FROM audit WHERE seq = 3")
+    checked = cli.json("verify", expect=1)["cohorts"][0]
+    assert checked["missing_tail"] is True
+    assert checked["first_bad_seq"] == 3
+    assert "missing tail" in cli("verify", expect=1).stdout
+
+
+def test_verify_an_unknown_cohort_exits_2(cli: Cli) -> None:
+    """Verifying a cohort that does not exist is an unknown name."""
+    cli("verify", "PKA-9", expect=2)
+    assert cli.json("verify") == {"schema_version": 1, "ok": True, "cohorts": []}
+
+
+def test_export_prints_or_writes_the_engine_export(
+    cli: Cli, enrolled: list[str], tmp_path: Path
+) -> None:
+    """Export is the engine's JSON export, on stdout or into --output."""
+    exported = json.loads(cli("export", "PKA-1").stdout)
+    assert exported["schema_version"] == 1
+    assert exported["cohort"]["code"] == "PKA-1"
+    assert [p["nip"] for p in exported["participants"]] == enrolled
+    assert len(exported["history"]) == 3
+    assert exported["head"]["seq"] == 3
+    target = tmp_path / "export.json"
+    written = cli("export", "PKA-1", "--output", str(target))
+    assert written.stdout == ""
+    assert json.loads(target.read_text(encoding="utf-8")) == exported
+    cli("export", "PKA-9", expect=2)
+    cli("export", "PKA-1", "--output", str(tmp_path / "no" / "such.json"), expect=2)
+
+
+def test_diagram_formats_and_headcounts(cli: Cli, enrolled: list[str]) -> None:
+    """Diagram prints Mermaid or dot; with --cohort each state carries its headcount."""
+    assert enrolled
+    mermaid = cli("diagram").stdout
+    assert mermaid.startswith("stateDiagram-v2\n")
+    assert "enrolled --> on_class: start_class" in mermaid
+    dot = cli("diagram", "--format", "dot").stdout
+    assert dot.startswith('digraph "')
+    counted = cli("diagram", "--cohort", "PKA-1").stdout
+    assert "enrolled : enrolled (3)" in counted
+    assert "on_class : on_class (0)" in counted
+    assert 'label="enrolled (3)"' in cli("diagram", "--format", "dot", "--cohort", "PKA-1").stdout
+    cli("diagram", "--format", "svg", expect=2)
+    cli("diagram", "--cohort", "PKA-9", expect=2)
+
+
+def test_diagram_without_a_cohort_needs_no_database(tmp_path: Path) -> None:
+    """The plain lifecycle diagram works before any database exists."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    result = CliRunner().invoke(cli_app, ["--db", f"sqlite:///{tmp_path / 'none.db'}", "diagram"])
+    assert result.exit_code == 0
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_verbose_logs_transitions_on_stderr(cli: Cli, enrolled: list[str]) -> None:
+    """-v logs each transition on stderr and leaves stdout to the result."""
+    result = cli("-v", "fire", "PKA-1", enrolled[0], "start_class", "--json")
+    assert json.loads(result.stdout)["to"] == "on_class"
+    assert "transition" in result.stderr
+    assert "start_class" in result.stderr
+    quiet = cli("fire", "PKA-1", enrolled[1], "start_class")
+    assert quiet.stderr == ""

@@ -1,0 +1,71 @@
+"""The CLI session in docs/cli.md runs as written and every command exits as documented."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from typer.testing import CliRunner
+
+from changeflow.cli.app import app
+
+if TYPE_CHECKING:
+    import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "cli.md"
+BLOCK = re.compile(r"^```console\n(.*?)^```", re.DOTALL | re.MULTILINE)
+EXITS = re.compile(r"#\s*exits\s+(\d)")
+
+
+def _session() -> list[tuple[str, int]]:
+    """Each `$ changeflow ...` line of the doc's console blocks with its documented status."""
+    commands = []
+    for block in BLOCK.findall(DOC.read_text(encoding="utf-8")):
+        for line in block.splitlines():
+            if line.startswith("$ changeflow "):
+                expected = EXITS.search(line)
+                commands.append((line[2:], int(expected.group(1)) if expected else 0))
+    return commands
+
+
+def test_the_session_covers_every_command() -> None:
+    """The documented session uses every command but the demo."""
+    used = {shlex.split(command, comments=True)[1] for command, _ in _session()}
+    assert used >= {
+        "init",
+        "cohort",
+        "enrol",
+        "fire",
+        "check",
+        "events",
+        "project",
+        "assess",
+        "groups",
+        "advance",
+        "status",
+        "history",
+        "verify",
+        "export",
+        "diagram",
+    }
+    assert {status for _, status in _session()} == {0, 2, 3}
+
+
+def test_the_session_runs_as_documented(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from a copy of the repository's examples, each command exits as the doc says."""
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "roster.csv", tmp_path / "examples" / "roster.csv")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    env = {"CHANGEFLOW_DB": f"sqlite:///{tmp_path / 'changeflow.db'}"}
+    for command, expected in _session():
+        args = shlex.split(command, comments=True)
+        assert args[0] == "changeflow"
+        assert "--db" not in args  # the session uses the default database
+        result = runner.invoke(app, args[1:], env=env, catch_exceptions=False)
+        assert result.exit_code == expected, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.output

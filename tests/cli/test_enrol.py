@@ -1,0 +1,167 @@
+"""`changeflow enrol`: rosters in file order, refusals with lines, safe re-runs, dry runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cli.support import HEADER, nip_of, person, write_roster
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cli.support import Cli
+
+
+def _codes(refused: dict[str, Any]) -> list[str]:
+    return [v["code"] for v in refused["violations"]]
+
+
+def test_a_clean_roster_enrols_everyone_and_exits_0(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """Every row accepted: exit 0, the NIPs listed, the participants enrolled."""
+    roster = write_roster(tmp_path / "r.csv", [person(1), person(2)])
+    outcome = cli.json("enrol", cohort, "--csv", str(roster))
+    assert outcome["cohort"] == cohort
+    assert outcome["dry_run"] is False
+    assert outcome["accepted"] == [nip_of(1), nip_of(2)]
+    assert outcome["refused"] == []
+    assert outcome["already_enrolled"] == []
+    states = {p["nip"]: p["state"] for p in cli.json("status", cohort)["participants"]}
+    assert states == {nip_of(1): "enrolled", nip_of(2): "enrolled"}
+
+
+def test_rows_are_judged_in_file_order_with_their_lines(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """Third from an office -> office_quota; repeated NIP -> already_active; bad row -> line."""
+    rows = [
+        person(1, "Dinas Kesehatan"),
+        person(2, "Dinas Kesehatan"),
+        person(3, "Dinas Kesehatan"),
+        person(1, "Badan Kepegawaian Daerah"),
+        "19750601200003,Tanpa NIP,BKD,III.a",
+        person(4),
+    ]
+    roster = write_roster(tmp_path / "r.csv", rows)
+    outcome = cli.json("enrol", cohort, "--csv", str(roster), expect=3)
+    assert outcome["accepted"] == [nip_of(1), nip_of(2), nip_of(4)]
+    by_line = {r["line"]: r for r in outcome["refused"]}
+    assert sorted(by_line) == [4, 5, 6]
+    assert by_line[4]["nip"] == nip_of(3)
+    assert _codes(by_line[4]) == ["office_quota"]
+    assert by_line[5]["nip"] == nip_of(1)
+    assert "already_active" in _codes(by_line[5])
+    assert _codes(by_line[6]) == ["invalid_input"]
+    assert by_line[6]["violations"][0]["message"].startswith("line 6: nip: ")
+    for refused in outcome["refused"]:
+        for violation in refused["violations"]:
+            assert {"code", "message"} <= violation.keys()
+    history = cli.json("history", nip_of(3))["history"]
+    assert [(e["event"], e["outcome"]) for e in history] == [("enrol", "refused")]
+
+
+def test_a_malformed_row_writes_nothing(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """An invalid_input row leaves no participant and no audit entry behind."""
+    roster = write_roster(tmp_path / "r.csv", [f"{nip_of(1)},Budi,BKD,III.a,extra"])
+    outcome = cli.json("enrol", cohort, "--csv", str(roster), expect=3)
+    assert outcome["refused"][0]["line"] == 2
+    assert cli.json("verify", cohort)["cohorts"][0]["entries"] == 0
+    assert cli.json("status", cohort)["total"] == 0
+
+
+def test_running_the_same_roster_again_is_safe(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """A re-run lists enrolled rows as already_enrolled, writes nothing for them, exits 0."""
+    roster = write_roster(tmp_path / "r.csv", [person(1), person(2)])
+    cli("enrol", cohort, "--csv", str(roster))
+    cli("advance", cohort, "start_class")
+    entries = cli.json("verify", cohort)["cohorts"][0]["entries"]
+    again = cli.json("enrol", cohort, "--csv", str(roster))
+    assert again["already_enrolled"] == [nip_of(1), nip_of(2)]
+    assert again["accepted"] == []
+    assert again["refused"] == []
+    assert cli.json("verify", cohort)["cohorts"][0]["entries"] == entries
+    assert {p["state"] for p in cli.json("status", cohort)["participants"]} == {"on_class"}
+    text = cli("enrol", cohort, "--csv", str(roster)).stdout
+    assert "already enrolled" in text
+    assert "0 accepted, 0 refused, 2 already enrolled" in text
+
+
+def test_dry_run_reports_like_a_real_run_and_writes_nothing(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """--dry-run judges later rows with earlier ones counted, yet stores nothing at all."""
+    rows = [person(1, "BKD"), person(2, "BKD"), person(3, "BKD"), person(1, "DINKES")]
+    roster = write_roster(tmp_path / "r.csv", rows)
+    dry = cli.json("enrol", cohort, "--csv", str(roster), "--dry-run", expect=3)
+    assert dry["dry_run"] is True
+    assert cli.json("status", cohort)["total"] == 0
+    assert cli.json("verify", cohort)["cohorts"][0]["entries"] == 0
+    real = cli.json("enrol", cohort, "--csv", str(roster), expect=3)
+    assert dry["accepted"] == real["accepted"]
+    assert [(r["line"], _codes(r)) for r in dry["refused"]] == [
+        (r["line"], _codes(r)) for r in real["refused"]
+    ]
+    text = cli("enrol", cohort, "--csv", str(roster), "--dry-run", expect=3).stdout
+    assert "dry run: nothing was written" in text
+
+
+def test_offices_by_code_or_name_reuse_the_stored_office(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """Once an office exists, a later roster may name it by code or by name."""
+    cli(
+        "enrol", cohort, "--csv", str(write_roster(tmp_path / "a.csv", [person(1, "Dinas Sosial")]))
+    )
+    second = write_roster(
+        tmp_path / "b.csv", [person(2, "dinas-sosial"), person(3, "DINAS SOSIAL")]
+    )
+    outcome = cli.json("enrol", cohort, "--csv", str(second), expect=3)
+    assert outcome["accepted"] == [nip_of(2)]
+    assert _codes(outcome["refused"][0]) == ["office_quota"]
+    offices = {p["office"] for p in cli.json("status", cohort)["participants"]}
+    assert offices == {"DINAS-SOSIAL"}
+
+
+def test_byte_order_mark_and_birth_dates_are_accepted(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """A UTF-8 BOM and an optional birth_date column do not disturb the roster."""
+    roster = tmp_path / "bom.csv"
+    roster.write_bytes(
+        f"\ufeff{HEADER},birth_date\n{person(1)},1975-06-01\n{person(2)},\n".encode()
+    )
+    assert cli.json("enrol", cohort, "--csv", str(roster))["accepted"] == [nip_of(1), nip_of(2)]
+
+
+def test_unusable_rosters_exit_2(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """A missing file, a wrong header or a non-UTF-8 file exit 2 and enrol nobody."""
+    missing = cli("enrol", cohort, "--csv", str(tmp_path / "missing.csv"), expect=2)
+    assert missing.stderr.splitlines()[0].startswith("error: roster: cannot read ")
+    assert missing.stderr.splitlines()[1].startswith("hint: a roster is a UTF-8 CSV file")
+    header = write_roster(tmp_path / "h.csv", [person(1)], header="nip,nama,office,echelon")
+    wrong = cli.json("enrol", cohort, "--csv", str(header), expect=2)
+    assert wrong["error"]["kind"] == "invalid_input"
+    assert "bad header" in wrong["error"]["message"]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(f"{HEADER}\n{nip_of(1)},Bud\xed,BKD,III.a\n".encode("latin-1"))
+    cli("enrol", cohort, "--csv", str(latin), expect=2)
+    assert cli.json("status", cohort)["total"] == 0
+
+
+def test_an_unknown_cohort_exits_2(cli: Cli, tmp_path: Path) -> None:
+    """Enrolling into a cohort that does not exist is an unknown name (exit 2)."""
+    roster = write_roster(tmp_path / "r.csv", [person(1)])
+    result = cli.json("enrol", "NOPE", "--csv", str(roster), expect=2)
+    assert result["error"]["kind"] == "unknown_cohort"
+
+
+def test_refusals_are_listed_in_text_with_a_hint(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """The text report names each refused line and its reasons; the hint goes to stderr."""
+    roster = write_roster(tmp_path / "r.csv", [person(1), "123,Bad,BKD,III.a"])
+    result = cli("enrol", cohort, "--csv", str(roster), "--actor", "BKD", expect=3)
+    assert "line 3" in result.stdout
+    assert "invalid_input: line 3: nip:" in result.stdout
+    assert "1 accepted, 1 refused, 0 already enrolled" in result.stdout
+    assert result.stderr.startswith("hint: ")
+    entry = cli.json("history", nip_of(1))["history"][0]
+    assert entry["actor"] == "BKD"
+    assert entry["payload"] == {"roster_line": 2}
