@@ -23,8 +23,8 @@ demo: $(STAMP_RUN)  ## run the 2019 Probolinggo cohort end to end on a fresh SQL
 	$(BIN)/changeflow demo
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks scripts
+	$(BIN)/ruff format --check src tests examples benchmarks scripts
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy --strict src

@@ -25,3 +25,27 @@ def test_code_blocks_run(document: Path) -> None:
     for number, block in enumerate(BLOCK.findall(document.read_text(encoding="utf-8")), 1):
         code = compile(block, f"{document.name}[block {number}]", "exec")
         exec(code, namespace)  # noqa: S102 - running our own documentation is the point
+
+
+def test_api_reference_is_current() -> None:
+    """docs/api.md is exactly what scripts/api_docs.py generates from today's docstrings."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "api_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_lifecycle_diagram_document_is_current() -> None:
+    """docs/lifecycle.md embeds the diagram render() draws for the default lifecycle."""
+    from changeflow import DEFAULT_LIFECYCLE  # noqa: PLC0415
+    from changeflow.states.diagram import render  # noqa: PLC0415
+
+    text = (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{render(DEFAULT_LIFECYCLE)}```" in text
