@@ -20,11 +20,10 @@ from changeflow.rules import (
     RuleContext,
     Standing,
 )
+from changeflow.testing import CountingFacts
 from factories import DINKES, make_cohort, make_participant
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from changeflow import Cohort, Engine, Participant
     from changeflow.rules import Verdict
 
@@ -33,37 +32,10 @@ BORN = date(1970, 3, 15)
 """A birth date whose pension (at 58) starts on 1 April 2028."""
 
 
-class Counts:
-    """A real ``Facts`` implementation on plain dictionaries, as a store would count."""
-
-    def __init__(
-        self,
-        *,
-        seated: Mapping[str, int] | None = None,
-        per_office: Mapping[tuple[str, str], int] | None = None,
-        standings: Mapping[str, Standing] | None = None,
-    ) -> None:
-        self._seated = dict(seated or {})
-        self._per_office = dict(per_office or {})
-        self._standings = dict(standings or {})
-
-    def seated(self, cohort: str) -> int:
-        """Seats taken in ``cohort``."""
-        return self._seated.get(cohort, 0)
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Seats taken by ``office`` in ``cohort``."""
-        return self._per_office.get((cohort, office), 0)
-
-    def standing(self, nip: str) -> Standing:
-        """The person's record; nobody is known unless told."""
-        return self._standings.get(nip, Standing())
-
-
 def enrolment(
     participant: Participant | None = None,
     cohort: Cohort | None = None,
-    facts: Counts | None = None,
+    facts: CountingFacts | None = None,
     now: datetime = NOW,
 ) -> RuleContext:
     """The context of a nomination (an enrolment has no source state)."""
@@ -73,7 +45,7 @@ def enrolment(
         "enrol",
         None,
         "enrolled",
-        facts or Counts(),
+        facts or CountingFacts(),
         now,
     )
 
@@ -258,7 +230,7 @@ def test_already_active_accepts_someone_unknown() -> None:
 def test_already_active_refuses_someone_active_elsewhere() -> None:
     """A person active in another cohort is refused with that cohort in the facts."""
     person = make_participant()
-    facts = Counts(standings={person.nip: Standing(active_in="PKA-III-VI-2019")})
+    facts = CountingFacts(standings={person.nip: Standing(active_in="PKA-III-VI-2019")})
     violation = only_violation(AlreadyActive()(enrolment(person, facts=facts)))
     assert violation.code == "already_active"
     assert dict(violation.facts) == {"active_in": "PKA-III-VI-2019", "completed_in": None}
@@ -270,7 +242,7 @@ def test_already_active_refuses_someone_active_elsewhere() -> None:
 def test_already_active_refuses_a_graduate() -> None:
     """A person who graduated from a cohort is refused with that cohort in the facts."""
     person = make_participant()
-    facts = Counts(standings={person.nip: Standing(completed_in="PKA-III-I-2018")})
+    facts = CountingFacts(standings={person.nip: Standing(completed_in="PKA-III-I-2018")})
     violation = only_violation(AlreadyActive()(enrolment(person, facts=facts)))
     assert dict(violation.facts) == {"active_in": None, "completed_in": "PKA-III-I-2018"}
     assert violation.message == "already graduated from cohort PKA-III-I-2018"
@@ -279,7 +251,7 @@ def test_already_active_refuses_a_graduate() -> None:
 
 def test_already_active_asks_about_this_participant() -> None:
     """Someone else's record does not count against the nominee."""
-    facts = Counts(standings={"196001012000031001": Standing(active_in="PKA-1")})
+    facts = CountingFacts(standings={"196001012000031001": Standing(active_in="PKA-1")})
     assert AlreadyActive()(enrolment(make_participant(), facts=facts)).ok
 
 

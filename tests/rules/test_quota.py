@@ -10,47 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from changeflow import TransitionRejected
-from changeflow.rules import ARTICLE, OK, CohortCapacity, OfficeQuota, RuleContext, Standing
+from changeflow.rules import ARTICLE, OK, CohortCapacity, OfficeQuota, RuleContext
+from changeflow.testing import CountingFacts
 from factories import BKD, DINKES, make_cohort, make_participant, office
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from changeflow import Cohort, Engine, Participant
 
 NOW = datetime(2019, 4, 4, 8, 0, tzinfo=UTC)
 CODE = "PKA-III-VII-2019"
 
 
-class Counts:
-    """A real ``Facts`` implementation on plain dictionaries, as a store would count."""
-
-    def __init__(
-        self,
-        *,
-        seated: Mapping[str, int] | None = None,
-        per_office: Mapping[tuple[str, str], int] | None = None,
-        standings: Mapping[str, Standing] | None = None,
-    ) -> None:
-        self._seated = dict(seated or {})
-        self._per_office = dict(per_office or {})
-        self._standings = dict(standings or {})
-
-    def seated(self, cohort: str) -> int:
-        """Seats taken in ``cohort``."""
-        return self._seated.get(cohort, 0)
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Seats taken by ``office`` in ``cohort``."""
-        return self._per_office.get((cohort, office), 0)
-
-    def standing(self, nip: str) -> Standing:
-        """The person's record; nobody is known unless told."""
-        return self._standings.get(nip, Standing())
-
-
 def enrolment(
-    facts: Counts, participant: Participant | None = None, cohort: Cohort | None = None
+    facts: CountingFacts,
+    participant: Participant | None = None,
+    cohort: Cohort | None = None,
 ) -> RuleContext:
     """The context of a nomination to the 2019 cohort (unless another is given)."""
     return RuleContext(
@@ -64,9 +38,9 @@ def enrolment(
     )
 
 
-def from_dinkes(taken: int) -> Counts:
+def from_dinkes(taken: int) -> CountingFacts:
     """Counts where Dinas Kesehatan already holds ``taken`` seats of the cohort."""
-    return Counts(seated={CODE: taken}, per_office={(CODE, DINKES.code): taken})
+    return CountingFacts(seats={CODE: taken}, office_seats={(CODE, DINKES.code): taken})
 
 
 # -- office quota ----------------------------------------------------------------------------
@@ -94,13 +68,13 @@ def test_office_quota_refuses_the_third(taken: int) -> None:
 
 def test_office_quota_counts_only_the_participants_office() -> None:
     """Seats held by another office do not count against this one."""
-    facts = Counts(seated={CODE: 2}, per_office={(CODE, BKD.code): 2})
+    facts = CountingFacts(seats={CODE: 2}, office_seats={(CODE, BKD.code): 2})
     assert OfficeQuota()(enrolment(facts)).ok
 
 
 def test_office_quota_counts_only_this_cohort() -> None:
     """Seats the office holds in another cohort do not count."""
-    assert OfficeQuota()(enrolment(Counts(per_office={("OTHER", DINKES.code): 2}))).ok
+    assert OfficeQuota()(enrolment(CountingFacts(office_seats={("OTHER", DINKES.code): 2}))).ok
 
 
 def test_office_quota_follows_the_cohorts_max_per_office() -> None:
@@ -126,12 +100,12 @@ def test_office_quota_accepts_exactly_below_the_limit(taken: int, limit: int) ->
 @pytest.mark.parametrize("taken", [0, 29])
 def test_capacity_accepts_while_a_seat_is_free(taken: int) -> None:
     """Up to the 30th participant the cohort has room."""
-    assert CohortCapacity()(enrolment(Counts(seated={CODE: taken}))) is OK
+    assert CohortCapacity()(enrolment(CountingFacts(seats={CODE: taken}))) is OK
 
 
 def test_capacity_refuses_the_31st() -> None:
     """With all 30 seats taken the cohort is full: code ``cohort_capacity`` with facts."""
-    (violation,) = CohortCapacity()(enrolment(Counts(seated={CODE: 30}))).violations
+    (violation,) = CohortCapacity()(enrolment(CountingFacts(seats={CODE: 30}))).violations
     assert violation.code == "cohort_capacity"
     assert dict(violation.facts) == {"taken": 30, "capacity": 30}
     assert violation.message == f"cohort {CODE} is full (30 of 30 seats)"
@@ -142,16 +116,16 @@ def test_capacity_refuses_the_31st() -> None:
 def test_capacity_follows_the_cohorts_capacity() -> None:
     """A smaller cohort is full sooner; a larger one later."""
     assert not CohortCapacity()(
-        enrolment(Counts(seated={CODE: 10}), cohort=make_cohort(CODE, capacity=10))
+        enrolment(CountingFacts(seats={CODE: 10}), cohort=make_cohort(CODE, capacity=10))
     ).ok
     assert CohortCapacity()(
-        enrolment(Counts(seated={CODE: 30}), cohort=make_cohort(CODE, capacity=40))
+        enrolment(CountingFacts(seats={CODE: 30}), cohort=make_cohort(CODE, capacity=40))
     ).ok
 
 
 def test_capacity_counts_only_this_cohort() -> None:
     """Seats taken in another cohort do not fill this one."""
-    assert CohortCapacity()(enrolment(Counts(seated={"OTHER": 30}))).ok
+    assert CohortCapacity()(enrolment(CountingFacts(seats={"OTHER": 30}))).ok
 
 
 @given(
@@ -160,7 +134,7 @@ def test_capacity_counts_only_this_cohort() -> None:
 def test_capacity_accepts_exactly_below_capacity(taken: int, capacity: int) -> None:
     """For any count and capacity the nominee is accepted if and only if taken < capacity."""
     cohort = make_cohort(CODE, capacity=capacity)
-    assert CohortCapacity()(enrolment(Counts(seated={CODE: taken}), cohort=cohort)).ok == (
+    assert CohortCapacity()(enrolment(CountingFacts(seats={CODE: taken}), cohort=cohort)).ok == (
         taken < capacity
     )
 

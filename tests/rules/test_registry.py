@@ -17,14 +17,14 @@ from changeflow.rules import (
     Rule,
     RuleContext,
     RuleRegistry,
-    Standing,
     Verdict,
     builtin_rules,
 )
+from changeflow.testing import CountingFacts
 from factories import make_cohort, make_participant
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 BUILTINS = {
@@ -69,33 +69,6 @@ def allow_all(context: RuleContext, /) -> Verdict:
     return OK if context.event else Verdict.refuse("never", "unreachable")
 
 
-class Counts:
-    """A real ``Facts`` implementation on plain dictionaries, as a store would count."""
-
-    def __init__(
-        self,
-        *,
-        seated: Mapping[str, int] | None = None,
-        per_office: Mapping[tuple[str, str], int] | None = None,
-        standings: Mapping[str, Standing] | None = None,
-    ) -> None:
-        self._seated = dict(seated or {})
-        self._per_office = dict(per_office or {})
-        self._standings = dict(standings or {})
-
-    def seated(self, cohort: str) -> int:
-        """Seats taken in ``cohort``."""
-        return self._seated.get(cohort, 0)
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Seats taken by ``office`` in ``cohort``."""
-        return self._per_office.get((cohort, office), 0)
-
-    def standing(self, nip: str) -> Standing:
-        """The person's record; nobody is known unless told."""
-        return self._standings.get(nip, Standing())
-
-
 def a_context(payload: dict[str, object] | None = None) -> RuleContext:
     """An enrolment context for rules that do not look at the store."""
     return RuleContext(
@@ -104,7 +77,7 @@ def a_context(payload: dict[str, object] | None = None) -> RuleContext:
         "enrol",
         None,
         "enrolled",
-        Counts(),
+        CountingFacts(),
         datetime(2019, 4, 4, tzinfo=UTC),
         payload=payload,
     )

@@ -21,8 +21,8 @@ from changeflow.rules import (
     PassingAssessment,
     ReasonRequired,
     RuleContext,
-    Standing,
 )
+from changeflow.testing import CountingFacts
 from factories import make_cohort, make_participant
 
 if TYPE_CHECKING:
@@ -35,33 +35,6 @@ NOW = datetime(2019, 5, 1, 8, 0, tzinfo=UTC)
 MENTOR = Mentor(name="dr. Anang Budi, Kepala Dinas Kesehatan")
 PROJECT = ChangeProject(title="Puskesmas ramah anak", theme="kesehatan", mentor=MENTOR)
 UNMENTORED = ChangeProject(title="Puskesmas ramah anak", theme="kesehatan")
-
-
-class Counts:
-    """A real ``Facts`` implementation on plain dictionaries, as a store would count."""
-
-    def __init__(
-        self,
-        *,
-        seated: Mapping[str, int] | None = None,
-        per_office: Mapping[tuple[str, str], int] | None = None,
-        standings: Mapping[str, Standing] | None = None,
-    ) -> None:
-        self._seated = dict(seated or {})
-        self._per_office = dict(per_office or {})
-        self._standings = dict(standings or {})
-
-    def seated(self, cohort: str) -> int:
-        """Seats taken in ``cohort``."""
-        return self._seated.get(cohort, 0)
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Seats taken by ``office`` in ``cohort``."""
-        return self._per_office.get((cohort, office), 0)
-
-    def standing(self, nip: str) -> Standing:
-        """The person's record; nobody is known unless told."""
-        return self._standings.get(nip, Standing())
 
 
 def move(
@@ -81,7 +54,7 @@ def move(
         event,
         source,
         target,
-        Counts(),
+        CountingFacts(),
         NOW,
         project=project,
         scores=scores,

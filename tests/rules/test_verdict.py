@@ -12,37 +12,11 @@ import pytest
 
 from changeflow import ChangeProject
 from changeflow.rules import OK, RuleContext, RuleRegistry, Standing, Verdict, Violation
+from changeflow.testing import CountingFacts
 from factories import DINKES, make_cohort, make_participant
 
 NOW = datetime(2019, 4, 4, 8, 0, tzinfo=UTC)
 CODE = "PKA-III-VII-2019"
-
-
-class Counts:
-    """A real ``Facts`` implementation on plain dictionaries, as a store would count."""
-
-    def __init__(
-        self,
-        *,
-        seated: Mapping[str, int] | None = None,
-        per_office: Mapping[tuple[str, str], int] | None = None,
-        standings: Mapping[str, Standing] | None = None,
-    ) -> None:
-        self._seated = dict(seated or {})
-        self._per_office = dict(per_office or {})
-        self._standings = dict(standings or {})
-
-    def seated(self, cohort: str) -> int:
-        """Seats taken in ``cohort``."""
-        return self._seated.get(cohort, 0)
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Seats taken by ``office`` in ``cohort``."""
-        return self._per_office.get((cohort, office), 0)
-
-    def standing(self, nip: str) -> Standing:
-        """The person's record; nobody is known unless told."""
-        return self._standings.get(nip, Standing())
 
 
 # -- Verdict -------------------------------------------------------------------------------
@@ -178,7 +152,7 @@ def context(**overrides: Any) -> RuleContext:
         "event": "enrol",
         "source": None,
         "target": "enrolled",
-        "facts": Counts(),
+        "facts": CountingFacts(),
         "now": NOW,
     }
     return RuleContext(**{**base, **overrides})
@@ -192,11 +166,15 @@ REFUSALS = [
         {"participant": make_participant(born=date(1962, 1, 20))},
         "retirement_horizon",
     ),
-    ("office_quota", {"facts": Counts(per_office={(CODE, DINKES.code): 2})}, "office_quota"),
-    ("cohort_capacity", {"facts": Counts(seated={CODE: 30})}, "cohort_capacity"),
+    (
+        "office_quota",
+        {"facts": CountingFacts(office_seats={(CODE, DINKES.code): 2})},
+        "office_quota",
+    ),
+    ("cohort_capacity", {"facts": CountingFacts(seats={CODE: 30})}, "cohort_capacity"),
     (
         "already_active",
-        {"participant": NOMINEE, "facts": Counts(standings={NOMINEE.nip: Standing("X")})},
+        {"participant": NOMINEE, "facts": CountingFacts(standings={NOMINEE.nip: Standing("X")})},
         "already_active",
     ),
     ("change_project", {"project": None}, "change_project_missing"),
