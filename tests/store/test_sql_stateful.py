@@ -1,0 +1,693 @@
+"""Model-based test: the engine on the SQL store against the engine on the memory store.
+
+Hypothesis drives the same random commands through two engines sharing one fixed clock:
+one on a :class:`~changeflow.store.sql.SqlStore` (SQLite or PostgreSQL, a fresh database
+per example) and one on a :class:`~changeflow.MemoryStore`, the reference. Nominations
+(eligible or not, repeated NIPs, crowded offices, full cohorts, an office code under a
+second name), single events (legal or not, with and without reason, payload and effective
+date), bulk advances, projects, scores, groups, dry runs, idempotency keys (reused for the
+same command, which must replay, or for another, which must conflict), a clock that moves
+and a store reopened mid-run. Every command must end the same way on both; after every step
+participants, headcounts, histories, hash-chain heads, audit verification and offices must
+be equal, and every few steps a new store opened on the same database must read the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from changeflow import (
+    AdvanceReport,
+    Assessment,
+    ChangeflowError,
+    ChangeProject,
+    Cohort,
+    CohortParameters,
+    Engine,
+    FixedClock,
+    GradingScheme,
+    HistoryEntry,
+    IdempotencyConflict,
+    MemoryStore,
+    Mentor,
+    Office,
+    Participant,
+    TransitionRejected,
+)
+from changeflow.store.sql import SqlStore
+from changeflow.testing import eligible_participants, participants
+from postgres_server import database_name
+
+if TYPE_CHECKING:
+    from postgres_server import PostgresServer
+
+# -- the world both engines live in ----------------------------------------------------------
+
+CAPACITY = 5
+MAX_PER_OFFICE = 2
+COHORTS = (
+    Cohort(
+        code="PKA-A-2019",
+        name="Diklat PIM III angkatan A 2019",
+        start=date(2019, 4, 4),
+        end=date(2019, 7, 19),
+        capacity=CAPACITY,
+        parameters=CohortParameters(max_per_office=MAX_PER_OFFICE),
+    ),
+    Cohort(
+        code="PKA-B-2021",
+        name="Diklat PIM III angkatan B 2021",
+        start=date(2021, 1, 18),
+        end=date(2021, 4, 30),
+        capacity=CAPACITY,
+        parameters=CohortParameters(
+            max_per_office=MAX_PER_OFFICE,
+            grading=GradingScheme(weights={"seminar": 0.6, "paper": 0.4}),
+        ),
+    ),
+)
+CODES = tuple(c.code for c in COHORTS)
+OFFICES = tuple(
+    Office(code=code, name=name)
+    for code, name in (
+        ("DINKES", "Dinas Kesehatan"),
+        ("BKD", "Badan Kepegawaian Daerah"),
+        ("DISDIK", "Dinas Pendidikan"),
+        ("DINSOS", "Dinas Sosial"),
+        # The same code under another name: the first name stored must win on both stores.
+        ("DINKES", "Dinas Kesehatan Kabupaten Probolinggo"),
+    )
+)
+ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
+OFFICE = st.sampled_from(OFFICES)
+LEAVING = {
+    "start_class": ("enrolled",),
+    "present_proposal": ("on_class",),
+    "revise_proposal": ("proposal",),
+    "approve_proposal": ("proposal",),
+    "present_results": ("laboratory",),
+    "graduate": ("seminar",),
+    "fail": ("seminar",),
+    "withdraw": ACTIVE,
+    "drop": ACTIVE,
+}
+"""The states each event leaves from (the default lifecycle)."""
+EVENTS = tuple(LEAVING)
+ANY_EVENT = st.sampled_from((*EVENTS, "graduate_early"))  # the last is not an event
+FORWARD = {
+    "enrolled": "start_class",
+    "on_class": "present_proposal",
+    "proposal": "approve_proposal",
+    "laboratory": "present_results",
+    "seminar": "graduate",
+}
+ECHELONS = st.sampled_from(("III.a", "III.a", "III.b", "administrator", "IV.a", "II.b"))
+BIRTHS = st.one_of(
+    st.dates(date(1963, 1, 1), date(1967, 12, 31)), st.dates(date(1970, 1, 1), date(1990, 12, 31))
+)
+REASONS = st.sampled_from((None, "", "   ", "sakit", "mutasi — rawat inap ü"))
+ACTORS = st.sampled_from((None, "bkd", "mentor"))
+KEYS = st.one_of(st.none(), st.sampled_from(("k-1", "k-2", "k-3", "k-4")))
+PAYLOADS = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {"note": st.sampled_from(("SK", "surat № 5 — ü")), "n": st.integers(-3, 3)},
+        optional={"ratio": st.sampled_from((0.1, 2.5)), "tags": st.just(["a", "b"])},
+    ),
+)
+EFFECTIVE = st.one_of(st.none(), st.dates(date(2019, 1, 1), date(2021, 12, 31)))
+SCORES = st.one_of(
+    st.sampled_from((0.0, 69.99, 70.0, 70.01, 80.0, 90.0, 100.0)),
+    st.floats(0, 100, allow_nan=False, allow_infinity=False),
+)
+PASSING = st.sampled_from((70.01, 80.0, 90.5, 100.0))
+"""Scores for walking to graduation; ``record_score`` tries any score."""
+COMPONENTS = st.sampled_from(("overall", "seminar", "paper"))
+MENTORED = (
+    ChangeProject(
+        title="Layanan antar jemput akta",
+        theme="kependudukan",
+        mentor=Mentor(name="Kepala Dinas", nip=None, position="Kepala Dinas"),
+    ),
+    ChangeProject(
+        title="Aplikasi antrean daring", theme="Kesehatan", mentor=Mentor(name="Sekretaris Daerah")
+    ),
+)
+PROJECTS = st.sampled_from((*MENTORED, ChangeProject(title="Posyandu digital", theme="kesehatan ")))
+"""Change projects, one without the mentor a proposal needs; themes differ only in case."""
+PICKS = st.integers(0, 63)
+DURABILITY_EVERY = 13
+"""Compare everything, and on a newly opened store, every this many steps (and at the end)."""
+
+Command = tuple[str, tuple[Any, ...], dict[str, Any]]
+"""An engine method's name with its positional and keyword arguments."""
+
+
+def run(engine: Engine, command: Command) -> Any:
+    """Call one engine command."""
+    name, args, kwargs = command
+    return getattr(engine, name)(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the value it returned or the changeflow error it raised."""
+
+    value: Any = None
+    error: ChangeflowError | None = None
+
+    @property
+    def remembered(self) -> bool:
+        """Whether a keyed command with this outcome leaves its key recorded."""
+        return self.error is None or isinstance(self.error, TransitionRejected)
+
+
+def outcome_of(call: Callable[[], Any]) -> Outcome:
+    """Run ``call``, catching the changeflow error it may raise."""
+    try:
+        return Outcome(value=call())
+    except ChangeflowError as error:
+        return Outcome(error=error)
+
+
+def comparable(outcome: Outcome) -> object:
+    """An outcome in a shape that is equal exactly when two outcomes are the same."""
+    error = outcome.error
+    if error is not None:
+        if isinstance(error, TransitionRejected):
+            details = (error.cohort, error.nip, error.event, error.state)
+            return type(error), error.codes, details, [v.to_dict() for v in error.violations]
+        return type(error), str(error)
+    value = outcome.value
+    if isinstance(value, HistoryEntry):
+        return "entry", value, value.to_dict()
+    if isinstance(value, AdvanceReport):
+        return "report", value, value.to_dict()
+    return "value", value
+
+
+def entries(history: list[HistoryEntry]) -> list[tuple[HistoryEntry, dict[str, Any]]]:
+    """History entries with their JSON form, to compare both."""
+    return [(e, e.to_dict()) for e in history]
+
+
+def view(engine: Engine, nips: set[str], *, full: bool) -> dict[str, object]:
+    """What an engine shows: participants, histories (per cohort and of ``nips``), offices.
+
+    ``full`` adds what the rest implies but other code computes: headcounts, the chain
+    heads as :meth:`Engine.checkpoints` lists them, the whole history across cohorts, and
+    the store's own seat counters and standings (see :func:`counters`).
+    """
+    seen: dict[str, object] = {"offices": engine.store.offices()}
+    for code in CODES:
+        seen[f"participants/{code}"] = [e.to_dict() for e in engine.participants(code)]
+        seen[f"history/{code}"] = entries(engine.history(cohort=code))
+    for nip in sorted(nips):
+        seen[f"history/{nip}"] = entries(engine.history(nip))
+    if full:
+        seen["status"] = [engine.status(code).to_dict() for code in CODES]
+        seen["checkpoints"] = engine.checkpoints()
+        seen["history"] = entries(engine.history())
+        seen["counters"] = counters(engine, nips)
+    return seen
+
+
+def counters(engine: Engine, nips: set[str]) -> dict[str, object]:
+    """The facts the quota and one-course rules read from the store, under a unit's lock."""
+    seen: dict[str, object] = {}
+    for code in CODES:
+        with engine.store.unit(code) as unit:
+            offices = {o.code: unit.seated_from_office(code, o.code) for o in OFFICES}
+            seen[code] = (unit.seated(code), offices)
+            if code == CODES[0]:
+                seen["standing"] = {nip: unit.standing(nip) for nip in sorted(nips)}
+    return seen
+
+
+# -- where each example's database comes from ------------------------------------------------
+
+Provision = Callable[[], tuple[str, Callable[[], None]]]
+"""Makes an empty database: its URL and how to remove it."""
+
+
+def sqlite_database() -> tuple[str, Callable[[], None]]:
+    """A SQLite file in a new temporary directory, removed with the directory."""
+    directory = tempfile.mkdtemp(prefix="changeflow-stateful-")
+    return f"sqlite:///{directory}/changeflow.db", lambda: shutil.rmtree(directory)
+
+
+def postgres_database(server: PostgresServer) -> Provision:
+    """Fresh databases on the session's PostgreSQL server, each dropped after its example."""
+
+    def provision() -> tuple[str, Callable[[], None]]:
+        name = database_name("stateful")
+        return server.create_database(name), lambda: server.drop_database(name)
+
+    return provision
+
+
+# -- the machine --------------------------------------------------------------------------------
+
+
+class SqlVersusMemory(RuleBasedStateMachine):
+    """Runs every command on the SQL and the memory engine and compares them step by step."""
+
+    provision: Provision
+    people = Bundle("people")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.url, self._remove = type(self).provision()
+        self.clock = FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))
+        self.memory = Engine(MemoryStore(), clock=self.clock)
+        try:
+            self.sql_store = SqlStore(self.url)
+        except BaseException:
+            self._remove()
+            raise
+        self.sql = Engine(self.sql_store, clock=self.clock)
+        for cohort in COHORTS:
+            self.memory.create_cohort(cohort)
+            self.sql.create_cohort(cohort)
+        self.unsettled = False
+        """Set while a step runs, cleared when its comparison passes."""
+        self.members: list[tuple[str, str]] = []
+        self.nips: set[str] = set()
+        self.touched: set[str] = set()
+        self.keyed: dict[str, tuple[Command, Outcome]] = {}
+        self.steps = 0
+
+    def teardown(self) -> None:
+        """Compare everything once more, then close the store and remove the database.
+
+        The last comparison is skipped when a step failed, so it cannot mask that failure.
+        """
+        try:
+            if not self.unsettled and self.steps % DURABILITY_EVERY:
+                self._everything_agrees()
+        finally:
+            try:
+                self.sql_store.close()
+            finally:
+                self._remove()
+
+    # -- running commands on both engines --
+
+    def _both(self, command: Command) -> Outcome:
+        """Run a command on both engines; they must end it the same way."""
+        self.unsettled = True
+        expected = outcome_of(lambda: run(self.memory, command))
+        got = outcome_of(lambda: run(self.sql, command))
+        assert comparable(got) == comparable(expected), f"{command} ended differently"
+        key = command[2].get("key")
+        if key and key not in self.keyed and expected.remembered:
+            self.keyed[key] = (command, expected)
+        return expected
+
+    def _enrol(self, code: str, person: Participant, **options: Any) -> None:
+        self.nips.add(person.nip)
+        self.touched.add(person.nip)
+        result = self._both(("enrol", (code, person), options))
+        if result.error is None and (code, person.nip) not in self.members:
+            self.members.append((code, person.nip))
+
+    def _fire(self, code: str, nip: str, event: str, **options: Any) -> Outcome:
+        self.touched.add(nip)
+        return self._both(("fire", (code, nip, event), options))
+
+    def _has_members(self) -> bool:
+        return bool(self.members)
+
+    def _pick(self, index: int) -> tuple[str, str]:
+        return self.members[index % len(self.members)]
+
+    def _has_keys(self) -> bool:
+        return bool(self.keyed)
+
+    # -- rules: nominations --
+
+    @rule(
+        target=people,
+        person=participants(
+            office=OFFICE,
+            echelon=ECHELONS,
+            born=BIRTHS,
+            retirement_age=st.sampled_from((None, None, 60)),
+        ),
+    )
+    def nominate(self, person: Participant) -> Participant:
+        """A new person, eligible or not, joins the pool of nominees."""
+        return person
+
+    @rule(target=people, person=people, office=OFFICE, echelon=ECHELONS)
+    def renominate(self, person: Participant, office: Office, echelon: str) -> Participant:
+        """The same NIP comes back, perhaps from another office or with another rank."""
+        return person.model_copy(update={"office": office, "echelon": echelon})
+
+    @initialize(
+        target=people,
+        first=st.lists(eligible_participants(COHORTS[0], office=OFFICE), max_size=3),
+        second=st.lists(eligible_participants(COHORTS[1], office=OFFICE), max_size=3),
+    )
+    def open_both_cohorts(
+        self, first: list[Participant], second: list[Participant]
+    ) -> MultipleResults[Participant]:
+        """Both cohorts start with a few eligible people enrolled (quotas permitting)."""
+        for code, people in zip(CODES, (first, second), strict=True):
+            for person in people:
+                self._enrol(code, person, actor="bkd")
+        return multiple(*first, *second)
+
+    @rule(
+        target=people,
+        nomination=st.one_of(
+            *[
+                st.tuples(
+                    st.just(cohort.code),
+                    st.lists(
+                        eligible_participants(cohort, office=OFFICE),
+                        min_size=1,
+                        max_size=4,
+                    ),
+                )
+                for cohort in COHORTS
+            ]
+        ),
+    )
+    def enrol_eligible_people(
+        self, nomination: tuple[str, list[Participant]]
+    ) -> MultipleResults[Participant]:
+        """New, eligible people are nominated together; only quotas can refuse them."""
+        code, people = nomination
+        for person in people:
+            self._enrol(code, person, actor="bkd")
+        return multiple(*people)
+
+    @rule(person=people, code=st.sampled_from(CODES), actor=ACTORS, reason=REASONS, key=KEYS)
+    def enrol(
+        self, person: Participant, code: str, actor: str | None, reason: str | None, key: str | None
+    ) -> None:
+        """A nomination, perhaps keyed, ends the same way on both stores."""
+        self._enrol(code, person, actor=actor, reason=reason, key=key)
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, key=KEYS)
+    def enrol_elsewhere(self, pick: int, key: str | None) -> None:
+        """A member is nominated to the other cohort: refused while active or graduated."""
+        code, nip = self._pick(pick)
+        person = self.memory.participant(code, nip).participant
+        self._enrol(CODES[(CODES.index(code) + 1) % len(CODES)], person, actor="bkd", key=key)
+
+    # -- rules: events --
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        event=ANY_EVENT,
+        reason=REASONS,
+        actor=ACTORS,
+        payload=PAYLOADS,
+        effective=EFFECTIVE,
+        key=KEYS,
+    )
+    def fire_any_event(
+        self,
+        pick: int,
+        event: str,
+        reason: str | None,
+        actor: str | None,
+        payload: dict[str, Any] | None,
+        effective: date | None,
+        key: str | None,
+    ) -> None:
+        """Any event, legal or not, with or without reason, payload, date and key."""
+        code, nip = self._pick(pick)
+        self._fire(
+            code,
+            nip,
+            event,
+            reason=reason,
+            actor=actor,
+            payload=payload,
+            effective_date=effective,
+            key=key,
+        )
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        steps=st.integers(1, 6),
+        project=st.sampled_from(MENTORED),
+        score=PASSING,
+        revise=st.booleans(),
+    )
+    def walk(
+        self, pick: int, steps: int, project: ChangeProject, score: float, revise: bool
+    ) -> None:
+        """A participant goes forward, prepared with a project and scores, until refused."""
+        code, nip = self._pick(pick)
+        for _ in range(steps):
+            state = self.memory.state(code, nip)
+            if state not in FORWARD:
+                return
+            if state == "on_class":
+                self._both(("register_project", (code, nip, project), {}))
+            if state == "seminar":
+                for component in ("overall", "seminar", "paper"):
+                    assessment = Assessment(score=score, component=component)
+                    self._both(("record_assessment", (code, nip, assessment), {}))
+            if state == "proposal" and revise:
+                self._fire(code, nip, "revise_proposal", actor="coach")
+            if self._fire(code, nip, FORWARD[state], actor="bkd").error is not None:
+                return
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, choice=st.integers(0, 8), reason=REASONS, key=KEYS)
+    def fire_a_legal_event(
+        self, pick: int, choice: int, reason: str | None, key: str | None
+    ) -> None:
+        """An event the participant's state allows (guards may still refuse it)."""
+        code, nip = self._pick(pick)
+        state = self.memory.state(code, nip)
+        legal = [e for e in EVENTS if state in LEAVING[e]] or list(EVENTS)
+        self._fire(code, nip, legal[choice % len(legal)], reason=reason, key=key)
+
+    @rule(person=people, code=st.sampled_from(CODES), event=ANY_EVENT, key=KEYS)
+    def fire_for_anyone(self, person: Participant, code: str, event: str, key: str | None) -> None:
+        """An event for someone perhaps not enrolled in the cohort (refused unaudited)."""
+        self._fire(code, person.nip, event, reason="mutasi", key=key)
+
+    @precondition(_has_members)
+    @rule(
+        code=st.sampled_from(CODES),
+        event=ANY_EVENT,
+        reason=REASONS,
+        payload=PAYLOADS,
+        effective=EFFECTIVE,
+        key=KEYS,
+    )
+    def advance(
+        self,
+        code: str,
+        event: str,
+        reason: str | None,
+        payload: dict[str, Any] | None,
+        effective: date | None,
+        key: str | None,
+    ) -> None:
+        """A bulk advance, perhaps keyed, reports and writes the same on both stores."""
+        self.touched.update(nip for c, nip in self.members if c == code)
+        options = {
+            "reason": reason,
+            "actor": "bkd",
+            "payload": payload,
+            "effective_date": effective,
+            "key": key,
+        }
+        self._both(("advance", (code, event), options))
+
+    # -- rules: idempotency keys --
+
+    @precondition(_has_keys)
+    @rule(choice=PICKS)
+    def retry_with_the_same_key(self, choice: int) -> None:
+        """Reusing a key for the same command replays the first result and writes nothing."""
+        key = sorted(self.keyed)[choice % len(self.keyed)]
+        command, first = self.keyed[key]
+        again = self._both(command)
+        if command[0] == "advance":
+            assert isinstance(again.value, AdvanceReport)
+            assert isinstance(first.value, AdvanceReport)
+            assert again.value.accepted == first.value.accepted
+            assert again.value.refused == first.value.refused
+        else:
+            assert comparable(again) == comparable(first), "a retry did not replay"
+
+    @precondition(_has_keys)
+    @rule(choice=PICKS, how=st.sampled_from(("reason", "actor", "event")))
+    def reuse_the_key_for_another_command(self, choice: int, how: str) -> None:
+        """Reusing a key for a different command is an IdempotencyConflict on both stores."""
+        key = sorted(self.keyed)[choice % len(self.keyed)]
+        (name, args, kwargs), _ = self.keyed[key]
+        if how == "reason":
+            kwargs = {**kwargs, "reason": f"{kwargs.get('reason')} (lagi)"}
+        elif how == "actor":
+            kwargs = {**kwargs, "actor": f"{kwargs.get('actor')}-2"}
+        elif name == "enrol":
+            name, args = "fire", (args[0], args[1].nip, "start_class")
+        else:
+            args = (*args[:-1], "drop" if args[-1] != "drop" else "withdraw")
+        result = self._both((name, args, kwargs))
+        assert isinstance(result.error, IdempotencyConflict), result
+
+    # -- rules: the data guards need, and reads --
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, project=PROJECTS)
+    def register_project(self, pick: int, project: ChangeProject) -> None:
+        """A change project, with or without a mentor, is registered or replaced."""
+        code, nip = self._pick(pick)
+        self._both(("register_project", (code, nip, project), {}))
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, score=SCORES, component=COMPONENTS)
+    def record_score(self, pick: int, score: float, component: str) -> None:
+        """A score for one component is recorded or replaced; the grades agree."""
+        code, nip = self._pick(pick)
+        assessment = Assessment(score=score, component=component)
+        self._both(("record_assessment", (code, nip, assessment), {}))
+
+    @rule(person=people, code=st.sampled_from(CODES), project=PROJECTS, score=SCORES)
+    def prepare_someone_perhaps_absent(
+        self, person: Participant, code: str, project: ChangeProject, score: float
+    ) -> None:
+        """A project and a score for a NIP perhaps not enrolled (ParticipantNotFound on both)."""
+        self._both(("register_project", (code, person.nip, project), {}))
+        self._both(("record_assessment", (code, person.nip, score), {}))
+
+    @precondition(_has_members)
+    @rule(code=st.sampled_from(CODES), count=st.integers(0, 3))
+    def form_groups(self, code: str, count: int) -> None:
+        """Thematic groups are formed the same way (a count of 0 is refused on both)."""
+        self._both(("form_groups", (code, count), {}))
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, event=ANY_EVENT, reason=REASONS)
+    def dry_runs(self, pick: int, event: str, reason: str | None) -> None:
+        """Dry runs (check, available, check_enrolment) answer the same and write nothing."""
+        code, nip = self._pick(pick)
+        self._both(("check", (code, nip, event), {"reason": reason}))
+        self._both(("available", (code, nip), {"reason": reason}))
+        person = self.memory.participant(code, nip).participant
+        other = CODES[(CODES.index(code) + 1) % len(CODES)]
+        self._both(("check_enrolment", (other, person), {}))
+
+    @rule(minutes=st.integers(0, 3 * 24 * 60), micros=st.integers(0, 999_999))
+    def time_passes(self, minutes: int, micros: int) -> None:
+        """The shared clock moves on, to the microsecond."""
+        self.clock.advance(minutes=minutes, microseconds=micros)
+
+    @rule()
+    def reopen_the_store(self) -> None:
+        """The SQL engine continues on a newly opened store (nothing cached survives)."""
+        self.unsettled = True
+        self.sql_store.close()
+        self.sql_store = SqlStore(self.url)
+        self.sql = Engine(self.sql_store, clock=self.clock)
+
+    # -- invariants --
+
+    @invariant()
+    def both_stores_show_the_same(self) -> None:
+        """After every step both engines show the same; every few steps, all of it afresh.
+
+        Each step compares every cohort's participants and history, the histories of the
+        NIPs the step touched, the offices, and each cohort's audit verification with its
+        chain head (the SQL chain must end on the hash the memory store computes). Every
+        few steps (and at the end) the headcounts, the checkpoints, the whole history and
+        every NIP's history are compared as well, on this store and on a newly opened one.
+        """
+        self.steps += 1
+        if self.steps % DURABILITY_EVERY == 0:
+            self._everything_agrees()
+        else:
+            self._agree(self.sql, self.touched, full=False)
+        self.touched.clear()
+        self.unsettled = False
+
+    def _agree(self, engine: Engine, nips: set[str], *, full: bool) -> None:
+        """``engine`` shows what the memory engine shows (see :func:`view`); its audit verifies."""
+        assert view(engine, nips, full=full) == view(self.memory, nips, full=full)
+        pinned = self.memory.checkpoints()
+        assert all(check.ok for check in self.memory.verify())
+        checks = engine.verify(expected=pinned)
+        assert [check.head for check in checks] == pinned, "the chain heads differ"
+        assert all(check.ok for check in checks), [c.to_dict() for c in checks]
+
+    def _everything_agrees(self) -> None:
+        """Everything agrees, on this store and on a new SqlStore opened on the same URL."""
+        self._agree(self.sql, self.nips, full=True)
+        fresh = SqlStore(self.url)
+        try:
+            self._agree(Engine(fresh, clock=self.clock), self.nips, full=True)
+        finally:
+            fresh.close()
+
+
+# -- the tests ---------------------------------------------------------------------------------
+
+
+def machine_on(provision: Provision) -> type[SqlVersusMemory]:
+    """The machine class whose examples each run on a database ``provision`` makes."""
+
+    class Machine(SqlVersusMemory):
+        """The machine bound to one backend."""
+
+    Machine.provision = staticmethod(provision)  # type: ignore[method-assign]
+    return Machine
+
+
+EXAMPLES = {"sqlite": 30, "postgresql": 30}
+"""Examples per backend in the default profile (the file runs in well under a minute)."""
+
+
+def settings_for(backend: str) -> settings:
+    """Settings for one backend; a profile asking for more examples gets a quarter of them."""
+    return settings(
+        deadline=None,
+        max_examples=max(EXAMPLES[backend], settings().max_examples // 4),
+        stateful_step_count=25,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_sql_store_agrees_with_the_memory_store(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Random commands leave the SQL store showing exactly what the memory store shows."""
+    if backend == "sqlite":
+        provision: Provision = sqlite_database
+    else:
+        provision = postgres_database(request.getfixturevalue("postgres_server"))
+    run_state_machine_as_test(machine_on(provision), settings=settings_for(backend))
