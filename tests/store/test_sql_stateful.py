@@ -5,11 +5,13 @@ one on a :class:`~changeflow.store.sql.SqlStore` (SQLite or PostgreSQL, a fresh 
 per example) and one on a :class:`~changeflow.MemoryStore`, the reference. Nominations
 (eligible or not, repeated NIPs, crowded offices, full cohorts, an office code under a
 second name), single events (legal or not, with and without reason, payload and effective
-date), bulk advances, projects, scores, groups, dry runs, idempotency keys (reused for the
-same command, which must replay, or for another, which must conflict), a clock that moves
-and a store reopened mid-run. Every command must end the same way on both; after every step
-participants, headcounts, histories, hash-chain heads, audit verification and offices must
-be equal, and every few steps a new store opened on the same database must read the same.
+date), bulk advances, projects, scores, groups, dry runs, nominations to the other cohort,
+idempotency keys (reused for the same command, which must replay, or for another, which
+must conflict), a clock that moves and a store reopened mid-run. Every command must end
+the same way on both (the same value, or the same error with the same violations); after
+every step participants, histories, hash-chain heads, audit verification and offices must
+be equal, and every few steps also headcounts, seat counters and standings, on this store
+and on a new store opened on the same database.
 """
 
 from __future__ import annotations
@@ -215,7 +217,8 @@ def view(engine: Engine, nips: set[str], *, full: bool) -> dict[str, object]:
     """What an engine shows: participants, histories (per cohort and of ``nips``), offices.
 
     ``full`` adds what the rest implies but other code computes: headcounts, the chain
-    heads as :meth:`Engine.checkpoints` lists them, the whole history across cohorts, and
+    heads as :meth:`Engine.checkpoints` lists them, every entry's chain hash (the SQL store
+    keeps them, the memory store computes them), the whole history across cohorts, and
     the store's own seat counters and standings (see :func:`counters`).
     """
     seen: dict[str, object] = {"offices": engine.store.offices()}
@@ -227,6 +230,7 @@ def view(engine: Engine, nips: set[str], *, full: bool) -> dict[str, object]:
     if full:
         seen["status"] = [engine.status(code).to_dict() for code in CODES]
         seen["checkpoints"] = engine.checkpoints()
+        seen["trails"] = [[(e.to_dict(), h) for e, h in engine.store.trail(c)] for c in CODES]
         seen["history"] = entries(engine.history())
         seen["counters"] = counters(engine, nips)
     return seen
@@ -260,6 +264,7 @@ def postgres_database(server: PostgresServer) -> Provision:
     """Fresh databases on the session's PostgreSQL server, each dropped after its example."""
 
     def provision() -> tuple[str, Callable[[], None]]:
+        """A new, empty database and how to drop it."""
         name = database_name("stateful")
         return server.create_database(name), lambda: server.drop_database(name)
 
@@ -276,26 +281,34 @@ class SqlVersusMemory(RuleBasedStateMachine):
     people = Bundle("people")
 
     def __init__(self) -> None:
+        """Open a fresh database and create both cohorts on both engines."""
         super().__init__()
         self.url, self._remove = type(self).provision()
+        # True from a command until the comparison after it passes: a failed step must not
+        # be followed by teardown's comparison, whose failure would mask the first one.
+        self.unsettled = True
         self.clock = FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))
         self.memory = Engine(MemoryStore(), clock=self.clock)
+        for cohort in COHORTS:
+            self.memory.create_cohort(cohort)
         try:
             self.sql_store = SqlStore(self.url)
         except BaseException:
             self._remove()
             raise
         self.sql = Engine(self.sql_store, clock=self.clock)
-        for cohort in COHORTS:
-            self.memory.create_cohort(cohort)
-            self.sql.create_cohort(cohort)
-        self.unsettled = False
-        """Set while a step runs, cleared when its comparison passes."""
+        try:
+            for cohort in COHORTS:
+                self.sql.create_cohort(cohort)
+        except BaseException:
+            self.teardown()
+            raise
         self.members: list[tuple[str, str]] = []
         self.nips: set[str] = set()
         self.touched: set[str] = set()
         self.keyed: dict[str, tuple[Command, Outcome]] = {}
         self.steps = 0
+        self.unsettled = False
 
     def teardown(self) -> None:
         """Compare everything once more, then close the store and remove the database.
@@ -325,6 +338,7 @@ class SqlVersusMemory(RuleBasedStateMachine):
         return expected
 
     def _enrol(self, code: str, person: Participant, **options: Any) -> None:
+        """Nominate on both engines; an accepted person becomes a member to pick."""
         self.nips.add(person.nip)
         self.touched.add(person.nip)
         result = self._both(("enrol", (code, person), options))
@@ -332,16 +346,20 @@ class SqlVersusMemory(RuleBasedStateMachine):
             self.members.append((code, person.nip))
 
     def _fire(self, code: str, nip: str, event: str, **options: Any) -> Outcome:
+        """Fire one event on both engines."""
         self.touched.add(nip)
         return self._both(("fire", (code, nip, event), options))
 
     def _has_members(self) -> bool:
+        """Whether anyone was ever enrolled (a precondition)."""
         return bool(self.members)
 
     def _pick(self, index: int) -> tuple[str, str]:
+        """The ``(cohort, NIP)`` of a member, whatever their state."""
         return self.members[index % len(self.members)]
 
     def _has_keys(self) -> bool:
+        """Whether some idempotency key is recorded (a precondition)."""
         return bool(self.keyed)
 
     # -- rules: nominations --
@@ -624,8 +642,9 @@ class SqlVersusMemory(RuleBasedStateMachine):
         Each step compares every cohort's participants and history, the histories of the
         NIPs the step touched, the offices, and each cohort's audit verification with its
         chain head (the SQL chain must end on the hash the memory store computes). Every
-        few steps (and at the end) the headcounts, the checkpoints, the whole history and
-        every NIP's history are compared as well, on this store and on a newly opened one.
+        few steps (and at the end) the headcounts, the checkpoints, the whole history, the
+        seat counters and standings the rules read, and every NIP's history are compared
+        as well, on this store and on a newly opened one.
         """
         self.steps += 1
         if self.steps % DURABILITY_EVERY == 0:
@@ -663,7 +682,7 @@ def machine_on(provision: Provision) -> type[SqlVersusMemory]:
     class Machine(SqlVersusMemory):
         """The machine bound to one backend."""
 
-    Machine.provision = staticmethod(provision)  # type: ignore[method-assign]
+    Machine.provision = staticmethod(provision)
     return Machine
 
 
