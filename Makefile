@@ -37,5 +37,9 @@ pytest: $(STAMP_DEV) postgres
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite
 
+bench: $(STAMP_DEV)  ## measure changeflow against its anchors (< 10 min); writes benchmarks/results/latest.{json,md}
+	-$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist

@@ -1,0 +1,115 @@
+"""Command-line figures: whole processes, as a user starts them (target 8)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from benchmarks.common import CODE, clock, cohort, interleaved, people
+from changeflow import Engine
+from changeflow.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from benchmarks.common import Results
+
+_IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)")
+
+
+def changeflow_command() -> list[str]:
+    """How to start ``changeflow``: the console script beside this interpreter, if any."""
+    script = Path(sys.executable).parent / "changeflow"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("changeflow")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "changeflow.cli"]
+
+
+def _run(command: list[str]) -> float:
+    t0 = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - our own interpreter and console script
+        command, capture_output=True, check=False, timeout=120
+    )
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command)} exited {done.returncode}: {done.stderr.decode()[-500:]}"
+        )
+    return seconds
+
+
+def imported_by_help() -> list[str]:
+    """Top-level packages ``changeflow --help`` imports (``python -X importtime``)."""
+    command = changeflow_command()
+    if command[0] != sys.executable:
+        command = [sys.executable, *command]
+    command = [command[0], "-X", "importtime", *command[1:], "--help"]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and console script
+        command, capture_output=True, text=True, check=True, timeout=120
+    )
+    packages = {
+        match.group(1).split(".")[0]
+        for line in done.stderr.splitlines()
+        if (match := _IMPORT_LINE.match(line))
+    }
+    return sorted(packages)
+
+
+def status(results: Results, folder: Path, rounds: int, participants: int = 30) -> list[str]:
+    """Target 8: ``changeflow status`` against importing SQLAlchemy and pydantic.
+
+    Returns the top-level packages ``changeflow --help`` imports.
+    """
+    url = f"sqlite:///{folder / 'status.db'}"
+    store = SqlStore(url)
+    try:
+        engine = Engine(store, clock=clock())
+        engine.create_cohort(cohort(CODE, participants))
+        for person in people(participants, offices=10):
+            engine.enrol(CODE, person)
+    finally:
+        store.close()
+    command = changeflow_command()
+    status_command = [*command, "--db", url, "status", CODE]
+    imports = [sys.executable, "-c", "import sqlalchemy, pydantic"]
+    help_command = [*command, "--help"]
+    _run(status_command)  # warm the file cache and the bytecode
+    _run(imports)
+    env_note = "CHANGEFLOW_DB is set" if os.environ.get("CHANGEFLOW_DB") else ""
+    runs = interleaved(
+        {
+            "status": lambda _r: _run(status_command) * 1e3,
+            "imports": lambda _r: _run(imports) * 1e3,
+            "help": lambda _r: _run(help_command) * 1e3,
+        },
+        rounds,
+    )
+    results.add(
+        "cli.status",
+        f"`changeflow status` of a {participants}-participant cohort (SQLite), whole process",
+        "ms",
+        runs["status"],
+        env_note,
+    )
+    results.add(
+        "cli.imports",
+        '`python -c "import sqlalchemy, pydantic"`, whole process',
+        "ms",
+        runs["imports"],
+    )
+    results.add("cli.help", "`changeflow --help`, whole process", "ms", runs["help"])
+    packages = imported_by_help()
+    heavy = [p for p in packages if p in {"sqlalchemy", "pydantic", "rich", "structlog", "alembic"}]
+    results.note(
+        "`changeflow --help` imports "
+        + (", ".join(heavy) if heavy else "none of sqlalchemy, pydantic, rich, structlog, alembic")
+        + f" ({len(packages)} top-level packages in all)"
+    )
+    return packages
