@@ -92,6 +92,12 @@ _HEAD = (
         chain_hash=bindparam("new_hash"),
     )
 )
+_RECALL = (
+    select(_keys.c.fingerprint, _keys.c.seqs, _keys.c.cohort_id, _cohorts.c.code)
+    .join(_cohorts, _cohorts.c.id == _keys.c.cohort_id)
+    .where(_keys.c.key == bindparam("key"))
+)
+_REMEMBER = insert(_keys)
 _OFFICE = select(_offices).where(_offices.c.code == bindparam("code"))
 _OFFICE_SEATS = (
     select(_seats.c.seated)
@@ -662,12 +668,8 @@ class SqlUnit:
 
     def recall(self, key: str) -> Remembered | None:
         """What an idempotency key recorded, if anything."""
-        self._flush()
-        row = self._execute(
-            select(_keys.c.fingerprint, _keys.c.seqs, _keys.c.cohort_id, _cohorts.c.code)
-            .join(_cohorts, _cohorts.c.id == _keys.c.cohort_id)
-            .where(_keys.c.key == key)
-        ).first()
+        self._flush()  # the entries a key names may still be buffered in this unit
+        row = self._execute(_RECALL, {"key": key}).first()
         if row is None:
             return None
         seqs = json.loads(row.seqs)
@@ -687,13 +689,14 @@ class SqlUnit:
     ) -> None:
         """Record an idempotency key; a concurrent twin makes this a ConcurrentTransition."""
         self._execute(
-            insert(_keys).values(
-                key=key,
-                fingerprint=fingerprint,
-                cohort_id=self._cohort_id,
-                seqs=seqs_json(result),
-                at=datetime.now(UTC),
-            )
+            _REMEMBER,
+            {
+                "key": key,
+                "fingerprint": fingerprint,
+                "cohort_id": self._cohort_id,
+                "seqs": seqs_json(result),
+                "at": datetime.now(UTC),
+            },
         )
 
     def commit(self) -> None:
