@@ -55,6 +55,10 @@ def superuser(store: SqlStore) -> Iterator[Connection]:
             connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_append_only_delete")
         yield connection
         connection.commit()
+        if store.dialect == "postgresql":
+            # The setting outlives the transaction: never hand it back to the pool.
+            connection.exec_driver_sql("RESET session_replication_role")
+            connection.commit()
 
 
 def _check(store: SqlStore, **kw: Any) -> Any:
