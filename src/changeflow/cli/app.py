@@ -73,6 +73,10 @@ Actor = Annotated[
 Reason = Annotated[
     str | None, typer.Option("--reason", metavar="TEXT", help="Why (withdraw and drop need one).")
 ]
+IdempotencyKey = Annotated[
+    str | None,
+    typer.Option("--key", metavar="KEY", help="Idempotency key: a retry does not repeat."),
+]
 
 
 def _version(value: bool) -> None:
@@ -283,10 +287,7 @@ def fire(
     event: EventName,
     actor: Actor = None,
     reason: Reason = None,
-    key: Annotated[
-        str | None,
-        typer.Option("--key", metavar="KEY", help="Idempotency key: a retry does not repeat."),
-    ] = None,
+    key: IdempotencyKey = None,
     data: Annotated[
         str | None, typer.Option("--data", metavar="JSON", help="A JSON object to record.")
     ] = None,
@@ -508,10 +509,7 @@ def advance(
     event: EventName,
     actor: Actor = None,
     reason: Reason = None,
-    key: Annotated[
-        str | None,
-        typer.Option("--key", metavar="KEY", help="Idempotency key: a retry does not repeat."),
-    ] = None,
+    key: IdempotencyKey = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Fire an event for everyone it applies to; 3 when anyone was refused."""
