@@ -304,9 +304,7 @@ class Engine:
         self, cohort: str, participant: Participant | Mapping[str, Any]
     ) -> tuple[Violation, ...]:
         """Every reason the nomination would be refused now (empty: it would be accepted)."""
-        person = _participant(participant)
-        with self.store.unit(cohort) as uow:
-            return self._judge_enrolment(uow, person, None, None, None)[0]
+        return self.check_enrolments(cohort, [participant])[0]
 
     def check_enrolments(
         self, cohort: str, participants: Iterable[Participant | Mapping[str, Any]]
@@ -628,11 +626,11 @@ class Engine:
             if isinstance(assessment, Assessment)
             else Assessment(score=float(assessment))
         )
-        scheme = self.store.cohort(cohort).parameters.grading
         with self.store.unit(cohort) as uow:
-            _member(uow, nip)
+            member = _member(uow, nip)
             uow.set_score(nip, scored.component, scored.score)
-            scores = dict(_member(uow, nip).scores or {})
+            scores = dict(member.scores or {})
+            scheme = uow.cohort.parameters.grading
             uow.commit()
         _log.emit(
             logging.INFO,
