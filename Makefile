@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP_RUN = $(VENV)/.installed-run
 STAMP_DEV = $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck pytest postgres bench clean
+.PHONY: demo test test-reliability lint typecheck pytest postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ pytest: $(STAMP_DEV) postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite
+
+test-reliability: $(STAMP_DEV) postgres  ## the reliability checks at full size (tests marked heavy; ~30 min)
+	$(BIN)/python -m pytest -m heavy tests/reliability tests/store $(PYTEST_ARGS)
 
 bench: $(STAMP_DEV)  ## measure changeflow against its anchors (< 10 min); writes benchmarks/results/latest.{json,md}
 	-$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
