@@ -1,17 +1,20 @@
-"""Tamper evidence at scale: random tamperings of a 2,000-row audit trail are all named.
+"""Tamper evidence at scale: random tamperings of a large audit trail are all named.
 
-On each backend a cohort's trail of 2,000 entries is built once, then seeded random
-tamperings (edit a field, delete a row, swap two rows' contents, append a correctly chained
-forged row past the head, truncate the tail) are applied one at a time to the pristine
-trail, as a database owner could: SQLite gets a fresh copy of the file for each case;
-PostgreSQL's rows are put back after each case and compared with the pristine table at the
-end. The first broken entry :meth:`Engine.verify` names must be the one computed here.
+On each backend a cohort's trail (2,000 entries in ``make test``, 10,000 with 1,000
+tamperings per backend in ``make test-reliability``) is built once, then seeded random
+tamperings (edit a field, delete a row, swap two rows' contents, insert a correctly chained
+forged row in the middle, append one past the head, truncate the tail) are applied one at a
+time to the pristine trail, as a database owner could: SQLite gets a fresh copy of the file
+for each case; PostgreSQL's rows are put back after each case and compared with the pristine
+table at the end. The first broken entry :meth:`Engine.verify` names must be the one computed here.
 """
 
 from __future__ import annotations
 
 import random
 import shutil
+import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,9 +25,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy import exc as sa_exc
 
 from changeflow import Engine, FixedClock
-from changeflow.audit import chain_hash
+from changeflow.audit import GENESIS, chain_hash
 from changeflow.store.sql import SqlStore
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_nip, make_participant, office
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,17 +35,51 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
+    from changeflow.records import HistoryEntry
+
 CODE = "PKA-III-VII-2019"
-PEOPLE = 400
 REFUSED_ROUNDS = 3
-ENTRIES = PEOPLE * (2 + REFUSED_ROUNDS)
-CASES = {"sqlite": 100, "postgresql": 100}
-KINDS = ("edit", "delete", "swap", "append", "truncate")
+KINDS = ("edit", "delete", "swap", "insert", "append", "truncate")
 FIELDS = ("actor", "reason", "nip", "event", "hash")
 COLUMNS = (
     "cohort_id, seq, at, nip, event, source, target, outcome, actor, reason, payload, "
     "violations, data, effective_date, hash"
 )
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big a trail to build and how many tamperings to try on it."""
+
+    people: int
+    cases: int
+
+    @property
+    def entries(self) -> int:
+        """Audit entries in the trail: enrolment, start_class and the refused rounds."""
+        return self.people * (2 + REFUSED_ROUNDS)
+
+
+REDUCED = Scale(people=400, cases=100)
+FULL = Scale(people=2_000, cases=1_000)
+SCALES = [
+    pytest.param(REDUCED, id="2000-rows"),
+    pytest.param(FULL, id="10000-rows", marks=pytest.mark.heavy),
+]
+
+
+@dataclass(frozen=True)
+class Trail:
+    """The pristine trail as built: its size and every entry with its stored hash."""
+
+    scale: Scale
+    rows: list[tuple[HistoryEntry, str]]
+
+    def forged_hash(self, seq: int) -> str:
+        """The hash a forger would give a copy of entry ``seq - 1`` placed at ``seq``."""
+        previous = self.rows[seq - 2][1] if seq > 1 else GENESIS
+        copied = self.rows[max(seq - 2, 0)][0]
+        return chain_hash(previous, copied._replace(seq=seq))
 
 
 @dataclass(frozen=True)
@@ -53,23 +90,23 @@ class Expected:
     missing_tail: bool = False
 
 
-def _build(url: str) -> str:
-    """Fill a database with a cohort of ``ENTRIES`` entries; the hash of a forged next one."""
+def _build(url: str, scale: Scale) -> Trail:
+    """Fill a database with a cohort of ``scale.entries`` audit entries; the trail as built."""
     store = SqlStore(url, synchronous="OFF")
+    people = scale.people
     try:
         engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
-        engine.create_cohort(make_cohort(capacity=PEOPLE, max_per_office=PEOPLE))
-        for i in range(PEOPLE):
-            engine.enrol(CODE, make_participant(office=office(i % 40)), actor=f"BKD-{i}")
-        assert len(engine.advance(CODE, "start_class", actor="BKD").accepted) == PEOPLE
+        engine.create_cohort(make_cohort(capacity=people, max_per_office=people))
+        for i in range(people):
+            nip = make_nip(sequence=i % 999 + 1, appointed=(2000, i // 999 + 1))
+            engine.enrol(CODE, make_participant(nip=nip, office=office(i % 40)), actor=f"BKD-{i}")
+        assert len(engine.advance(CODE, "start_class", actor="BKD").accepted) == people
         for _ in range(REFUSED_ROUNDS):  # nobody has a project: every attempt is refused
-            assert len(engine.advance(CODE, "present_proposal", actor="coach").refused) == PEOPLE
+            assert len(engine.advance(CODE, "present_proposal", actor="coach").refused) == people
         check = engine.verify(CODE)[0]
         assert check.ok
-        assert check.entries == ENTRIES
-        last, last_hash = store.trail(CODE)[-1]
-        # A forger's next entry: a copy of the last one, correctly chained after it.
-        return chain_hash(last_hash, last._replace(seq=ENTRIES + 1))
+        assert check.entries == scale.entries
+        return Trail(scale, store.trail(CODE))
     finally:
         store.close()
 
@@ -101,11 +138,12 @@ def _verify(url: str) -> Any:
 
 
 def _tamper(
-    connection: Connection, kind: str, rng: random.Random, forged_hash: str
+    connection: Connection, kind: str, rng: random.Random, trail: Trail
 ) -> tuple[Expected, set[int]]:
     """Apply one tampering of ``kind``; what verify must say and the seqs touched."""
+    entries = trail.scale.entries
     if kind == "edit":
-        seq, column = rng.randint(1, ENTRIES), rng.choice(FIELDS)
+        seq, column = rng.randint(1, entries), rng.choice(FIELDS)
         value = {"nip": "197001012000031999", "hash": "f" * 64}.get(column, f"forged-{seq}")
         connection.execute(
             text(f"UPDATE audit SET {column} = :v WHERE seq = :s"),  # noqa: S608
@@ -113,12 +151,12 @@ def _tamper(
         )
         return Expected(seq), {seq}
     if kind == "delete":
-        seq = rng.randint(1, ENTRIES)
+        seq = rng.randint(1, entries)
         connection.execute(text("DELETE FROM audit WHERE seq = :s"), {"s": seq})
         # The last row gone, the rest chains fine but the head names one more entry.
-        return Expected(seq, missing_tail=seq == ENTRIES), {seq}
+        return Expected(seq, missing_tail=seq == entries), {seq}
     if kind == "swap":
-        a, b = sorted(rng.sample(range(1, ENTRIES + 1), 2))
+        a, b = sorted(rng.sample(range(1, entries + 1), 2))
         names = [c.strip() for c in COLUMNS.split(",") if c.strip() not in ("cohort_id", "seq")]
         rows = {
             row.seq: row
@@ -135,18 +173,32 @@ def _tamper(
                 {**params, "target": target},
             )
         return Expected(a), {a, b}
+    if kind == "insert":
+        # Make room at ``seq`` (in two steps: the (cohort, seq) key is checked row by row),
+        # then put a correctly chained copy of the entry before it there: the displaced
+        # entry, now one further, is the first that no longer matches its hash.
+        seq = rng.randint(1, entries)
+        connection.execute(text("UPDATE audit SET seq = -(seq + 1) WHERE seq >= :s"), {"s": seq})
+        connection.execute(text("UPDATE audit SET seq = -seq WHERE seq < 0"))
+        _insert_copy(connection, source=seq - 1 if seq > 1 else 2, seq=seq, trail=trail)
+        return Expected(seq + 1), set(range(seq, entries + 2))
     if kind == "append":
         # A forger appends a correctly chained entry but cannot update the head unnoticed.
-        forged = ENTRIES + 1
-        copied = COLUMNS.replace("seq, ", ":f, ", 1).replace(", hash", ", :h")
-        connection.execute(
-            text(f"INSERT INTO audit ({COLUMNS}) SELECT {copied} FROM audit WHERE seq = :s"),  # noqa: S608
-            {"f": forged, "h": forged_hash, "s": ENTRIES},
-        )
+        forged = entries + 1
+        _insert_copy(connection, source=entries, seq=forged, trail=trail)
         return Expected(forged), {forged}
-    keep = rng.randint(0, ENTRIES - 1)
+    keep = rng.randint(0, entries - 1)
     connection.execute(text("DELETE FROM audit WHERE seq > :k"), {"k": keep})
-    return Expected(keep + 1, missing_tail=True), set(range(keep + 1, ENTRIES + 1))
+    return Expected(keep + 1, missing_tail=True), set(range(keep + 1, entries + 1))
+
+
+def _insert_copy(connection: Connection, *, source: int, seq: int, trail: Trail) -> None:
+    """Insert a copy of the row now at ``source`` as entry ``seq``, chained as a forger would."""
+    copied = COLUMNS.replace("seq, ", ":f, ", 1).replace(", hash", ", :h")
+    connection.execute(
+        text(f"INSERT INTO audit ({COLUMNS}) SELECT {copied} FROM audit WHERE seq = :s"),  # noqa: S608
+        {"f": seq, "h": trail.forged_hash(seq), "s": source},
+    )
 
 
 def _snapshot(connection: Connection) -> list[tuple[Any, ...]]:
@@ -178,30 +230,34 @@ def _assert_append_only(url: str) -> None:
         store.close()
 
 
-def test_sqlite_tamperings_are_all_named(tmp_path: Path) -> None:
-    """100 random tamperings, each on a fresh copy of a 2,000-row SQLite trail, are named."""
+@pytest.mark.parametrize("scale", SCALES)
+def test_sqlite_tamperings_are_all_named(tmp_path: Path, scale: Scale) -> None:
+    """Random tamperings, each on a fresh copy of the SQLite trail, are all named exactly."""
     pristine = tmp_path / "pristine.db"
     url = f"sqlite:///{pristine}"
-    forged_hash = _build(url)
+    started = time.perf_counter()
+    trail = _build(url, scale)
     _assert_append_only(url)
     rng = random.Random(1)
     counts = dict.fromkeys(KINDS, 0)
-    for case in range(CASES["sqlite"]):
+    for case in range(scale.cases):
         kind = KINDS[case % len(KINDS)]
         copy = tmp_path / "case.db"
         shutil.copyfile(pristine, copy)
         copy_url = f"sqlite:///{copy}"
         with _superuser(copy_url) as connection:
-            expected, _ = _tamper(connection, kind, rng, forged_hash)
+            expected, _ = _tamper(connection, kind, rng, trail)
         _assert_detected(_verify(copy_url), expected, kind)
         counts[kind] += 1
-    print(f"sqlite: {sum(counts.values())} tamperings detected, {counts}")
-    assert sum(counts.values()) == CASES["sqlite"]
+    _report("sqlite", scale, counts, started)
+    assert sum(counts.values()) == scale.cases
 
 
-def test_postgresql_tamperings_are_all_named(pg_url: str) -> None:
-    """100 random tamperings of a 2,000-row PostgreSQL trail, each undone after, are named."""
-    forged_hash = _build(pg_url)
+@pytest.mark.parametrize("scale", SCALES)
+def test_postgresql_tamperings_are_all_named(pg_url: str, scale: Scale) -> None:
+    """Random tamperings of the PostgreSQL trail, each undone after, are all named exactly."""
+    started = time.perf_counter()
+    trail = _build(pg_url, scale)
     _assert_append_only(pg_url)
     with _superuser(pg_url) as connection:
         pristine = _snapshot(connection)
@@ -210,23 +266,14 @@ def test_postgresql_tamperings_are_all_named(pg_url: str) -> None:
     store = SqlStore(pg_url)
     owner = create_engine(pg_url)
     try:
-        for case in range(CASES["postgresql"]):
+        for case in range(scale.cases):
             kind = KINDS[case % len(KINDS)]
             with owner.connect() as connection:
                 connection.exec_driver_sql("SET session_replication_role = replica")
-                expected, touched = _tamper(connection, kind, rng, forged_hash)
+                expected, touched = _tamper(connection, kind, rng, trail)
                 connection.commit()
                 _assert_detected(Engine(store).verify(CODE)[0], expected, kind)
-                # Put the touched rows back exactly as they were in the pristine trail.
-                lo, hi = min(touched), max(touched)
-                connection.execute(
-                    text("DELETE FROM audit WHERE seq >= :lo AND seq <= :hi"), {"lo": lo, "hi": hi}
-                )
-                restore = [r for r in pristine if lo <= r[2] <= hi]
-                if restore:
-                    marks = ", ".join(["%s"] * len(restore[0]))
-                    connection.exec_driver_sql(f"INSERT INTO audit VALUES ({marks})", restore)  # noqa: S608
-                connection.commit()
+                _restore(connection, pristine, touched)
             counts[kind] += 1
     finally:
         owner.dispose()
@@ -234,5 +281,28 @@ def test_postgresql_tamperings_are_all_named(pg_url: str) -> None:
     with _superuser(pg_url) as connection:
         assert _snapshot(connection) == pristine
     assert _verify(pg_url).ok
-    print(f"postgresql: {sum(counts.values())} tamperings detected, {counts}")
-    assert sum(counts.values()) == CASES["postgresql"]
+    _report("postgresql", scale, counts, started)
+    assert sum(counts.values()) == scale.cases
+
+
+def _restore(connection: Connection, pristine: list[tuple[Any, ...]], touched: set[int]) -> None:
+    """Put the touched rows back exactly as they were in the pristine trail."""
+    lo, hi = min(touched), max(touched)
+    connection.execute(
+        text("DELETE FROM audit WHERE seq >= :lo AND seq <= :hi"), {"lo": lo, "hi": hi}
+    )
+    restore = [r for r in pristine if lo <= r[2] <= hi]
+    if restore:
+        marks = ", ".join(["%s"] * len(restore[0]))
+        connection.exec_driver_sql(f"INSERT INTO audit VALUES ({marks})", restore)  # noqa: S608
+    connection.commit()
+
+
+def _report(backend: str, scale: Scale, counts: dict[str, int], started: float) -> None:
+    """Print the figures of one run (shown with ``-s`` or on failure)."""
+    print(
+        f"\n[reliability] tamper evidence on {backend}: rows={scale.entries}, "
+        f"tamperings={sum(counts.values())} {counts}, undetected=0, "
+        f"duration_s={time.perf_counter() - started:.1f}",
+        file=sys.stderr,
+    )

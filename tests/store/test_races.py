@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,29 +33,75 @@ if TYPE_CHECKING:
     from changeflow.models import Participant
 
 WORKERS = 8
-PER_WORKER = 12
 OFFICES = 20
 CAPACITY = 30
 MAX_PER_OFFICE = 2
 QUOTA_CODES = frozenset({"office_quota", "cohort_capacity"})
 CODE = "PKA-RACE"
-RESULT_TIMEOUT = 120.0
+RESULT_TIMEOUT = 900.0
+HEAVY = pytest.mark.heavy
 
 _TESTS = Path(__file__).resolve().parents[1]
 _SRC = _TESTS.parent / "src"
 
 
+@dataclass(frozen=True)
+class QuotaRace:
+    """One size of the quota race: attempts per worker, the roster's seed, the lock timeout.
+
+    SQLite's busy handler is not fair: with eight writers queueing thousands of commands on
+    a loaded machine one of them can wait more than ten seconds for its turn, so the
+    full-size races give writers the patience a batch job would be configured with.
+    """
+
+    per_worker: int
+    seed: int
+    lock_timeout: float = 10.0
+
+    @property
+    def attempts(self) -> int:
+        """Enrolment attempts over all workers."""
+        return WORKERS * self.per_worker
+
+
+QUOTA_RACES = [
+    pytest.param(QuotaRace(per_worker=12, seed=0), id="8x12"),
+    *(
+        pytest.param(
+            QuotaRace(per_worker=500, seed=seed, lock_timeout=60.0),
+            id=f"8x500-seed{seed}",
+            marks=HEAVY,
+        )
+        for seed in (1, 2, 3)
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def pool() -> Iterator[tuple[Pool, Barrier]]:
     """Eight spawned worker processes sharing a start-line barrier, reused by every race."""
+    with _pool(WORKERS) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def pool16() -> Iterator[tuple[Pool, Barrier]]:
+    """Sixteen spawned worker processes, for the full-size concurrent fires."""
+    with _pool(16) as started:
+        yield started
+
+
+@contextmanager
+def _pool(size: int) -> Iterator[tuple[Pool, Barrier]]:
+    """``size`` spawned worker processes sharing a start-line barrier."""
     paths = [str(_TESTS), str(_SRC), os.environ.get("PYTHONPATH", "")]
     previous = os.environ.get("PYTHONPATH")
     # A spawned child imports race_workers before any initializer runs: give it the path.
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     try:
         context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(WORKERS)
-        workers = context.Pool(WORKERS, race_workers.init_worker, (barrier,))
+        barrier = context.Barrier(size)
+        workers = context.Pool(size, race_workers.init_worker, (barrier,))
     finally:
         if previous is None:
             del os.environ["PYTHONPATH"]
@@ -76,7 +125,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _race(pool: tuple[Pool, Barrier], task: Any, arguments: list[tuple[Any, ...]]) -> list[Any]:
     """Run one task per worker, all released together by the barrier; their results."""
     workers, barrier = pool
-    assert len(arguments) == WORKERS
+    assert len(arguments) == barrier.parties
     barrier.reset()  # a previous failed race may have broken it
     return workers.starmap_async(task, arguments, chunksize=1).get(RESULT_TIMEOUT)
 
@@ -88,24 +137,28 @@ def _new_cohort(url: str) -> SqlStore:
     return store
 
 
-def _roster() -> list[list[Participant]]:
-    """96 distinct eligible people over 20 offices, dealt to the workers round robin."""
+def _roster(race: QuotaRace) -> list[list[Participant]]:
+    """Distinct eligible people over 20 offices, shuffled by the seed, dealt to the workers."""
     people = [
-        make_participant(nip=make_nip(sequence=i + 1), office=office(i % OFFICES + 1))
-        for i in range(WORKERS * PER_WORKER)
+        make_participant(
+            nip=make_nip(sequence=i % 999 + 1, appointed=(2000, i // 999 + 1)),
+            office=office(i % OFFICES + 1),
+        )
+        for i in range(race.attempts)
     ]
+    random.Random(race.seed).shuffle(people)
     return [people[w::WORKERS] for w in range(WORKERS)]
 
 
 def _enrol_race(
-    pool: tuple[Pool, Barrier], url: str, *, pause: float, naive: bool
+    pool: tuple[Pool, Barrier], url: str, race: QuotaRace, *, pause: float, naive: bool
 ) -> tuple[list[race_workers.Outcome], dict[str, Any]]:
     """The quota race: every outcome, and the figures (attempts, accepted, ..., elapsed)."""
     started = time.perf_counter()
     results = _race(
         pool,
         race_workers.enrol_batch,
-        [(url, CODE, batch, pause, naive, 10.0) for batch in _roster()],
+        [(url, CODE, batch, pause, naive, race.lock_timeout) for batch in _roster(race)],
     )
     wall = time.perf_counter() - started
     outcomes = [o for batch, _ in results for o in batch]
@@ -128,15 +181,18 @@ def _report(label: str, url: str, figures: dict[str, Any], **extra: Any) -> None
     print(f"\n[race] {label} on {backend}: {shown}", file=sys.stderr)
 
 
-def test_quota_race_never_over_admits(pool: tuple[Pool, Barrier], url: str) -> None:
-    """Eight processes racing 96 enrolments never break capacity or the office quota."""
+@pytest.mark.parametrize("race", QUOTA_RACES)
+def test_quota_race_never_over_admits(
+    pool: tuple[Pool, Barrier], url: str, race: QuotaRace
+) -> None:
+    """Eight processes racing enrolments never break capacity or the office quota."""
     store = _new_cohort(url)
     try:
-        outcomes, figures = _enrol_race(pool, url, pause=0.003, naive=False)
-        _report("real store", url, figures)
+        outcomes, figures = _enrol_race(pool, url, race, pause=0.003, naive=False)
+        _report(f"quota race seed {race.seed}", url, figures)
         errors = [error for _, kind, _, error in outcomes if kind == "error"]
         assert not errors, Counter(e.split(":", 1)[0] for e in errors)
-        assert figures["attempts"] == WORKERS * PER_WORKER
+        assert figures["attempts"] == race.attempts
         assert figures["accepted"] + figures["refused"] == figures["attempts"]
         assert figures["accepted"] == CAPACITY
         for nip, kind, codes, _ in outcomes:
@@ -158,7 +214,9 @@ def test_naive_store_is_caught(pool: tuple[Pool, Barrier], url: str) -> None:
     """The harness catches a store that does not serialise writers, every run."""
     store = _new_cohort(url)
     try:
-        outcomes, figures = _enrol_race(pool, url, pause=0.02, naive=True)
+        outcomes, figures = _enrol_race(
+            pool, url, QuotaRace(per_worker=12, seed=0), pause=0.02, naive=True
+        )
         enrolled = store.enrolments(CODE)
         per_office = Counter(e.participant.office.code for e in enrolled)
         errors = Counter(error[:150] for _, kind, _, error in outcomes if kind == "error")
@@ -177,14 +235,16 @@ def test_naive_store_is_caught(pool: tuple[Pool, Barrier], url: str) -> None:
         store.close()
 
 
-def test_concurrent_fires_move_once(pool: tuple[Pool, Barrier], url: str) -> None:
-    """Eight processes firing start_class on one participant move them exactly once."""
+@pytest.mark.parametrize("size", [pytest.param(8, id="8"), pytest.param(16, id="16", marks=HEAVY)])
+def test_concurrent_fires_move_once(request: pytest.FixtureRequest, url: str, size: int) -> None:
+    """Processes firing start_class on one participant together move them exactly once."""
+    pool = request.getfixturevalue("pool" if size == WORKERS else "pool16")
     store = _new_cohort(url)
     try:
         person = make_participant(nip=make_nip(sequence=1), office=office(1))
         Engine(store).enrol(CODE, person)
         outcomes = _race(
-            pool, race_workers.fire_once, [(url, CODE, person.nip, "start_class")] * WORKERS
+            pool, race_workers.fire_once, [(url, CODE, person.nip, "start_class")] * size
         )
         accepted = [o for o in outcomes if o[1] == "accepted"]
         others = [o for o in outcomes if o[1] != "accepted"]
