@@ -44,6 +44,7 @@ def _pg_error(error: type[psycopg.Error], message: str) -> sa_exc.DBAPIError:
         ("SQLITE_BUSY", StoreBusy),
         ("SQLITE_LOCKED", StoreBusy),
         ("SQLITE_FULL", StoreFull),
+        ("SQLITE_IOERR_SHMSIZE", StoreFull),
         ("SQLITE_CONSTRAINT_UNIQUE", ConcurrentTransition),
         ("SQLITE_CANTOPEN", StoreUnavailable),
         ("SQLITE_IOERR_WRITE", StoreError),

@@ -45,6 +45,9 @@ SQLITE_ERRORS: dict[str, type[StoreError]] = {
     "SQLITE_BUSY_SNAPSHOT": StoreBusy,
     "SQLITE_LOCKED": StoreBusy,
     "SQLITE_FULL": StoreFull,
+    # WAL readers need the -shm file; growing it on a full disk fails with this code and
+    # only "disk I/O error" as the message, so the name is all that tells it apart.
+    "SQLITE_IOERR_SHMSIZE": StoreFull,
     "SQLITE_CONSTRAINT_UNIQUE": ConcurrentTransition,
     "SQLITE_CONSTRAINT_PRIMARYKEY": ConcurrentTransition,
     "SQLITE_CANTOPEN": StoreUnavailable,
@@ -80,6 +83,9 @@ def translate(error: BaseException) -> StoreError:
     message = f"{type(orig).__name__}: {str(orig).strip().splitlines()[0] if str(orig) else ''}"
     if kind is ConcurrentTransition:
         return ConcurrentTransition(f"a concurrent writer got there first ({message})", cause=error)
+    if kind is StoreFull:
+        # Some drivers only say "disk I/O error": name the condition the caller can act on.
+        return StoreFull(f"the disk or the database's size limit is full ({message})", cause=error)
     return kind(message, cause=error)
 
 

@@ -221,8 +221,13 @@ class SqlStore:
         self.sql = _DriverSql("?" if self.dialect == "sqlite" else "%s")
         self._cohorts: dict[str, tuple[int, Cohort]] = {}
         self._office_cache: dict[str, Office] = {}
-        with translated():
-            ensure_schema(self.engine, upgrade=upgrade)
+        try:
+            with translated():
+                ensure_schema(self.engine, upgrade=upgrade)
+        except BaseException:
+            # The caller gets no store to close: release the file or server connection now.
+            self.engine.dispose()
+            raise
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -358,9 +363,11 @@ class SqlStore:
             with translated():
                 connection.begin()
                 row = connection.execute(_LOCK_COHORT, {"code": cohort}).one_or_none()
-            if row is None:
-                raise CohortNotFound(cohort)
-            unit = SqlUnit(self, connection, row)
+                if row is None:
+                    raise CohortNotFound(cohort)
+                # Inside translated(): a cohort not yet cached is read here, and a connection
+                # lost during that read must surface as StoreUnavailable, not a driver error.
+                unit = SqlUnit(self, connection, row)
             yield unit
         finally:
             if unit is None or not unit.committed:
