@@ -23,7 +23,7 @@ import pytest
 from changeflow import Engine
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
-from store import race_workers
+from reliability import race_workers
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
