@@ -13,18 +13,21 @@ import hashlib
 import json
 import logging
 import math
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from changeflow.audit import AuditCheck, Checkpoint, verify_chain
 from changeflow.clock import Clock, SystemClock
 from changeflow.errors import (
     ChangeflowError,
+    CohortNotFound,
     IdempotencyConflict,
     IllegalTransition,
     InvalidInput,
@@ -33,7 +36,7 @@ from changeflow.errors import (
     TransitionRejected,
     UnknownEvent,
 )
-from changeflow.models import Assessment, Grade, Group, Participant
+from changeflow.models import Assessment, ChangeProject, Cohort, Grade, Group, Participant
 from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
 from changeflow.rules.context import RuleContext
 from changeflow.rules.registry import RuleRegistry
@@ -44,9 +47,6 @@ from changeflow.states.names import ENROL
 from changeflow.store.memory import MemoryStore
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
-
-    from changeflow.models import ChangeProject, Cohort
     from changeflow.rules.base import Rule
     from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Store, Unit
@@ -58,6 +58,13 @@ EXPORT_SCHEMA_VERSION = 1
 
 Listener = Callable[[HistoryEntry], object]
 """Called with each accepted entry after its transaction commits."""
+
+# Limits of what a command may carry, checked before any store sees it so that every backend
+# refuses the same input the same way (the SQL store's columns hold 200 characters).
+_ACTOR_MAX = 200
+_KEY_MAX = 200
+_COHORT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")  # the Code type of models
+_NIP_SHAPE = re.compile(r"[0-9]{18}")  # what every stored (validated) NIP looks like
 
 _stdlib_log = logging.getLogger("changeflow")
 # A library adds only a NullHandler: nothing is printed unless the application asks.
@@ -184,14 +191,19 @@ class Engine:
     # -- cohorts ------------------------------------------------------------------------
 
     def create_cohort(self, cohort: Cohort) -> Cohort:
-        """Create a cohort (angkatan); :class:`AlreadyExists` if its code is taken."""
+        """Create a cohort (angkatan); :class:`AlreadyExists` if its code is taken.
+
+        Anything but a :class:`Cohort` is :class:`InvalidInput` (build one from JSON-like
+        data with ``Cohort.model_validate(data, strict=False)``).
+        """
+        _instance(Cohort, cohort, "cohort")
         self.store.add_cohort(cohort)
         _log.emit(logging.INFO, "cohort_created", cohort=cohort.code)
         return cohort
 
     def cohort(self, code: str) -> Cohort:
         """The cohort with this code; :class:`CohortNotFound` if unknown."""
-        return self.store.cohort(code)
+        return self.store.cohort(_code(code))
 
     def cohorts(self) -> list[Cohort]:
         """Every cohort, by code."""
@@ -268,13 +280,14 @@ class Engine:
         raises :class:`TransitionRejected` carrying every violation.
         """
         person = _participant(participant)
+        _command(actor, reason, key)
         payload = _payload(payload)
         fingerprint = (
             _fingerprint(ENROL, cohort, person.model_dump(mode="json"), actor, reason, payload)
             if key
             else ""
         )
-        with self.store.unit(cohort) as uow:
+        with self.store.unit(_code(cohort)) as uow:
             replayed = _replay(uow, key, fingerprint)
             if replayed is not None:
                 return _result(replayed)
@@ -316,9 +329,15 @@ class Engine:
         repeated later is already active). Everything happens in one unit of work that is
         never committed.
         """
+        if isinstance(participants, str | bytes | Mapping) or not isinstance(
+            participants, Iterable
+        ):
+            raise InvalidInput(
+                "participants", f"expected an iterable of nominations, got {participants!r:.80}"
+            )
         people = [_participant(p) for p in participants]
         verdicts: list[tuple[Violation, ...]] = []
-        with self.store.unit(cohort) as uow:
+        with self.store.unit(_code(cohort)) as uow:
             for person in people:
                 violations, seated = self._judge_enrolment(uow, person, None, None, None)
                 if not violations:
@@ -391,11 +410,12 @@ class Engine:
         nothing.
         """
         by_source = self._event(event)
+        _command(actor, reason, key, effective_date)
         payload = _payload(payload)
         fingerprint = (
             _fingerprint(event, cohort, nip, actor, reason, payload, effective_date) if key else ""
         )
-        with self.store.unit(cohort) as uow:
+        with self.store.unit(_code(cohort)) as uow:
             replayed = _replay(uow, key, fingerprint)
             if replayed is not None:
                 return _result(replayed)
@@ -506,7 +526,9 @@ class Engine:
     ) -> tuple[Violation, ...]:
         """Dry run of :meth:`fire`: every reason it would be refused now; writes nothing."""
         by_source = self._event(event)
-        with self.store.unit(cohort) as uow:
+        _command(actor, reason, None, effective_date)
+        payload = _payload(payload)  # checked as fire checks it, even for an illegal move
+        with self.store.unit(_code(cohort)) as uow:
             enrolment = _member(uow, nip)
             move = by_source.get(enrolment.state)
             if move is None:
@@ -518,7 +540,7 @@ class Engine:
                 self.clock.now(),
                 actor,
                 reason,
-                _payload(payload),
+                payload,
                 effective_date,
             )
             return _evaluate(move.rules, context)[0]
@@ -529,7 +551,8 @@ class Engine:
         Events whose only objection is a missing ``reason`` (withdraw, drop) are judged
         with the ``reason`` given here, so pass one to see them.
         """
-        with self.store.unit(cohort) as uow:
+        _command(reason=reason)
+        with self.store.unit(_code(cohort)) as uow:
             enrolment = _member(uow, nip)
             now = self.clock.now()
             return tuple(
@@ -558,13 +581,14 @@ class Engine:
         an audit entry.
         """
         by_source = self._event(event)
+        _command(actor, reason, key, effective_date)
         payload = _payload(payload)
         fingerprint = (
             _fingerprint("advance", cohort, event, actor, reason, payload, effective_date)
             if key
             else ""
         )
-        with self.store.unit(cohort) as uow:
+        with self.store.unit(_code(cohort)) as uow:
             replayed = _replay(uow, key, fingerprint)
             if replayed is not None:
                 return _report(cohort, event, replayed, uow)
@@ -596,6 +620,8 @@ class Engine:
         )
 
     def _event(self, event: str) -> dict[str, Move]:
+        if not isinstance(event, str):
+            raise InvalidInput("event", f"must be an event name, got {type(event).__name__}")
         by_source = self.lifecycle.table.get(event)
         if by_source is None:
             known = ", ".join(self.lifecycle.events)
@@ -608,8 +634,12 @@ class Engine:
     # -- data the guards need -------------------------------------------------------------
 
     def register_project(self, cohort: str, nip: str, project: ChangeProject) -> None:
-        """Register or replace the change project (proyek perubahan) a proposal needs."""
-        with self.store.unit(cohort) as uow:
+        """Register or replace the change project (proyek perubahan) a proposal needs.
+
+        Anything but a :class:`ChangeProject` is :class:`InvalidInput`.
+        """
+        _instance(ChangeProject, project, "project")
+        with self.store.unit(_code(cohort)) as uow:
             _member(uow, nip)
             uow.set_project(nip, project)
             uow.commit()
@@ -620,13 +650,17 @@ class Engine:
     def record_assessment(
         self, cohort: str, nip: str, assessment: Assessment | float
     ) -> Grade | None:
-        """Record a score; returns the grade once every weighted component is scored."""
+        """Record a score; returns the grade once every weighted component is scored.
+
+        A bare score is validated as an :class:`Assessment` score (a number from 0 to 100,
+        not a string or a bool): pydantic's ``ValidationError`` names ``score``.
+        """
         scored = (
             assessment
             if isinstance(assessment, Assessment)
-            else Assessment(score=float(assessment))
+            else Assessment.model_validate({"score": assessment})
         )
-        with self.store.unit(cohort) as uow:
+        with self.store.unit(_code(cohort)) as uow:
             member = _member(uow, nip)
             uow.set_score(nip, scored.component, scored.score)
             scores = dict(member.scores or {})
@@ -648,10 +682,12 @@ class Engine:
         Participants whose projects share a theme stay together while groups stay within
         one member of each other in size; a theme larger than a group is split.
         """
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise InvalidInput("count", f"must be a whole number, got {type(count).__name__}")
         if count < 1:
             raise InvalidInput("count", "must be at least 1")
         freeing = self.lifecycle.seat_freeing
-        with self.store.unit(cohort) as uow:
+        with self.store.unit(_code(cohort)) as uow:
             seated = [e for e in uow.enrolments() if e.state not in freeing]
             groups = _split_by_theme(seated, count)
             placed = {nip: g.number for g in groups for nip in g.members}
@@ -664,27 +700,37 @@ class Engine:
 
     def participant(self, cohort: str, nip: str) -> Enrolment:
         """A snapshot of one participant's enrolment."""
-        return self.store.enrolment(cohort, nip)
+        code = _code(cohort)
+        if not _nip_shaped(nip):
+            self.store.cohort(code)  # an unknown cohort is reported first, as the store does
+            raise ParticipantNotFound(nip, hint=f"not enrolled in {code}")
+        return self.store.enrolment(code, nip)
 
     def participants(self, cohort: str) -> list[Enrolment]:
         """Snapshots of every enrolment of the cohort, in enrolment order."""
-        return self.store.enrolments(cohort)
+        return self.store.enrolments(_code(cohort))
 
     def state(self, cohort: str, nip: str) -> str:
         """The participant's current state."""
-        return self.store.enrolment(cohort, nip).state
+        return self.participant(cohort, nip).state
 
     def history(self, nip: str | None = None, *, cohort: str | None = None) -> list[HistoryEntry]:
         """Accepted transitions and refused attempts, oldest first."""
-        return self.store.history(nip=nip, cohort=cohort)
+        if nip is not None and (
+            not _nip_shaped(nip) or (cohort is not None and not _code_shaped(cohort))
+        ):
+            return []  # no entry can match (and the store is spared the characters)
+        return self.store.history(nip=nip, cohort=None if cohort is None else _code(cohort))
 
     def states_as_of(self, cohort: str, when: datetime) -> dict[str, str]:
         """Each participant's state at ``when``, replayed from the audit trail.
 
         Participants enrolled after ``when`` are absent; refused attempts change nothing.
         """
+        if not isinstance(when, datetime) or when.tzinfo is None:
+            raise InvalidInput("when", f"must be a timezone-aware datetime, got {when!r:.80}")
         states: dict[str, str] = {}
-        for entry in self.store.history(cohort=cohort):
+        for entry in self.store.history(cohort=_code(cohort)):
             if entry.at > when:
                 break
             if entry.accepted and entry.target is not None:
@@ -700,7 +746,7 @@ class Engine:
         trail that no longer reaches or matches one of them fails.
         """
         pinned = {c.cohort: c for c in expected}
-        codes = [cohort] if cohort is not None else [c.code for c in self.store.cohorts()]
+        codes = [_code(cohort)] if cohort is not None else [c.code for c in self.store.cohorts()]
         return [
             verify_chain(
                 code, self.store.trail(code), self.store.head(code), expected=pinned.get(code)
@@ -714,6 +760,7 @@ class Engine:
 
     def export(self, cohort: str) -> dict[str, Any]:
         """The cohort, its participants and its whole history as one JSON-compatible dict."""
+        cohort = _code(cohort)
         return {
             "schema_version": EXPORT_SCHEMA_VERSION,
             "cohort": self.store.cohort(cohort).model_dump(mode="json"),
@@ -724,7 +771,7 @@ class Engine:
 
     def status(self, cohort: str) -> CohortStatus:
         """Headcounts per state, per office and per group."""
-        members = self.store.enrolments(cohort)
+        members = self.store.enrolments(_code(cohort))
         by_state = dict.fromkeys(self.lifecycle.states, 0)
         by_state.update(Counter(e.state for e in members))
         return CohortStatus(
@@ -762,6 +809,74 @@ def _participant(value: Participant | Mapping[str, Any]) -> Participant:
     raise InvalidInput("participant", f"expected a Participant or a mapping, got {value!r}")
 
 
+def _instance(kind: type, value: object, field: str) -> None:
+    """Refuse anything but a ``kind`` before it reaches the store (which would fail on it)."""
+    if not isinstance(value, kind):
+        raise InvalidInput(field, f"expected a {kind.__name__}, got {type(value).__name__}")
+
+
+def _code(cohort: object) -> str:
+    """A cohort code to look up, checked before any store sees it.
+
+    A string no cohort can have (the :class:`~changeflow.models.Cohort` code pattern) is an
+    unknown cohort on every backend; without the check a NUL or an unpaired surrogate would
+    reach the driver and fail as a store error, differently per backend.
+    """
+    if _code_shaped(cohort):
+        return cohort
+    raise CohortNotFound(str(cohort), hint="not a valid cohort code")
+
+
+def _code_shaped(cohort: object) -> TypeGuard[str]:
+    """Whether a cohort could have this code; :class:`InvalidInput` if it is no string."""
+    if not isinstance(cohort, str):
+        raise InvalidInput(
+            "cohort", f"must be a cohort code (a string), got {type(cohort).__name__}"
+        )
+    return _COHORT_CODE.fullmatch(cohort) is not None
+
+
+def _nip_shaped(nip: object) -> bool:
+    """Whether ``nip`` could be a stored NIP (18 ASCII digits); :class:`InvalidInput` if no str."""
+    if not isinstance(nip, str):
+        raise InvalidInput(
+            "nip", f"must be a NIP (a string of 18 digits), got {type(nip).__name__}"
+        )
+    return _NIP_SHAPE.fullmatch(nip) is not None
+
+
+def _text(field: str, value: object, limit: int | None = None) -> None:
+    """Check an optional free-text argument (actor, reason, key) every backend can store."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be a string, got {type(value).__name__}")
+    if limit is not None and len(value) > limit:
+        raise InvalidInput(field, f"must be at most {limit} characters, got {len(value)}")
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL; refused everywhere so the backends agree.
+        raise InvalidInput(field, f"must not contain NUL (at position {value.index(chr(0))})")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(field, f"has an unpaired surrogate at position {exc.start}") from None
+
+
+def _command(
+    actor: object = None, reason: object = None, key: object = None, effective_date: object = None
+) -> None:
+    """Check a command's optional arguments before anything is read or written."""
+    _text("actor", actor, _ACTOR_MAX)
+    _text("reason", reason)
+    _text("key", key, _KEY_MAX)
+    # A datetime is a date too, but its ISO form is not a date's: stored in a date column it
+    # would not read back, so it is refused rather than truncated.
+    if effective_date is not None and (
+        not isinstance(effective_date, date) or isinstance(effective_date, datetime)
+    ):
+        raise InvalidInput("effective_date", f"must be a date, got {type(effective_date).__name__}")
+
+
 def _payload(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     if value is None:
         return None
@@ -769,7 +884,8 @@ def _payload(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         raise InvalidInput("payload", "must be a mapping of JSON-compatible values")
     try:
         copied = json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
+        # RecursionError: a payload nested deeper than the interpreter can walk.
         raise InvalidInput("payload", f"must be JSON-compatible: {exc}") from None
     return MappingProxyType(copied)
 
@@ -838,7 +954,8 @@ def _report(
 
 
 def _member(uow: Unit, nip: str) -> Enrolment:
-    enrolment = uow.enrolment(nip)
+    # A NIP no participant can have is not looked up: the store might fail on its characters.
+    enrolment = uow.enrolment(nip) if _nip_shaped(nip) else None
     if enrolment is None:
         raise ParticipantNotFound(nip, hint=f"not enrolled in {uow.cohort.code}")
     return enrolment
@@ -901,6 +1018,9 @@ def _split_by_theme(members: list[Enrolment], count: int) -> tuple[Group, ...]:
     for e in members:
         theme = e.project.theme.strip().casefold() if e.project else "(no project)"
         themes.setdefault(theme, []).append(e)
+    # More groups than members would only add empty slots (dropped below); capping the count
+    # keeps a hostile count from allocating a slot per requested group.
+    count = min(count, max(len(members), 1))
     size = math.ceil(len(members) / count) if members else 0
     slots: list[list[Enrolment]] = [[] for _ in range(count)]
     labels: list[list[str]] = [[] for _ in range(count)]

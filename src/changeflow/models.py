@@ -15,6 +15,7 @@ from datetime import date
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -42,8 +43,27 @@ __all__ = [
     "Participant",
 ]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-"""Free text from outside: trimmed, non-empty, bounded so a roster cannot carry megabytes."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    # Control characters (NUL above all, which PostgreSQL cannot store) have no place in a
+    # name or a title, and a line break in one would forge lines in reports and logs.
+    found = _CONTROL.search(text)
+    if found:
+        raise ValueError(
+            f"must not contain control characters, found {found.group()!r} at {found.start()}"
+        )
+    return text
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_printable),
+]
+"""Free text from outside: trimmed, non-empty, bounded so a roster cannot carry megabytes,
+without control characters."""
 
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")

@@ -119,6 +119,8 @@ def read_roster(path: str | Path, *, offices: Iterable[Office] = ()) -> list[Ros
         raw = file.read_bytes()
     except OSError as exc:
         raise InvalidInput("roster", f"cannot read {str(file)!r}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL in the path
+        raise InvalidInput("roster", f"cannot read {str(file)!r}: {exc}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

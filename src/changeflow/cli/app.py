@@ -10,13 +10,14 @@ import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from changeflow import __version__
 from changeflow.cli import render
-from changeflow.cli.failures import CliError, ExitCode, refusal
+from changeflow.cli.failures import CliError, ExitCode, Failure, refusal
 from changeflow.cli.render import Output
 from changeflow.cli.session import (
     Settings,
@@ -47,8 +48,57 @@ ROSTER_HINT = (
 DEMO_URL = "sqlite:///changeflow-demo.db"
 """Where ``changeflow demo`` writes unless told otherwise."""
 
+# Typer re-exports only BadParameter; its base is the class every argument-parsing error
+# derives from (Click's UsageError, or the copy newer Typers vendor).
+_USAGE_ERRORS: tuple[type[BaseException], ...] = tuple(typer.BadParameter.__mro__[1:2])
+_JSON_META = "changeflow.json"
+
+
+class _Commands(TyperGroup):
+    """The root group: under ``--json`` a usage error also prints the JSON error document.
+
+    Click reports a missing argument, an unknown option or a value of the wrong type on
+    stderr and exits 2; with ``--json`` stdout must still carry one error document, as it
+    does for every other error.
+    """
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Parse the global options, remembering whether ``--json`` is on the command line."""
+        wanted = "--json" in args
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except _USAGE_ERRORS as exc:
+            _usage_document(exc, wanted=wanted)
+            raise
+        ctx.meta[_JSON_META] = wanted
+        return ctx
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a usage error in its arguments gets the JSON document too."""
+        try:
+            return super().invoke(ctx)
+        except _USAGE_ERRORS as exc:
+            _usage_document(exc, wanted=bool(ctx.meta.get(_JSON_META)))
+            raise
+
+
+def _usage_document(exc: BaseException, *, wanted: bool) -> None:
+    if not wanted:
+        return
+    failed = getattr(exc, "ctx", None)
+    where = getattr(failed, "command_path", None) or "changeflow"
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    status = getattr(exc, "exit_code", ExitCode.INPUT)
+    failure = Failure(ExitCode(status), "usage", message, f"try '{where} --help'")
+    # Click still prints the usage and the error on stderr; stdout gets the document only.
+    Output(json_mode=True).document({"error": failure.to_dict()})
+
+
 app = typer.Typer(
     name="changeflow",
+    cls=_Commands,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

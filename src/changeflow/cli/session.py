@@ -95,14 +95,20 @@ def open_engine(
     """
     path = sqlite_path(url)
     if path is not None:
-        if not create and not path.exists():
+        try:
+            exists, parent_exists = path.exists(), path.parent.exists()
+        except OSError as exc:  # a name too long for the file system, say
+            raise CliError(
+                f"cannot use {str(path)!r}: {exc.strerror or exc}", kind="no_database"
+            ) from None
+        if not create and not exists:
             raise CliError(
                 f"no changeflow database at {str(path)!r}",
                 hint="create it with `changeflow init`, or point --db / CHANGEFLOW_DB at "
                 "an existing database",
                 kind="no_database",
             )
-        if create and not path.parent.exists():
+        if create and not parent_exists:
             raise CliError(f"directory {str(path.parent)!r} does not exist", kind="no_database")
     try:
         from changeflow.store.sql import SqlStore  # noqa: PLC0415 - loads SQLAlchemy
@@ -161,7 +167,7 @@ def parse_json_object(value: str, option: str) -> dict[str, Any]:
     """A JSON object given on the command line; :class:`CliError` when malformed."""
     try:
         parsed = json.loads(value)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:  # nested past the parser's limit
         raise CliError(
             f"{option} is not valid JSON: {exc}",
             hint=f"""quote it for the shell, e.g. {option} '{{"room": "A"}}'""",

@@ -228,7 +228,12 @@ def load_definition(
 
     Raises :class:`~changeflow.errors.DefinitionError` listing every problem.
     """
-    data = source if isinstance(source, Mapping) else _read(Path(source))
+    if isinstance(source, Mapping):
+        data = source
+    elif isinstance(source, str | Path):
+        data = _read(Path(source))
+    else:
+        raise DefinitionError([f"expected a file path or a mapping, got {type(source).__name__}"])
     definition = parse_definition(data)
     problems = check_definition(definition, rules)
     if problems:
@@ -239,12 +244,15 @@ def load_definition(
 def _read(path: Path) -> Mapping[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8, or a NUL in the path
         raise DefinitionError([f"cannot read {path}: {exc}"]) from exc
     try:
         data = _decode(path.suffix.lower(), text)
     except ValueError as exc:
         raise DefinitionError([f"{path}: {exc}"]) from exc
+    except RecursionError:
+        # The parsers recurse per nesting level: a hostile file can nest past the limit.
+        raise DefinitionError([f"{path}: nested too deeply to read"]) from None
     if not isinstance(data, Mapping):
         raise DefinitionError([f"{path}: the top level must be a table/mapping"])
     return data
@@ -260,8 +268,11 @@ def _decode(suffix: str, text: str) -> Any:
             raise ValueError(
                 "YAML definitions need the 'yaml' extra (pip install changeflow[yaml])"
             ) from exc
+        # libyaml's safe loader when PyYAML has it: the pure-Python scanner takes seconds on
+        # a few kilobytes of nested brackets before it gives up; libyaml caps the nesting.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, chosen above
         except yaml.YAMLError as exc:
             raise ValueError(str(exc)) from exc
     if suffix == ".json":

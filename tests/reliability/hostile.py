@@ -1,0 +1,1706 @@
+"""Hypothesis strategies for hostile input: commands, rosters, definitions and command lines.
+
+Every strategy draws something that must be refused, with what the refusal must look like:
+a :class:`Case` for an engine call, a :class:`RosterCase` for a roster file, a
+:class:`DefinitionCase` for a lifecycle definition and a :class:`CliCase` for a command
+line. Defects are invalid by construction and filtered with small references written here
+from the documented formats (the NIP layout, the code and rank patterns), never with
+changeflow's own validators, so a validator that wrongly accepted a value cannot hide a case.
+
+The engine cases aim at :data:`WORLD`, a cohort the tests build first whose participants
+sit in known states, so an illegal or rule-refused move is known to be refused (and
+audited) before it is tried.
+
+Strategies are built once, at import: Hypothesis validates each strategy object the first
+time it draws from it, and building them inside the composites made generation several
+times slower than running the cases.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+import reprlib
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from hypothesis import assume
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from changeflow import ChangeProject, Cohort, Mentor, Participant
+from changeflow.errors import (
+    AlreadyExists,
+    CohortNotFound,
+    DefinitionError,
+    IdempotencyConflict,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    ParticipantNotFound,
+    TransitionRejected,
+    UnknownEvent,
+)
+from changeflow.states.default import DEFAULT_LIFECYCLE
+from factories import make_cohort, make_nip, office
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from changeflow import Engine
+
+__all__ = [
+    "COHORT",
+    "OTHER",
+    "WORLD",
+    "Case",
+    "CliCase",
+    "DefinitionCase",
+    "Member",
+    "RosterCase",
+    "build_world",
+    "cli_cases",
+    "command_cases",
+    "definition_cases",
+    "names_what_it_should",
+    "nip_is_valid",
+    "roster_cases",
+    "toml_text",
+]
+
+# -- the world the commands aim at --------------------------------------------------------------
+
+COHORT = "PKA-III-VII-2019"
+"""The cohort every command aims at."""
+
+OTHER = "PKA-II-2019"
+"""A second cohort, so that cohort look-ups have something to miss."""
+
+_STATE_AFTER = {
+    (): "enrolled",
+    ("start_class",): "on_class",
+    ("start_class", "present_proposal"): "proposal",
+    ("withdraw",): "withdrawn",
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A participant of :data:`WORLD`: NIP, the events that bring it to its state, office."""
+
+    nip: str
+    path: tuple[str, ...]
+    office: int
+    reason: str | None = None
+
+    @property
+    def state(self) -> str:
+        """The state the path ends in."""
+        return _STATE_AFTER[self.path]
+
+
+WORLD = (
+    Member(make_nip(date(1975, 6, 1), sequence=901), (), 1),
+    Member(make_nip(date(1976, 7, 2), sequence=902), (), 1),  # office 1 is then full
+    Member(make_nip(date(1977, 8, 3), sequence=903), ("start_class",), 2),
+    Member(make_nip(date(1978, 9, 4), sequence=904), ("start_class",), 3),
+    Member(make_nip(date(1979, 10, 5), sequence=905), ("start_class", "present_proposal"), 4),
+    Member(make_nip(date(1980, 11, 6), sequence=906), ("withdraw",), 5, "moved to Jakarta"),
+)
+"""Two enrolled from one office (which is then full), two on class without a project, one
+in proposal with a project and a mentor, one withdrawn."""
+
+_PROJECT = ChangeProject(
+    title="Antrean online puskesmas",
+    theme="pelayanan kesehatan",
+    mentor=Mentor(name="Kepala Dinas Kesehatan"),
+)
+
+EVENTS = frozenset(DEFAULT_LIFECYCLE.events)
+LEAVING = {
+    "enrolled": frozenset({"start_class", "withdraw", "drop"}),
+    "on_class": frozenset({"present_proposal", "withdraw", "drop"}),
+    "proposal": frozenset({"revise_proposal", "approve_proposal", "withdraw", "drop"}),
+    "withdrawn": frozenset(),
+}
+"""The events leaving each state of the world, from the documented lifecycle."""
+
+
+def build_world(engine: Engine) -> None:
+    """Create the two cohorts and move :data:`WORLD` into place through the public API."""
+    engine.create_cohort(make_cohort(COHORT))
+    engine.create_cohort(make_cohort(OTHER))
+    for member in WORLD:
+        name = f"Peserta {member.nip[-3:]}"
+        person = Participant(
+            nip=member.nip, name=name, office=office(member.office), echelon="III.a"
+        )
+        engine.enrol(COHORT, person, actor="BKD")
+        for event in member.path:
+            if event == "present_proposal":
+                engine.register_project(COHORT, member.nip, _PROJECT)
+            engine.fire(COHORT, member.nip, event, actor="BKD", reason=member.reason)
+    assert [engine.state(COHORT, m.nip) for m in WORLD] == [m.state for m in WORLD]
+
+
+# -- references from the documented formats -----------------------------------------------------
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_RANK_ANYWHERE = re.compile(r"(?:I|II|III|IV|V)\.[ab]|administrator|pengawas|pelaksana|fungsional")
+_CONTROLS = (*map(chr, range(0x20)), "\x7f", "\x85", "\x9b")
+_LAX_BOOLS = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off", "t", "f", "y", "n"})
+
+
+def nip_is_valid(text: str) -> bool:
+    """The documented NIP layout, white space removed.
+
+    18 ASCII digits: a real birth date, a real appointment month after it, a sex digit of
+    1 or 2 and a sequence number.
+    """
+    digits = "".join(text.split())
+    if not re.fullmatch(r"[0-9]{18}", digits):
+        return False
+    try:
+        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    year, month = int(digits[8:12]), int(digits[12:14])
+    return 1 <= month <= 12 and (year, month) > (born.year, born.month) and digits[14] in "12"
+
+
+def _code_ok(text: str) -> bool:
+    """Whether a code might be accepted (conservatively: with or without its ends stripped)."""
+    return bool(_CODE.fullmatch(text) or _CODE.fullmatch(text.strip()))
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+T = TypeVar("T")
+
+
+@functools.cache
+def _index(size: int) -> st.SearchStrategy[int]:
+    return st.integers(0, size - 1)
+
+
+def pick(draw: st.DrawFn, options: Sequence[T]) -> T:
+    """One of ``options`` (a cached strategy per length, so nothing new is validated)."""
+    return options[draw(_index(len(options)))]
+
+
+# -- hostile text -------------------------------------------------------------------------------
+
+SQL = (
+    "'; DROP TABLE enrolments;--",
+    "Robert'); DROP TABLE audit;--",
+    '" OR "1"="1',
+    "' OR 1=1 --",
+    "1; DELETE FROM cohorts WHERE 1=1",
+    "' UNION SELECT key, fingerprint FROM idempotency --",
+    "%s%s%s%s",
+    "?, ?, ?",
+    "$1::text",
+    "\\'; TRUNCATE audit; --",
+    "/* */ SELECT pg_sleep(10) --",
+)
+"""SQL that must be stored or reported as text, never run."""
+
+ODD = (
+    "",
+    " ",
+    "\u00a0",
+    "O'Brien",
+    'say "hi"',
+    "%(name)s {0} {name}",
+    "\\",
+    "Ünïcødé ñame",
+    "名前",
+    "اسم",
+    "\u202eevil\u202c",
+    "\U0001f600",
+    "\ufeff",
+    "a\u0300\u0301\u0302",
+)
+"""Text that is unusual but legal where free text is allowed (``reason``, ``actor``)."""
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 120
+
+
+def _shown(value: object) -> str:
+    """A short repr for failure messages (bounded in depth and length)."""
+    return _REPR.repr(value)
+
+
+def _splice(parts: tuple[str, str, int]) -> str:
+    base, inner, at = parts
+    at %= len(base) + 1
+    return base[:at] + inner + base[at:]
+
+
+_COIN = st.booleans()
+_SURROGATE = st.integers(0xD800, 0xDFFF).map(chr)
+_CONTROL = st.sampled_from(_CONTROLS)
+_SHORT = st.text(max_size=10)
+_ANY_TEXT = st.text(st.characters(codec=None, categories=None), max_size=40)
+_HUGE = st.integers(65, 70_000).map(lambda n: "x" * n)
+HOSTILE = st.one_of(
+    st.text(max_size=30),
+    _ANY_TEXT,
+    st.sampled_from(SQL + ODD),
+    st.tuples(st.sampled_from((*SQL, "abc")), st.just("\x00"), st.integers(0, 99)).map(_splice),
+    st.tuples(_SHORT, _SURROGATE, st.integers(0, 99)).map(_splice),
+    st.tuples(_SHORT, _CONTROL, st.integers(0, 99)).map(_splice),
+    _HUGE,
+)
+"""Strings of every kind an attacker might send: SQL, NUL, surrogates, controls, huge."""
+
+CONTAINERS = st.one_of(
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+"""Values no scalar field accepts, even in pydantic's lax mode."""
+
+WRONG_SCALAR = st.one_of(st.integers(), st.floats(), st.booleans(), st.none(), CONTAINERS)
+"""Values of the wrong type for a string argument."""
+
+
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _inner_control(text: str) -> bool:
+    """Whether a control character survives stripping.
+
+    Python strips a superset of the characters pydantic strips, so it survives there too.
+    """
+    return bool(_CONTROL_CHAR.search(text.strip()))
+
+
+BAD_TEXT = st.one_of(
+    st.sampled_from(["", "   ", "\t", "\u3000"]),
+    st.integers(201, 5000).map(lambda n: "n" * n),
+    st.tuples(st.sampled_from(("ab", "Budi Santoso", *SQL)), _CONTROL, st.integers(1, 99))
+    .map(_splice)
+    .filter(_inner_control),
+    st.tuples(st.sampled_from(("Budi", "Sri")), _SURROGATE, st.integers(1, 3)).map(_splice),
+)
+"""Strings a ``Text`` field refuses: empty, over 200 characters, an inner control character
+(NUL included) or an unpaired surrogate."""
+
+BAD_TEXT_VALUES = st.one_of(BAD_TEXT, CONTAINERS, st.integers(), st.none())
+"""Anything a required ``Text`` field refuses."""
+
+BAD_CODES = st.one_of(
+    st.sampled_from(["", "-OPD", ".x", "OP D", "OPD;", "OPD'", "x" * 65, "OPD\x00", *SQL]),
+    st.tuples(  # a character the pattern refuses, inside the code
+        st.sampled_from(["OP", "A1"]),
+        st.sampled_from(list(" ;'\"/\\,:é\u0661\x00")),
+        st.sampled_from(["D", "9"]),
+    ).map("".join),
+    HOSTILE.filter(lambda s: not _code_ok(s)),
+)
+"""Office or cohort codes the code pattern refuses."""
+
+BAD_RANKS = st.one_of(
+    st.sampled_from(["", "III", "III.c", "iii.a", "III.A", "VI.a", "eselon III", "Administrator"]),
+    HOSTILE.filter(lambda s: not _RANK_ANYWHERE.search(s)),
+)
+"""Echelons the rank pattern refuses."""
+
+NOT_DATES = st.one_of(
+    st.sampled_from(["2019-02-30", "1975-13-01", "30/12/1975", "1975-6-1", "", "tomorrow", *SQL]),
+    HOSTILE.filter(lambda s: not re.match(r"\s*[0-9]", s)),
+    CONTAINERS,
+)
+"""Values that are no date at all."""
+
+
+# -- NIPs ---------------------------------------------------------------------------------------
+
+_BIRTHS = st.dates(date(1960, 1, 1), date(1995, 12, 31))
+
+
+@st.composite
+def _valid_nip(draw: st.DrawFn) -> str:
+    born = draw(_BIRTHS)
+    appointed = (born.year + 18 + draw(_index(12)), 1 + draw(_index(12)))
+    return make_nip(born, appointed, 1 + draw(_index(2)), draw(_index(900)))
+
+
+VALID_NIPS = _valid_nip()
+"""Well-formed NIPs, none of them :data:`WORLD`'s (their sequences are below 900)."""
+
+
+@st.composite
+def _bad_layout(draw: st.DrawFn) -> str:
+    born = draw(_BIRTHS)
+    birth, appointed, sex = f"{born:%Y%m%d}", f"{born.year + 20:04d}03", "1"
+    kind = pick(draw, ("birth", "month", "before", "sex"))
+    if kind == "birth":
+        birth = pick(draw, ("19751301", "19750230", "19750632", "00000000", "19750000"))
+    elif kind == "month":
+        appointed = f"{born.year + 20:04d}{pick(draw, (0, 13, 20, 99)):02d}"
+    elif kind == "before":
+        appointed = f"{born.year - draw(_index(30)):04d}{born.month:02d}"
+    else:
+        sex = pick(draw, "03456789")
+    return f"{birth}{appointed}{sex}{draw(_index(1000)):03d}"
+
+
+_ODD_DIGIT = st.one_of(
+    st.sampled_from(["a", "O", "'", ";", "\x00", "\uff11", "\u0661", "\u0967", "-"]),
+    _SURROGATE,
+    _CONTROL.filter(lambda c: not c.isspace()),
+)
+
+
+@st.composite
+def _one_odd_character(draw: st.DrawFn) -> str:
+    good, at = draw(VALID_NIPS), draw(_index(18))
+    return good[:at] + draw(_ODD_DIGIT) + good[at + 1 :]
+
+
+BAD_NIPS = st.one_of(
+    st.text("0123456789", max_size=40).filter(lambda s: len(s) != 18),
+    _one_odd_character(),
+    st.sampled_from(["\u0661" * 18, "\uff11" * 18, "١٩٧٥٠٦٠١٢٠٠٠٠٣١٠٠١"]),
+    _bad_layout(),
+    HOSTILE,
+).filter(lambda s: not nip_is_valid(s))
+"""Strings that are not NIPs, for every documented reason."""
+
+UNKNOWN_NIPS = st.one_of(
+    VALID_NIPS,
+    BAD_NIPS,
+    st.sampled_from([m.nip + " " for m in WORLD]),
+    st.sampled_from([f"{m.nip[:8]} {m.nip[8:14]} {m.nip[14]} {m.nip[15:]}" for m in WORLD]),
+)
+"""NIPs no participant of the cohort has (the spaced forms are not normalised by look-ups)."""
+
+UNKNOWN_COHORTS = st.one_of(
+    HOSTILE,
+    BAD_CODES,
+    st.sampled_from(
+        ["PKA-III-VII-2020", "pka-iii-vii-2019", COHORT + " ", " " + COHORT, COHORT + "\x00"]
+    ),
+).filter(lambda s: s not in {COHORT, OTHER})
+"""Cohort codes no cohort has."""
+
+UNKNOWN_EVENTS = HOSTILE.filter(lambda s: s not in EVENTS)
+"""Event names the lifecycle lacks."""
+
+
+# -- what a refusal must look like ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile engine call: how to make it and how it must be refused.
+
+    ``names`` is what the error must name: the field (``ValidationError`` location, the
+    ``InvalidInput`` field), the unknown key (``NotFound``, ``AlreadyExists``,
+    ``IdempotencyConflict``) or the violation code (``TransitionRejected``). ``audited`` is
+    the number of refused-attempt rows the call adds to :data:`COHORT`'s audit trail.
+    """
+
+    label: str
+    run: Callable[[Engine], object] = field(repr=False)
+    errors: tuple[type[BaseException], ...]
+    names: str
+    audited: int = 0
+    detail: str = ""
+
+
+def names_what_it_should(error: BaseException, names: str) -> bool:  # noqa: PLR0911
+    """Whether ``error`` names ``names`` where its type says it should."""
+    if isinstance(error, ValidationError):
+        if not _utf8(names):
+            # A key with an unpaired surrogate cannot be read as a field name at all:
+            # pydantic reports it without a location, quoting the key as the input value.
+            return any(not e["loc"] and e["input"] == names for e in error.errors())
+        located = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+        return names in located and names in str(error)
+    if isinstance(error, TransitionRejected):
+        return names in error.codes and names in str(error)
+    if isinstance(error, InvalidInput):
+        return error.field == names and str(error).startswith(f"{names}: ")
+    if isinstance(error, NotFound | AlreadyExists | IdempotencyConflict):
+        return error.key == names and repr(names)[:40] in str(error)
+    if isinstance(error, DefinitionError):
+        return bool(error.problems) and names in str(error)
+    return False
+
+
+_keys = itertools.count(1)
+
+
+def _fresh_key(_: object = None) -> str:
+    """An idempotency key no earlier case used."""
+    return f"hostile-{next(_keys)}"
+
+
+_MAYBE_KEY = st.one_of(st.none(), st.just(None).map(_fresh_key))
+_VALIDATION = (ValidationError,)
+
+
+# -- nominations --------------------------------------------------------------------------------
+
+PARTICIPANT_FIELDS = frozenset({"nip", "name", "office", "echelon", "birth_date", "retirement_age"})
+_NAMES = ("Budi Santoso", "Sri Wahyuni", "O'Brien", "Robert'); DROP TABLE audit;--")
+
+
+@st.composite
+def _nomination(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "nip": draw(VALID_NIPS),
+        "name": pick(draw, _NAMES),
+        "office": {"code": f"OPD{100 + draw(_index(900))}", "name": "Dinas Uji"},
+        "echelon": "III.a",
+    }
+
+
+NOMINATIONS = _nomination()
+"""Well-formed nominations as JSON-like data, their NIPs enrolled nowhere."""
+
+_NIP_DATE = date(1975, 6, 1)
+_BAD_BIRTH_DATES = st.one_of(
+    NOT_DATES,
+    st.dates(date(1900, 1, 1), date(2100, 1, 1)).filter(lambda d: d != _NIP_DATE),
+    st.dates(date(1900, 1, 1), date(2100, 1, 1))
+    .filter(lambda d: d != _NIP_DATE)
+    .map(date.isoformat),
+)
+"""Birth dates that are no date, or not the one the NIP encodes (1975-06-01)."""
+
+_BAD_AGES = st.one_of(
+    st.integers(max_value=29),
+    st.integers(min_value=81),
+    st.just(30.5),
+    HOSTILE.filter(lambda s: not any(c.isdigit() for c in s)),
+    CONTAINERS,
+)
+_BAD_ECHELONS = st.one_of(BAD_RANKS, CONTAINERS, st.integers())
+_WRONG_FIELD_TYPES = st.one_of(CONTAINERS, st.integers(), st.none(), st.booleans())
+_EXTRA_KEYS = HOSTILE.filter(lambda k: k not in PARTICIPANT_FIELDS)
+_NOT_AN_OFFICE = st.one_of(st.text(max_size=8), st.integers(), st.none(), CONTAINERS)
+
+
+@st.composite
+def _bad_nomination(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    """Nomination data with a defect, and the field the error must name."""
+    data = draw(NOMINATIONS)
+    field_name = pick(
+        draw,
+        (
+            "nip",
+            "name",
+            "office",
+            "echelon",
+            "birth_date",
+            "retirement_age",
+            "missing",
+            "extra",
+            "wrong_type",
+            "office.code",
+            "office.name",
+            "office.extra",
+        ),
+    )
+    if field_name == "nip":
+        data["nip"] = draw(BAD_NIPS)
+    elif field_name == "name":
+        data["name"] = draw(BAD_TEXT_VALUES)
+    elif field_name == "office":
+        data["office"] = draw(_NOT_AN_OFFICE)
+    elif field_name == "echelon":
+        data["echelon"] = draw(_BAD_ECHELONS)
+    elif field_name == "birth_date":
+        data["nip"] = make_nip(_NIP_DATE, sequence=draw(_index(900)))
+        data["birth_date"] = draw(_BAD_BIRTH_DATES)
+    elif field_name == "retirement_age":
+        data["retirement_age"] = draw(_BAD_AGES)
+    elif field_name == "missing":
+        field_name = pick(draw, ("nip", "name", "office", "echelon"))
+        del data[field_name]
+    elif field_name == "extra":
+        field_name = draw(_EXTRA_KEYS)
+        data[field_name] = draw(WRONG_SCALAR)
+    elif field_name == "wrong_type":
+        field_name = pick(draw, ("nip", "name", "office", "echelon"))
+        data[field_name] = draw(_WRONG_FIELD_TYPES)
+    else:
+        part = field_name.removeprefix("office.")
+        bad = {"code": BAD_CODES, "name": BAD_TEXT_VALUES, "extra": WRONG_SCALAR}[part]
+        data["office"] = {**data["office"], ("parent" if part == "extra" else part): draw(bad)}
+        field_name = "office"
+    return data, field_name
+
+
+_BAD_NOMINATIONS = _bad_nomination()
+
+
+def _json_text(data: object) -> str | None:
+    """``data`` as JSON, when JSON carries it faithfully (no NaN, no unpaired surrogate)."""
+    try:
+        text = json.dumps(data, allow_nan=False, ensure_ascii=False, default=_no_default)
+        text.encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+    return text
+
+
+def _no_default(value: object) -> object:
+    raise TypeError(type(value).__name__)
+
+
+@st.composite
+def _malformed_nominations(draw: st.DrawFn) -> Case:
+    """A malformed nomination through each entry point that takes one."""
+    data, names = draw(_BAD_NOMINATIONS)
+    shown = _shown(data)
+    how = pick(draw, ("enrol", "check_enrolment", "check_enrolments", "json"))
+    text = _json_text(data) if how == "json" else None
+    how = "enrol" if how == "json" and text is None else how
+    if text is not None:
+        return Case(
+            f"model_validate_json:{names}",
+            lambda _: Participant.model_validate_json(text, strict=False),
+            _VALIDATION,
+            names,
+            detail=text[:300],
+        )
+    if how == "check_enrolment":
+        run: Callable[[Engine], object] = lambda e: e.check_enrolment(COHORT, data)  # noqa: E731
+    elif how == "check_enrolments":
+        good = draw(NOMINATIONS)
+        run = lambda e: e.check_enrolments(COHORT, [good, data])  # noqa: E731
+    else:
+        key = draw(_MAYBE_KEY)
+        run = lambda e: e.enrol(COHORT, data, key=key)  # noqa: E731
+    return Case(f"{how}:{names}", run, _VALIDATION, names, detail=shown)
+
+
+_NOT_A_NOMINATION = st.one_of(
+    st.integers(), st.text(max_size=5), st.none(), st.lists(st.integers(), max_size=2)
+)
+_NOT_NOMINATIONS = st.one_of(st.integers(), st.none(), st.text(max_size=5), st.just({"a": 1}))
+
+
+@st.composite
+def _not_nominations(draw: st.DrawFn) -> Case:
+    """Something that is not a nomination at all, or not a list of them."""
+    if draw(_COIN):
+        value = draw(_NOT_A_NOMINATION)
+        return Case(
+            "enrol:not_a_mapping",
+            lambda e: e.enrol(COHORT, value),
+            (InvalidInput,),
+            "participant",
+        )
+    many = draw(_NOT_NOMINATIONS)
+    return Case(
+        "check_enrolments:not_iterable",
+        lambda e: e.check_enrolments(COHORT, many),
+        (InvalidInput,),
+        "participants",
+    )
+
+
+_LEGAL_TEXT = st.one_of(
+    st.sampled_from(SQL + ODD), st.text(max_size=50).filter(lambda s: "\x00" not in s)
+)
+NASTY_ACTOR = st.one_of(st.none(), _LEGAL_TEXT.filter(lambda s: len(s) <= 200))
+NASTY_REASON = st.one_of(st.none(), _LEGAL_TEXT)
+"""Free text every store must keep verbatim (SQL, quotes, right-to-left marks, emoji)."""
+
+_RETIRING = st.dates(date(1958, 1, 1), date(1962, 12, 31))
+
+
+@st.composite
+def _rule_refused_nominations(draw: st.DrawFn) -> Case:
+    """Well-formed nominations the rules refuse: one refused audit row each."""
+    data = draw(NOMINATIONS)
+    code = pick(draw, ("rank", "retirement_horizon", "already_enrolled", "office_quota"))
+    if code == "rank":
+        data["echelon"] = pick(draw, ("IV.a", "II.b", "pelaksana"))
+    elif code == "retirement_horizon":  # retiring within 4 years of the 2019 cohort
+        data["nip"] = make_nip(draw(_RETIRING), (1985, 3), 1, draw(_index(900)))
+    elif code == "already_enrolled":
+        data["nip"] = pick(draw, WORLD).nip
+    else:
+        data["office"] = office(1).model_dump()  # two of its officials are enrolled
+    actor, reason, key = draw(NASTY_ACTOR), draw(NASTY_REASON), draw(_MAYBE_KEY)
+    return Case(
+        f"enrol_refused:{code}",
+        lambda e: e.enrol(COHORT, data, actor=actor, reason=reason, key=key),
+        (TransitionRejected,),
+        code,
+        audited=1,
+        detail=_shown(data),
+    )
+
+
+# -- moves --------------------------------------------------------------------------------------
+
+_PAYLOADS = st.one_of(
+    st.none(),
+    st.dictionaries(st.text(max_size=8), st.one_of(st.text(max_size=8), st.integers()), max_size=3),
+)
+_OUTSIDE = {state: tuple(sorted(EVENTS - leaving)) for state, leaving in LEAVING.items()}
+
+
+@st.composite
+def _refused_moves(draw: st.DrawFn) -> Case:
+    """A known event the state or the rules refuse: one refused audit row, even if retried."""
+    member = pick(draw, WORLD)
+    actor, reason = draw(NASTY_ACTOR), draw(NASTY_REASON)
+    payload, key = draw(_PAYLOADS), draw(_MAYBE_KEY)
+    choice = pick(draw, ("illegal", "reason", "project"))
+    if choice == "reason" and member.state != "withdrawn":
+        event, code = pick(draw, ("withdraw", "drop")), "reason_required"
+        reason = pick(draw, (None, "", "   "))
+    elif choice == "project" and member.state == "on_class":
+        event, code = "present_proposal", "change_project_missing"
+    else:
+        event, code = pick(draw, _OUTSIDE[member.state]), "illegal_transition"
+    replay = key is not None and draw(_COIN)
+
+    def run(engine: Engine) -> object:
+        kwargs = {"actor": actor, "reason": reason, "payload": payload, "key": key}
+        if replay:  # the retry must raise the same refusal and write nothing more
+            with suppress(TransitionRejected):
+                engine.fire(COHORT, member.nip, event, **kwargs)
+        return engine.fire(COHORT, member.nip, event, **kwargs)
+
+    errors = (IllegalTransition,) if code == "illegal_transition" else (TransitionRejected,)
+    detail = f"{member.state} {event} actor={actor!r:.60} reason={reason!r:.60}"
+    label = f"fire_refused:{code}" + (":replayed" if replay else "")
+    return Case(label, run, errors, code, audited=1, detail=detail)
+
+
+_TWO_EVENTS = st.lists(st.sampled_from(sorted(EVENTS)), min_size=2, max_size=2, unique=True)
+
+
+@st.composite
+def _reused_keys(draw: st.DrawFn) -> Case:
+    """A key used for a refused move, then for a different command."""
+    nip = WORLD[-1].nip  # withdrawn: every event is illegal
+    first, second = draw(_TWO_EVENTS)
+    key = _fresh_key()
+
+    def run(engine: Engine) -> object:
+        with suppress(IllegalTransition):
+            engine.fire(COHORT, nip, first, key=key)
+        return engine.fire(COHORT, nip, second, key=key)
+
+    return Case("fire:reused_key", run, (IdempotencyConflict,), key, audited=1)
+
+
+def _deep(depth: int) -> dict[str, Any]:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return {"deep": value}
+
+
+def _circular(_: object) -> dict[str, Any]:
+    loop: dict[str, Any] = {}
+    loop["self"] = loop
+    return loop
+
+
+_BAD_PAYLOADS = st.one_of(
+    st.lists(st.integers(), max_size=2),
+    st.text(max_size=5),
+    st.integers(),
+    st.sampled_from(
+        [
+            {"nan": float("nan")},
+            {"inf": float("-inf")},
+            {"set": {1, 2}},
+            {"bytes": b"\xff"},
+            {(1, 2): "tuple key"},
+            {"object": object()},
+        ]
+    ),
+    st.integers(5_000, 50_000).map(_deep),
+    st.just(None).map(_circular),
+)
+_BAD_STRINGS = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    CONTAINERS,
+    st.tuples(_SHORT, st.just("\x00"), st.integers(0, 20)).map(_splice),
+    st.tuples(_SHORT, _SURROGATE, st.integers(0, 20)).map(_splice),
+)
+_TOO_LONG = st.integers(201, 5000).map(lambda n: "k" * n)
+_BAD_ARGUMENTS = {
+    "actor": st.one_of(_BAD_STRINGS, _TOO_LONG),
+    "key": st.one_of(_BAD_STRINGS, _TOO_LONG).filter(lambda k: k != ""),
+    "reason": _BAD_STRINGS,
+    "payload": _BAD_PAYLOADS,
+    "effective_date": st.one_of(
+        st.text(max_size=12),
+        st.integers(),
+        st.floats(),
+        st.datetimes(timezones=st.sampled_from([None, UTC])),
+        st.lists(st.integers(), max_size=2),
+    ),
+}
+"""Per optional command argument, values no command accepts."""
+
+_TAKES = {
+    "fire": frozenset(_BAD_ARGUMENTS),
+    "advance": frozenset(_BAD_ARGUMENTS),
+    "check": frozenset({"actor", "reason", "payload", "effective_date"}),
+    "available": frozenset({"reason"}),
+}
+_WRONG_TYPES = st.one_of(
+    st.integers(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+    st.floats(),
+    st.binary(max_size=4),
+)
+
+
+def _call(engine: Engine, call: str, cohort: Any, nip: Any, event: Any, **kwargs: Any) -> object:
+    if call == "advance":
+        return engine.advance(cohort, event, **kwargs)
+    if call == "available":
+        return engine.available(cohort, nip, **kwargs)
+    if call == "check":
+        return engine.check(cohort, nip, event, **kwargs)
+    return engine.fire(cohort, nip, event, **kwargs)
+
+
+@st.composite
+def _lookups(draw: st.DrawFn) -> Case:
+    """Unknown cohorts, participants and events, and arguments of the wrong kind."""
+    member = pick(draw, WORLD)
+    args: dict[str, Any] = {
+        "cohort": COHORT,
+        "nip": member.nip,
+        "event": pick(draw, sorted(LEAVING[member.state] or EVENTS)),
+    }
+    call = pick(draw, ("fire", "check", "advance", "available"))
+    family = pick(draw, ("event", "nip", "cohort", "argument", "wrong_type"))
+    kwargs: dict[str, Any] = {}
+    if family == "argument":
+        name = pick(draw, sorted(_BAD_ARGUMENTS))
+        kwargs[name] = value = draw(_BAD_ARGUMENTS[name])
+        call = call if name in _TAKES[call] else "fire"
+        errors: tuple[type[BaseException], ...] = (InvalidInput,)
+    elif family == "wrong_type":
+        name = pick(draw, ("cohort", "nip", "event"))
+        args[name] = value = draw(_WRONG_TYPES)
+        errors = (InvalidInput,)
+    else:
+        name, strategy, error = {
+            "event": ("event", UNKNOWN_EVENTS, UnknownEvent),
+            "nip": ("nip", UNKNOWN_NIPS, ParticipantNotFound),
+            "cohort": ("cohort", UNKNOWN_COHORTS, CohortNotFound),
+        }[family]
+        args[name] = value = draw(strategy)
+        errors = (error,)
+    if (call, name) in {("advance", "nip"), ("available", "event")}:
+        call = "fire"  # advance takes no NIP and available no event
+    names = name if family in {"argument", "wrong_type"} else value
+    return Case(
+        f"{call}:{family}:{name}",
+        lambda e: _call(e, call, args["cohort"], args["nip"], args["event"], **kwargs),
+        errors,
+        names,
+        detail=_shown(value),
+    )
+
+
+# -- projects, scores, groups, cohorts and queries ------------------------------------------------
+
+_PROJECT_KEYS = frozenset({"title", "theme", "mentor"})
+_BAD_MENTORS = st.one_of(
+    st.fixed_dictionaries({"name": BAD_TEXT_VALUES}),
+    st.fixed_dictionaries({"name": st.just("Kadis"), "nip": BAD_NIPS}),
+    st.text(max_size=5),
+    st.integers(),
+)
+_EXTRA_PROJECT_KEYS = HOSTILE.filter(lambda k: k not in _PROJECT_KEYS)
+_NOT_A_PROJECT = st.one_of(_NOT_A_NOMINATION, st.just({"title": "Antrean", "theme": "kesehatan"}))
+_BAD_SCORES = st.one_of(
+    st.floats(max_value=-1e-9),
+    st.floats(min_value=100.000001),
+    st.just(float("nan")),
+    st.booleans(),
+    st.text(max_size=5),
+    st.none(),
+    CONTAINERS,
+)
+_BAD_COUNTS = st.one_of(
+    st.integers(max_value=0), st.floats(), st.text(max_size=3), st.booleans(), st.none()
+)
+_WHENS = st.one_of(st.datetimes(), st.dates(), st.text(max_size=10), st.integers())
+
+
+@st.composite
+def _projects(draw: st.DrawFn) -> Case:
+    nip = pick(draw, WORLD).nip
+    name = pick(draw, ("title", "theme", "mentor", "extra", "not_a_project"))
+    project: Any = {"title": "Antrean online", "theme": "kesehatan"}
+    if name == "not_a_project":  # the engine takes a ChangeProject, not data
+        project = draw(_NOT_A_PROJECT)
+        return Case(
+            "register_project:not_a_project",
+            lambda e: e.register_project(COHORT, nip, project),
+            (InvalidInput,),
+            "project",
+        )
+    if name == "mentor":
+        project["mentor"] = draw(_BAD_MENTORS)
+    elif name == "extra":
+        name = draw(_EXTRA_PROJECT_KEYS)
+        project[name] = 1
+    else:
+        project[name] = draw(BAD_TEXT_VALUES)
+    return Case(
+        f"register_project:{name[:20]}",
+        lambda e: e.register_project(
+            COHORT, nip, ChangeProject.model_validate(project, strict=False)
+        ),
+        _VALIDATION,
+        name,
+        detail=_shown(project),
+    )
+
+
+@st.composite
+def _scores_groups_and_times(draw: st.DrawFn) -> Case:
+    nip = pick(draw, WORLD).nip
+    what = pick(draw, ("score", "groups", "as_of"))
+    if what == "score":
+        score = draw(_BAD_SCORES)
+        return Case(
+            "record_assessment:score",
+            lambda e: e.record_assessment(COHORT, nip, score),
+            _VALIDATION,
+            "score",
+            detail=_shown(score),
+        )
+    if what == "groups":
+        count = draw(_BAD_COUNTS)
+        return Case(
+            "form_groups:count",
+            lambda e: e.form_groups(COHORT, count),
+            (InvalidInput,),
+            "count",
+            detail=_shown(count),
+        )
+    when = draw(_WHENS)
+    return Case(
+        "states_as_of:when",
+        lambda e: e.states_as_of(COHORT, when),
+        (InvalidInput,),
+        "when",
+        detail=_shown(when),
+    )
+
+
+_QUERIES_BY_COHORT = ("participants", "status", "export", "verify", "cohort")
+
+
+@st.composite
+def _queries(draw: st.DrawFn) -> Case:
+    nip = pick(draw, WORLD).nip
+    query = pick(draw, ("participant", "state", *_QUERIES_BY_COHORT))
+    if query in {"participant", "state"} and draw(_COIN):
+        unknown = draw(UNKNOWN_NIPS)
+        return Case(
+            f"{query}:unknown_nip",
+            lambda e: getattr(e, query)(COHORT, unknown),
+            (ParticipantNotFound,),
+            unknown,
+        )
+    bad = draw(UNKNOWN_COHORTS)
+    if query in {"participant", "state"}:
+        return Case(
+            f"{query}:unknown_cohort",
+            lambda e: getattr(e, query)(bad, nip),
+            (CohortNotFound,),
+            bad,
+        )
+    return Case(f"{query}:unknown_cohort", lambda e: getattr(e, query)(bad), (CohortNotFound,), bad)
+
+
+COHORT_FIELDS = frozenset(
+    {"code", "name", "organiser", "start", "end", "capacity", "coach", "parameters"}
+)
+_NEW_COHORT = make_cohort("PKA-NEW-1").model_dump(mode="json")
+_BAD_COHORT_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "code": st.one_of(BAD_CODES, CONTAINERS, st.integers()),
+    "name": BAD_TEXT,
+    "organiser": BAD_TEXT,
+    "start": NOT_DATES,
+    "end": st.one_of(
+        NOT_DATES, st.dates(date(1990, 1, 1), date(2019, 4, 3)).map(date.isoformat)
+    ),  # no date, or before the start (2019-04-04)
+    "capacity": st.one_of(
+        st.integers(max_value=0),
+        st.just(2.5),
+        CONTAINERS,
+        st.sampled_from(["", "abc", "10 seats", "½", "0x10", "ten"]),
+    ),
+    "parameters": st.one_of(
+        st.fixed_dictionaries({"max_per_office": st.integers(max_value=0)}),
+        st.fixed_dictionaries({"retirement_age": st.integers(min_value=81)}),
+        st.fixed_dictionaries({"min_years_to_retirement": st.integers(min_value=41)}),
+        st.fixed_dictionaries({"eligible_ranks": st.lists(BAD_RANKS, min_size=1, max_size=3)}),
+        st.sampled_from(
+            [
+                {"grading": {"weights": {"overall": float("nan")}}},
+                {"grading": {"weights": {"a": -1.0}}},
+                {"grading": {"bands": [{"name": "a", "above": 50}, {"name": "b", "above": 60}]}},
+                {"unknown": 1},
+            ]
+        ),
+        st.text(max_size=5),
+    ),
+    "coach": st.one_of(
+        st.text(max_size=5),
+        st.fixed_dictionaries({"name": BAD_TEXT_VALUES}),
+        st.fixed_dictionaries({"name": st.just("x"), "rank": st.integers()}),
+    ),
+}
+"""Per cohort field, values it refuses."""
+
+
+_EXTRA_COHORT_KEYS = HOSTILE.filter(lambda k: k not in COHORT_FIELDS)
+_NOT_A_COHORT = st.one_of(_NOT_A_NOMINATION, st.just(_NEW_COHORT))
+
+
+@st.composite
+def _cohorts(draw: st.DrawFn) -> Case:
+    """Malformed cohort data, something that is no cohort, or a code already taken."""
+    kind = pick(draw, (*sorted(_BAD_COHORT_VALUES), "missing", "extra", "not_a_cohort", "taken"))
+    data = dict(_NEW_COHORT)
+    if kind == "not_a_cohort":  # the engine takes a Cohort, not data
+        value = draw(_NOT_A_COHORT)
+        return Case(
+            "create_cohort:not_a_cohort",
+            lambda e: e.create_cohort(value),
+            (InvalidInput,),
+            "cohort",
+        )
+    if kind == "taken":
+        data["code"] = pick(draw, (COHORT, OTHER))
+        data["name"] = pick(draw, SQL)
+        return Case(
+            "create_cohort:taken",
+            lambda e: e.create_cohort(Cohort.model_validate(data, strict=False)),
+            (AlreadyExists,),
+            data["code"],
+        )
+    if kind == "missing":
+        kind = pick(draw, ("code", "name", "start", "end"))
+        del data[kind]
+    elif kind == "extra":
+        kind = draw(_EXTRA_COHORT_KEYS)
+        data[kind] = draw(WRONG_SCALAR)
+    else:
+        data[kind] = draw(_BAD_COHORT_VALUES[kind])
+    return Case(
+        f"create_cohort:{kind[:20]}",
+        lambda e: e.create_cohort(Cohort.model_validate(data, strict=False)),
+        _VALIDATION,
+        kind,
+        detail=_shown(data),
+    )
+
+
+command_cases = st.one_of(
+    _malformed_nominations(),
+    _not_nominations(),
+    _rule_refused_nominations(),
+    _refused_moves(),
+    _reused_keys(),
+    _lookups(),
+    _projects(),
+    _scores_groups_and_times(),
+    _queries(),
+    _cohorts(),
+)
+"""Every hostile engine call."""
+
+
+# -- rosters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterCase:
+    """A roster file's bytes and how it must be refused.
+
+    ``whole`` is set when the file as a whole is unusable: ``InvalidInput`` on ``roster``
+    whose message contains it. Otherwise ``rows`` lists, per data row in file order, the
+    line it starts on and the field its violation must name (``None``: a well-formed row the
+    rules refuse, which is audited).
+    """
+
+    label: str
+    data: bytes = field(repr=False)
+    whole: str | None = None
+    rows: tuple[tuple[int, str | None], ...] = ()
+
+    @property
+    def audited(self) -> int:
+        """Refused-attempt audit rows the roster adds (the rows the rules refuse)."""
+        return sum(1 for _, name in self.rows if name is None)
+
+
+HEADER = ("nip", "name", "office", "echelon")
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _cell(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+_BAD_OFFICE_CELLS = st.one_of(
+    st.sampled_from(["", "  "]),
+    st.tuples(st.just("Dinas Uji"), _CONTROL, st.integers(1, 8))
+    .map(_splice)
+    .filter(_inner_control),
+    st.integers(201, 2000).map(lambda n: "D" * n),
+)
+_BAD_BIRTH_CELLS = st.one_of(
+    st.sampled_from(["2019-02-30", "1975-6-1", "01/06/1975", "1975-06-02", "x"]),
+    st.dates().filter(lambda d: d != _NIP_DATE).map(date.isoformat),
+)
+_ROW_DEFECTS: dict[str, st.SearchStrategy[str]] = {
+    "nip": BAD_NIPS,
+    "name": BAD_TEXT,
+    "office": _BAD_OFFICE_CELLS,
+    "echelon": BAD_RANKS,
+    "birth_date": _BAD_BIRTH_CELLS,
+}
+
+
+@st.composite
+def _roster_row(draw: st.DrawFn, columns: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """Cells of one data row with a defect (or refused by the rules) and the field to name."""
+    values = {
+        "nip": make_nip(_NIP_DATE, sequence=draw(_index(900))),
+        "name": "Budi Santoso",
+        "office": f"Dinas Uji {draw(_index(99))}",
+        "echelon": "III.a",
+        "birth_date": "",
+    }
+    kind = pick(draw, (*_ROW_DEFECTS, "count", "refused"))
+    if kind == "birth_date" and "birth_date" not in columns:
+        kind = "nip"
+    if kind in _ROW_DEFECTS:
+        values[kind] = draw(_ROW_DEFECTS[kind])
+    elif kind == "refused":
+        values["echelon"] = pick(draw, ("IV.a", "pelaksana"))
+    cells = [values[c] for c in columns]
+    if kind == "count":
+        kind = "row"
+        cells = pick(draw, (cells[:-1], [*cells, "extra"], [values["nip"]], [*cells, "", "x"]))
+    if not any(c.strip() for c in cells):
+        cells, kind = ["x"], "row"  # a blank row is skipped, not refused
+    # A file holds UTF-8: an unpaired surrogate cannot be in a cell (the encodings test that).
+    assume(all(_utf8(c) for c in cells))
+    return cells, (None if kind == "refused" else kind)
+
+
+_COLUMNS = st.one_of(st.permutations(HEADER), st.permutations((*HEADER, "birth_date")))
+_ROW_CACHE: dict[tuple[str, ...], st.SearchStrategy[tuple[list[str], str | None]]] = {}
+
+
+def _rows_for(columns: tuple[str, ...]) -> st.SearchStrategy[tuple[list[str], str | None]]:
+    if columns not in _ROW_CACHE:
+        _ROW_CACHE[columns] = _roster_row(columns)
+    return _ROW_CACHE[columns]
+
+
+@st.composite
+def _rosters(draw: st.DrawFn) -> RosterCase:
+    """A roster whose header, encoding or every data row has a defect."""
+    kind = pick(
+        draw, ("rows", "rows", "rows", "header", "encoding", "empty", "unterminated", "long_line")
+    )
+    columns = tuple(draw(_COLUMNS))
+    end, bom = pick(draw, ("\n", "\r\n")), pick(draw, ("", "\ufeff"))
+    shown = [pick(draw, (c, c.upper(), f" {c} ")) for c in columns]
+    header = ",".join(shown) + end
+    if kind == "header":
+        return _bad_header(draw, columns, end, bom)
+    if kind == "encoding":
+        return _bad_encoding(draw, header, columns)
+    if kind == "empty":
+        text = pick(draw, ("", "\n", "\r\n\r\n", " , , \n", "\ufeff"))
+        return RosterCase("roster:empty", text.encode(), whole="line 1")
+    text = bom + header
+    rows: list[tuple[int, str | None]] = []
+    for _ in range(1 + draw(_index(6))):
+        cells, name = draw(_rows_for(columns))
+        if draw(_COIN):
+            text += end  # blank lines are skipped but counted
+        rows.append((len(_BREAK.findall(text)) + 1, name))
+        text += ",".join(_cell(c) for c in cells) + end
+    if kind == "unterminated":  # the quote runs to the end of the file
+        rows.append((len(_BREAK.findall(text)) + 1, "row"))
+        text += '"197506012000031001,Budi' + end + "no closing quote" + end
+    elif kind == "long_line":  # over the csv module's field size limit
+        rows.append((len(_BREAK.findall(text)) + 1, "row"))
+        text += _cell("N" * 140_000) + ",Budi,Dinas,III.a" + end
+    return RosterCase(f"roster:{kind}", text.encode(), rows=tuple(rows))
+
+
+_UNKNOWN_COLUMNS = ("email", "nama", "nip2", "'; DROP TABLE enrolments;--", "n\x00ip")
+
+
+def _bad_header(draw: st.DrawFn, columns: tuple[str, ...], end: str, bom: str) -> RosterCase:
+    defect = pick(draw, ("missing", "unknown", "repeated", "none", "long", "quote"))
+    cols = list(columns)
+    if defect == "missing":
+        cols.remove(pick(draw, HEADER))
+    elif defect == "unknown":
+        cols.insert(draw(_index(len(cols) + 1)), pick(draw, _UNKNOWN_COLUMNS))
+    elif defect == "repeated":
+        cols.append(pick(draw, cols))
+    elif defect == "none":  # the first line is already a data row
+        cols = ["197506012000031001", "Budi", "Dinas Uji", "III.a"]
+    elif defect == "long":
+        cols = ["nip", _cell("n" * 140_000), "office", "echelon"]
+    else:  # an opening quote that never closes
+        cols = ['"nip', "name", "office", "echelon"]
+    text = bom + ",".join(cols) + end + "197506012000031001,Budi,Dinas Uji,III.a" + end
+    return RosterCase(f"roster:header_{defect}", text.encode(), whole="line 1")
+
+
+_CODECS = ("latin-1", "cp1252", "utf-16", "utf-16-le", "utf-32", "garbage", "ascii-utf-16-le")
+_INVALID_UTF8 = st.binary(min_size=1, max_size=20).filter(_not_utf8)
+
+
+def _bad_encoding(draw: st.DrawFn, header: str, columns: tuple[str, ...]) -> RosterCase:
+    # Each name has a character outside ASCII that latin-1 and cp1252 can encode.
+    name = pick(draw, ("Dédé", "Ñoño", "Jürgen"))
+    cells = {"nip": "197506012000031001", "name": name, "office": "Dinas Uji", "echelon": "III.a"}
+    text = header + ",".join(cells.get(c, "") for c in columns) + "\n"
+    codec = pick(draw, _CODECS)
+    if codec == "garbage":
+        return RosterCase(
+            "roster:encoding_garbage", text.encode() + draw(_INVALID_UTF8), whole="not UTF-8"
+        )
+    if codec == "ascii-utf-16-le":  # valid UTF-8 (ASCII and NULs): the header fails instead
+        data = text.replace(name, "Budi").encode("utf-16-le")
+        return RosterCase("roster:encoding_ascii-utf-16-le", data, whole="line 1")
+    return RosterCase(f"roster:encoding_{codec}", text.encode(codec), whole="not UTF-8")
+
+
+roster_cases = _rosters()
+"""Every hostile roster."""
+
+
+# -- lifecycle definitions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DefinitionCase:
+    """A definition, as data or as file text, and what its ``DefinitionError`` must mention.
+
+    ``suffix`` is the format the data is written in (``dict``: passed as a mapping);
+    ``rules`` says whether rule names are checked against the default registry.
+    """
+
+    label: str
+    data: dict[str, Any] | None = field(default=None, repr=False)
+    text: bytes | None = field(default=None, repr=False)
+    suffix: str = ".json"
+    names: str = ""
+    rules: bool = False
+
+
+_DEFINITION = DEFAULT_LIFECYCLE.model_dump(mode="json")
+_STATES = tuple(s["name"] for s in _DEFINITION["states"])
+_N_STATES, _N_TRANSITIONS = len(_DEFINITION["states"]), len(_DEFINITION["transitions"])
+_STATE_NAMES = st.tuples(
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz"), st.text("abcdefghij_0123456789", max_size=8)
+).map("".join)
+_GHOSTS = _STATE_NAMES.filter(lambda s: s not in _STATES)
+_BAD_NAMES = st.one_of(
+    st.sampled_from(["", "Enrolled", "on class", "1st", "x" * 65, "naïve", "a-b", "a\x00", *SQL]),
+    HOSTILE.filter(lambda s: not _NAME.fullmatch(s)),
+)
+_NOT_A_BOOL = st.one_of(
+    CONTAINERS, st.text(max_size=3).filter(lambda s: s.strip().lower() not in _LAX_BOOLS)
+)
+_NOT_A_STATE = st.one_of(st.integers(), st.text(max_size=3))
+_NOT_A_LIST = st.one_of(st.integers(), st.just({"a": 1}), st.lists(st.integers(), min_size=1))
+_SUFFIXES = ("dict", ".json", ".yaml", ".toml")
+_TEXTS = st.one_of(
+    _ANY_TEXT,
+    st.sampled_from(
+        [
+            "{",
+            "[1, 2",
+            "name = ",
+            "a: [b",
+            "{{{",
+            "name: *x",
+            "- - -",
+            "= =",
+            "\x00",
+            "a: &a [*a]",
+            "key: !!python/object:os.system ['true']",
+        ]
+    ),
+)
+_NOT_MAPPINGS = (
+    (".json", "[]"),
+    (".json", "[1, 2]"),
+    (".json", "42"),
+    (".json", '"text"'),
+    (".json", "null"),
+    (".yaml", "- a\n- b\n"),
+    (".yaml", ""),
+    (".yaml", "just text"),
+    (".yaml", "42"),
+)
+_INVALID_TAIL = st.binary(min_size=1, max_size=8).filter(_not_utf8)
+
+
+def _mutate_types(draw: st.DrawFn, data: dict[str, Any]) -> str:
+    where = pick(
+        draw, ("name", "initial", "states", "transitions", "state", "final", "source", "rules")
+    )
+    if where in {"name", "initial"}:
+        data[where] = draw(CONTAINERS)
+        return where
+    if where in {"states", "transitions"}:
+        data[where] = draw(_NOT_A_LIST)
+        return where
+    if where in {"state", "final"}:
+        i = draw(_index(_N_STATES))
+        if where == "state":
+            data["states"][i] = draw(_NOT_A_STATE)
+            return f"states.{i}"
+        data["states"][i]["final"] = draw(_NOT_A_BOOL)
+        return f"states.{i}.final"
+    i = draw(_index(_N_TRANSITIONS))
+    data["transitions"][i][where] = draw(_NOT_A_LIST)
+    return f"transitions.{i}.{where}"
+
+
+def _mutate_graph(draw: st.DrawFn, data: dict[str, Any], kind: str) -> str:  # noqa: PLR0911
+    states, transitions = data["states"], data["transitions"]
+    if kind in {"dangling_dest", "dangling_source"}:
+        ghost, i = draw(_GHOSTS), draw(_index(_N_TRANSITIONS))
+        transitions[i]["dest" if kind == "dangling_dest" else "source"] = (
+            ghost if kind == "dangling_dest" else [ghost]
+        )
+        return repr(ghost)
+    if kind == "no_final":
+        for state in states:
+            state.update(final=False, frees_seat=False, completes_course=False)
+        return "final"
+    if kind == "cycle":
+        a, b = draw(_GHOSTS), draw(_GHOSTS)
+        assume(a != b)
+        data.update(
+            initial=a,
+            states=[{"name": a}, {"name": b}],
+            transitions=[
+                {"event": "go", "source": [a], "dest": b},
+                {"event": "back", "source": [b], "dest": a},
+            ],
+        )
+        return "never reach a final state"
+    if kind == "duplicate":
+        states.append(dict(pick(draw, states)))
+        return "defined twice"
+    if kind == "initial":
+        choice = pick(draw, ("ghost", "final", "missing"))
+        if choice == "missing":
+            del data["initial"]
+            return "initial"
+        data["initial"] = "graduated" if choice == "final" else draw(_GHOSTS)
+        return "is final" if choice == "final" else "is not defined"
+    if kind == "reserved":
+        transitions[draw(_index(_N_TRANSITIONS))]["event"] = "enrol"
+        return "reserved"
+    size = 50 + draw(_index(250))  # huge: a long chain whose last state is a dead end
+    chain = [f"s{i}" for i in range(size)]
+    data.update(
+        initial=chain[0],
+        states=[{"name": s} for s in chain],
+        transitions=[
+            {"event": f"e{i}", "source": [chain[i]], "dest": chain[i + 1]} for i in range(size - 1)
+        ],
+    )
+    return "no way out"
+
+
+def _mutate_names(draw: st.DrawFn, data: dict[str, Any], kind: str) -> str:
+    if kind == "unknown_key":
+        key = pick(draw, ("colour", "Final", "on_enter", "'; DROP", "\x00"))
+        where = pick(draw, ("top", "state", "transition"))
+        if where == "top":
+            data[key] = True
+            return key
+        i = draw(_index(_N_STATES if where == "state" else _N_TRANSITIONS))
+        data[f"{where}s"][i][key] = True
+        return f"{where}s.{i}.{key}"
+    where, value = pick(draw, ("name", "state", "event")), draw(_BAD_NAMES)
+    if where == "name":
+        data["name"] = value
+        return "name"
+    if where == "state":
+        i = draw(_index(_N_STATES))
+        data["states"][i]["name"] = value
+        return f"states.{i}.name"
+    i = draw(_index(_N_TRANSITIONS))
+    data["transitions"][i]["event"] = value
+    return f"transitions.{i}.event"
+
+
+def _file_case(draw: st.DrawFn, kind: str) -> DefinitionCase:
+    """A definition file whose text (not its data) is the problem."""
+    suffix = pick(draw, (".json", ".yaml", ".toml"))
+    if kind == "text":
+        body = draw(_TEXTS).encode("utf-8", "surrogatepass")
+    elif kind == "top_level":
+        suffix, text = pick(draw, _NOT_MAPPINGS)
+        body = text.encode()
+    elif kind == "suffix":
+        suffix = pick(draw, (".ini", ".txt", "", ".TOML.bak", ".py"))
+        body = json.dumps(_DEFINITION).encode()
+    elif kind == "not_utf8":
+        body = json.dumps(_DEFINITION).encode() + draw(_INVALID_TAIL)
+    else:  # deep: nested past every parser's recursion limit
+        depth = 2_000 + draw(_index(18_000))
+        prefix, tail = {".json": ('{"a": ', "}"), ".yaml": ("a: ", ""), ".toml": ("a = ", "")}[
+            suffix
+        ]
+        body = (prefix + "[" * depth + "]" * depth + tail).encode()
+    names = "cannot read" if kind == "not_utf8" else "problem"
+    return DefinitionCase(f"definition:{kind}", text=body, suffix=suffix, names=names)
+
+
+_DEFINITION_KINDS = (
+    "wrong_type",
+    "unknown_key",
+    "dangling_dest",
+    "dangling_source",
+    "no_final",
+    "cycle",
+    "duplicate",
+    "initial",
+    "reserved",
+    "bad_name",
+    "rule",
+    "huge",
+    "text",
+    "top_level",
+    "suffix",
+    "not_utf8",
+    "deep",
+)
+
+
+@st.composite
+def _definitions(draw: st.DrawFn) -> DefinitionCase:
+    """A lifecycle definition with a defect, as a mapping or as TOML, YAML or JSON text."""
+    kind = pick(draw, _DEFINITION_KINDS)
+    if kind in {"text", "top_level", "suffix", "not_utf8", "deep"}:
+        return _file_case(draw, kind)
+    data = json.loads(json.dumps(_DEFINITION))  # a deep copy
+    suffix = pick(draw, _SUFFIXES)
+    if kind == "rule":
+        rule = pick(draw, ("no_such_rule", "'; DROP TABLE", "Rank", ""))
+        data["transitions"][draw(_index(_N_TRANSITIONS))]["rules"] = [rule]
+        return DefinitionCase(
+            "definition:rule", data=data, suffix=suffix, names="is not registered", rules=True
+        )
+    if kind == "wrong_type":
+        names = _mutate_types(draw, data)
+    elif kind in {"unknown_key", "bad_name"}:
+        names = _mutate_names(draw, data, kind)
+    else:
+        names = _mutate_graph(draw, data, kind)
+    return DefinitionCase(f"definition:{kind}", data=data, suffix=suffix, names=names)
+
+
+definition_cases = _definitions()
+"""Every hostile lifecycle definition."""
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    """A small TOML rendering of ``data``: inline tables, ``None`` values left out."""
+    return "".join(f"{_toml(k)} = {_toml(v)}\n" for k, v in data.items() if v is not None)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_toml(str(k))} = {_toml(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)  # strings and numbers share JSON's notation
+
+
+# -- command lines ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliCase:
+    """A ``changeflow ... --json`` command line that must fail with a JSON document.
+
+    ``statuses`` are the exit statuses allowed; ``kinds`` the allowed ``error.kind`` values
+    (empty: the report of a refused roster, which lists the refused rows instead).
+    ``audited`` counts the refused-attempt rows it adds. ``{db}`` in ``args`` stands for
+    the database URL and ``{dir}`` for a scratch directory holding ``files``.
+    """
+
+    label: str
+    args: tuple[str, ...]
+    statuses: frozenset[int]
+    kinds: frozenset[str]
+    audited: int = 0
+    files: tuple[tuple[str, bytes], ...] = ()
+
+
+def _cli(
+    label: str,
+    args: Sequence[str],
+    status: int,
+    kinds: str | frozenset[str],
+    *,
+    audited: int = 0,
+    files: tuple[tuple[str, bytes], ...] = (),
+    db: str = "{db}",
+) -> CliCase:
+    kind_set = frozenset({kinds}) if isinstance(kinds, str) else kinds
+    return CliCase(
+        label, ("--db", db, *args, "--json"), frozenset({status}), kind_set, audited, files
+    )
+
+
+def _positional(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Values Click takes as an argument, not as an option."""
+    return strategy.filter(lambda s: not s.startswith("-"))
+
+
+_CLI_COHORTS = _positional(UNKNOWN_COHORTS)
+_CLI_NIPS = _positional(UNKNOWN_NIPS)
+_CLI_EVENTS = _positional(UNKNOWN_EVENTS)
+_CLI_CODES = _positional(BAD_CODES)
+_CLI_NAMES = _positional(BAD_TEXT.filter(_utf8))
+_BAD_FIRE_OPTIONS = (
+    ("--data", "{"),
+    ("--data", "[1]"),
+    ("--data", '"x"'),
+    ("--data", "[" * 50_000),
+    ("--data", '{"a": NaN}'),
+    ("--data", "{'a': 1}"),
+    ("--effective-date", "2019-02-30"),
+    ("--effective-date", "tomorrow"),
+    ("--effective-date", "\uff12\uff10\uff11\uff19-\uff10\uff11-\uff10\uff11"),
+    ("--effective-date", "2019-1-1"),
+    ("--actor", "a" * 201),
+    ("--actor", "a\x00b"),
+    ("--actor", "a\udcffb"),
+    ("--key", "k" * 201),
+    ("--key", "k\x00"),
+    ("--reason", "r\x00"),
+)
+_BAD_DATABASES = (
+    ("nonsense", "invalid_input"),
+    ("foo://x", "invalid_input"),
+    ("mysql://u@h/x", "invalid_input"),
+    ("sqlite:///{dir}/absent.db", "no_database"),
+    ("sqlite:///{dir}/no/such/dir.db", "no_database"),
+    ("sqlite:///{dir}/" + "x" * 5000, "no_database"),
+    ("\udcff", "invalid_input"),
+)
+_BAD_PROJECT_OPTIONS = (
+    ("--title", ""),
+    ("--title", "t" * 201),
+    ("--title", "a\x07b"),
+    ("--theme", "   "),
+    ("--mentor-nip", "123"),
+)
+
+
+def _usage_lines(member: Member, event: str) -> tuple[list[str], ...]:
+    return (
+        ["fire"],
+        ["fire", COHORT],
+        ["fire", COHORT, member.nip],
+        ["check", COHORT],
+        ["status"],
+        ["nosuch"],
+        ["status", COHORT, "--bogus"],
+        ["groups", COHORT, "--count", "0"],
+        ["groups", COHORT, "--count", "x"],
+        ["assess", COHORT, member.nip],
+        ["assess", COHORT, member.nip, "--score", "abc"],
+        ["cohort", "nosuch"],
+        ["cohort", "create", "X"],
+        ["enrol", COHORT],
+        ["diagram", "--format", "svg"],
+        ["fire", COHORT, member.nip, event, "extra-argument"],
+    )
+
+
+def _unknown_names(draw: st.DrawFn, member: Member, event: str) -> CliCase:
+    family = pick(draw, ("cohort", "nip", "event"))
+    nip = member.nip
+    if family == "cohort":
+        bad = draw(_CLI_COHORTS)
+        lines = (
+            ["fire", bad, nip, event],
+            ["check", bad, nip, event],
+            ["events", bad, nip],
+            ["status", bad],
+            ["advance", bad, event],
+            ["verify", bad],
+            ["groups", bad],
+            ["assess", bad, nip, "--score", "80"],
+        )
+        kind = "unknown_cohort"
+    elif family == "nip":
+        bad = draw(_CLI_NIPS)
+        lines = (
+            ["fire", COHORT, bad, event],
+            ["check", COHORT, bad, event],
+            ["events", COHORT, bad],
+            ["project", COHORT, bad, "--title", "t", "--theme", "x"],
+            ["assess", COHORT, bad, "--score", "80"],
+            ["history", bad],
+            ["history", bad, "--cohort", COHORT],
+        )
+        kind = "unknown_participant"
+    else:
+        bad = draw(_CLI_EVENTS)
+        lines = (["fire", COHORT, nip, bad], ["check", COHORT, nip, bad], ["advance", COHORT, bad])
+        kind = "unknown_event"
+    line = pick(draw, lines)
+    return _cli(f"{line[0]}:unknown_{family}", line, 2, kind)
+
+
+def _cohort_create(draw: st.DrawFn) -> CliCase:
+    dates = ["--start", "2024-03-01", "--end", "2024-07-31"]
+    defect = pick(draw, ("code", "name", "date", "order", "capacity", "taken"))
+    code, name, kinds = "PKA-NEW-9", "PKA baru", frozenset({"invalid_input"})
+    if defect == "code":
+        code = draw(_CLI_CODES)
+    elif defect == "name":
+        name = draw(_CLI_NAMES)
+    elif defect == "date":
+        dates[pick(draw, (1, 3))] = pick(draw, ("2024-02-30", "2024/03/01", "", "01-03-2024"))
+    elif defect == "order":
+        dates = ["--start", "2024-07-31", "--end", "2024-03-01"]
+    elif defect == "capacity":
+        dates += ["--capacity", pick(draw, ("0", "-3", "abc", "2.5", ""))]
+        kinds = frozenset({"invalid_input", "usage"})
+    else:
+        code, kinds = pick(draw, (COHORT, OTHER)), frozenset({"already_exists"})
+    line = ["cohort", "create", code, "--name", name, *dates]
+    return _cli(f"cohort_create:{defect}", line, 2, kinds)
+
+
+_QUIET_ROSTERS = roster_cases.filter(lambda c: c.audited == 0)
+
+
+@st.composite
+def _cli_cases(draw: st.DrawFn) -> CliCase:  # noqa: PLR0911 - one return per family
+    """A command line with one defect, for every command that reaches the database."""
+    member = pick(draw, WORLD)
+    event = pick(draw, sorted(LEAVING[member.state] or EVENTS))
+    family = pick(
+        draw,
+        (
+            "unknown",
+            "unknown",
+            "refused",
+            "option",
+            "create",
+            "roster",
+            "usage",
+            "db",
+            "score",
+            "project",
+        ),
+    )
+    if family == "unknown":
+        return _unknown_names(draw, member, event)
+    if family == "refused":
+        extra = ["--actor", pick(draw, SQL), "--reason", pick(draw, SQL)][: 2 * draw(_index(3))]
+        line = ["fire", COHORT, member.nip, pick(draw, _OUTSIDE[member.state]), *extra]
+        return _cli("fire:refused", line, 3, "illegal_transition", audited=1)
+    if family == "option":
+        option, value = pick(draw, _BAD_FIRE_OPTIONS)
+        line = ["fire", COHORT, member.nip, event, option, value]
+        return _cli(f"fire:bad{option}", line, 2, "invalid_input")
+    if family == "create":
+        return _cohort_create(draw)
+    if family == "roster":
+        roster = draw(_QUIET_ROSTERS)
+        line = ["enrol", COHORT, "--csv", "{dir}/roster.csv"]
+        files = (("roster.csv", roster.data),)
+        if roster.whole is not None:
+            return _cli(f"enrol:{roster.label}", line, 2, "invalid_input", files=files)
+        return _cli(f"enrol:{roster.label}", line, 3, frozenset(), files=files)
+    if family == "usage":
+        line = pick(draw, _usage_lines(member, event))
+        return _cli(f"usage:{line[0]}", line, 2, "usage")
+    if family == "db":
+        url, kind = pick(draw, _BAD_DATABASES)
+        return _cli(f"db:{kind}", ["status", COHORT], 2, kind, db=url)
+    if family == "score":
+        score = pick(draw, ("-1", "100.5", "nan", "inf", "-inf", "1e400"))
+        return _cli(
+            "assess:score", ["assess", COHORT, member.nip, "--score", score], 2, "invalid_input"
+        )
+    option, value = pick(draw, _BAD_PROJECT_OPTIONS)
+    options = {"--title": "Antrean", "--theme": "kesehatan", option: value}
+    line = ["project", COHORT, member.nip, *itertools.chain.from_iterable(options.items())]
+    if option == "--mentor-nip":
+        line += ["--mentor", "Kadis"]
+    return _cli(f"project:{option}", line, 2, "invalid_input")
+
+
+cli_cases = _cli_cases()
+"""Every hostile command line."""
+
+# The references must hold before any case is trusted.
+assert nip_is_valid("197003152000031004")
+assert nip_is_valid("19700315 200003 1 004")
+assert not nip_is_valid("197003152000033004")
+assert not nip_is_valid("197002302000031004")
+assert _code_ok("PKA-1")
+assert not _code_ok("PKA 1")
