@@ -37,8 +37,8 @@ pytest: $(STAMP_DEV) postgres
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite
 
-test-reliability: $(STAMP_DEV) postgres  ## the reliability checks at full size (tests marked heavy; ~30 min)
-	$(BIN)/python -m pytest -m heavy tests/reliability $(PYTEST_ARGS)
+test-reliability: $(STAMP_DEV) postgres  ## every reliability check, the full-size (heavy) variants included
+	$(BIN)/python -m pytest -m "" tests/reliability $(PYTEST_ARGS)
 
 bench: $(STAMP_DEV)  ## measure changeflow against its anchors (< 10 min); writes benchmarks/results/latest.{json,md}
 	-$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
