@@ -59,6 +59,7 @@ from changeflow.store.sql.tables import (
 from factories import make_cohort
 from reliability import crash_workers
 from reliability.crash_workers import Command, Outcome, Plan
+from reliability.processes import child_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -96,8 +97,6 @@ REACH = {
     "after_commit": 8,
 }
 
-_TESTS = Path(__file__).resolve().parents[1]
-_SRC = _TESTS.parent / "src"
 _cohorts = cast("Table", CohortRow.__table__)
 _seats = cast("Table", CohortOfficeRow.__table__)
 _enrolments = cast("Table", EnrolmentRow.__table__)
@@ -110,19 +109,11 @@ def forkserver() -> ForkServerContext:
     """A forkserver context whose server has changeflow and the victims preloaded."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["reliability.crash_workers"])
-    paths = [str(_TESTS), str(_SRC), os.environ.get("PYTHONPATH", "")]
-    previous = os.environ.get("PYTHONPATH")
     # The server is started by the first process: give it (and so every victim) the path.
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    try:
+    with child_path():
         warm = context.Process(target=os.getpid)
         warm.start()
         warm.join(CHILD_TIMEOUT_S)
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
     return context
 
 

@@ -112,6 +112,40 @@ def _report(check: str, backend: str, figures: dict[str, Any]) -> None:
     print(f"\n[reliability] hostile {check} on {backend}: {shown}", file=sys.stderr)
 
 
+def _settle(
+    check: str,
+    backend: str,
+    url: str,
+    before: dict[str, list[Any]],
+    kinds: Counter[str],
+    started: float,
+    **figures: Any,
+) -> tuple[int, int]:
+    """After a barrage: only refusals were added, the chain verifies; report the figures.
+
+    Returns the refused audit rows added and the attempts made.
+    """
+    refused_rows = only_refusals_added(before, dump(url))
+    entries = _verified(url)
+    attempts = sum(kinds.values())
+    _report(
+        check,
+        backend,
+        {
+            "attempts": attempts,
+            "faults": attempts,
+            "lost": 0,
+            "inconsistent": 0,
+            "refused_rows": refused_rows,
+            "chain_entries": entries,
+            **figures,
+            "kinds": dict(kinds.most_common()),
+            "duration_s": round(time.perf_counter() - started, 1),
+        },
+    )
+    return refused_rows, attempts
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     """A fresh database URL on each backend, with the backend's name."""
@@ -281,23 +315,7 @@ def test_hostile_commands_are_refused(backend: tuple[str, str], factor: int) -> 
         barrage()
     finally:
         store.close()
-    refused_rows = only_refusals_added(before, dump(url))
-    entries = _verified(url)
-    attempts = sum(kinds.values())
-    _report(
-        "commands",
-        name,
-        {
-            "attempts": attempts,
-            "faults": attempts,
-            "lost": 0,
-            "inconsistent": 0,
-            "refused_rows": refused_rows,
-            "chain_entries": entries,
-            "errors": dict(kinds.most_common()),
-            "duration_s": round(time.perf_counter() - started, 1),
-        },
-    )
+    refused_rows, attempts = _settle("commands", name, url, before, kinds, started)
     assert refused_rows == expected_rows
     assert attempts >= examples
 
@@ -362,22 +380,7 @@ def test_hostile_rosters_are_refused(backend: tuple[str, str], factor: int, tmp_
         barrage()
     finally:
         store.close()
-    refused_rows = only_refusals_added(before, dump(url))
-    _verified(url)
-    attempts = sum(kinds.values())
-    _report(
-        "rosters",
-        name,
-        {
-            "attempts": attempts,
-            "faults": attempts,
-            "lost": 0,
-            "inconsistent": 0,
-            "refused_rows": refused_rows,
-            "kinds": dict(kinds.most_common()),
-            "duration_s": round(time.perf_counter() - started, 1),
-        },
-    )
+    refused_rows, attempts = _settle("rosters", name, url, before, kinds, started)
     assert refused_rows == expected_rows
     assert attempts >= examples
 
@@ -515,22 +518,14 @@ def test_hostile_command_lines_fail_cleanly(
         EXAMPLES_RUN[f"cli:{name}"] += 1
 
     barrage()
-    refused_rows = only_refusals_added(before, dump(url))
-    _verified(url)
-    attempts = sum(kinds.values())
-    _report(
+    refused_rows, attempts = _settle(
         "command lines",
         name,
-        {
-            "attempts": attempts,
-            "faults": attempts,
-            "lost": 0,
-            "inconsistent": 0,
-            "refused_rows": refused_rows,
-            "exit_statuses": dict(sorted(statuses.items())),
-            "kinds": dict(kinds.most_common()),
-            "duration_s": round(time.perf_counter() - started, 1),
-        },
+        url,
+        before,
+        kinds,
+        started,
+        exit_statuses=dict(sorted(statuses.items())),
     )
     assert refused_rows == expected_rows
     assert attempts >= examples

@@ -48,6 +48,7 @@ from changeflow import Engine
 from changeflow.errors import StoreError, StoreUnavailable
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
+from reliability.ledger import stored_seats
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -425,18 +426,7 @@ def _audit_by_key(store: SqlStore) -> dict[str, list[Any]]:
 def _counters(store: SqlStore) -> tuple[dict[Any, int], dict[Any, int], dict[Any, int]]:
     """Stored seat counters per cohort and per (cohort, office), and the counts they summarise."""
     with store.engine.connect() as connection:
-        cohorts = {
-            r.code: r.seated for r in connection.execute(text("SELECT code, seated FROM cohorts"))
-        }
-        offices = {
-            (r.code, r.office_code): r.seated
-            for r in connection.execute(
-                text(
-                    "SELECT c.code, o.office_code, o.seated FROM cohort_offices o"
-                    " JOIN cohorts c ON c.id = o.cohort_id"
-                )
-            )
-        }
+        cohorts, offices = stored_seats(connection)
         counted = {
             (r.code, r.office_code): r.n
             for r in connection.execute(

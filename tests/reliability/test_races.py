@@ -7,15 +7,11 @@ can fail: a store that does not serialise writers is caught every run.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import random
 import sys
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,11 +20,13 @@ from changeflow import Engine
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
 from reliability import race_workers
+from reliability.processes import spawned_pool
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from multiprocessing.pool import Pool
     from multiprocessing.synchronize import Barrier
+    from pathlib import Path
 
     from changeflow.models import Participant
 
@@ -40,9 +38,6 @@ QUOTA_CODES = frozenset({"office_quota", "cohort_capacity"})
 CODE = "PKA-RACE"
 RESULT_TIMEOUT = 900.0
 HEAVY = pytest.mark.heavy
-
-_TESTS = Path(__file__).resolve().parents[1]
-_SRC = _TESTS.parent / "src"
 
 
 @dataclass(frozen=True)
@@ -80,38 +75,15 @@ QUOTA_RACES = [
 @pytest.fixture(scope="module")
 def pool() -> Iterator[tuple[Pool, Barrier]]:
     """Eight spawned worker processes sharing a start-line barrier, reused by every race."""
-    with _pool(WORKERS) as started:
+    with spawned_pool(WORKERS, race_workers.init_worker) as started:
         yield started
 
 
 @pytest.fixture(scope="module")
 def pool16() -> Iterator[tuple[Pool, Barrier]]:
     """Sixteen spawned worker processes, for the full-size concurrent fires."""
-    with _pool(16) as started:
+    with spawned_pool(16, race_workers.init_worker) as started:
         yield started
-
-
-@contextmanager
-def _pool(size: int) -> Iterator[tuple[Pool, Barrier]]:
-    """``size`` spawned worker processes sharing a start-line barrier."""
-    paths = [str(_TESTS), str(_SRC), os.environ.get("PYTHONPATH", "")]
-    previous = os.environ.get("PYTHONPATH")
-    # A spawned child imports race_workers before any initializer runs: give it the path.
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    try:
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(size)
-        workers = context.Pool(size, race_workers.init_worker, (barrier,))
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
-    try:
-        yield workers, barrier
-    finally:
-        workers.terminate()
-        workers.join()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

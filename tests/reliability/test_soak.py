@@ -19,14 +19,11 @@ trail holds exactly the accepted entries the workers reported and as many refusa
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
 import random
 import sys
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -36,11 +33,14 @@ from changeflow import Engine
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
 from reliability import soak_workers
+from reliability.ledger import stored_seats
+from reliability.processes import spawned_pool
 from reliability.soak_workers import FATES, QUIRKS, Block, Nomination, Tally
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from multiprocessing.pool import Pool
+    from pathlib import Path
 
     from changeflow.models import Cohort, Participant
     from changeflow.records import Enrolment, HistoryEntry
@@ -52,31 +52,12 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 LIFECYCLE = Engine().lifecycle  # the default lifecycle, with its final and seat-freeing states
 SPARE_OFFICES = {"junior": 900, "overflow": 901, "shared": 902}
 
-_TESTS = Path(__file__).resolve().parents[1]
-_SRC = _TESTS.parent / "src"
-
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[Pool]:
     """Four spawned worker processes sharing a start-line barrier, reused by every soak."""
-    paths = [str(_TESTS), str(_SRC), os.environ.get("PYTHONPATH", "")]
-    previous = os.environ.get("PYTHONPATH")
-    # A spawned child imports soak_workers before any initializer runs: give it the path.
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    try:
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(WORKERS)
-        workers = context.Pool(WORKERS, soak_workers.init_worker, (barrier,))
-    finally:
-        if previous is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = previous
-    try:
+    with spawned_pool(WORKERS, soak_workers.init_worker) as (workers, _):
         yield workers
-    finally:
-        workers.terminate()
-        workers.join()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -332,18 +313,7 @@ def _counter_problems(store: SqlStore, made: list[Cohort]) -> list[str]:
                 "FROM enrolments e JOIN cohorts c ON c.id = e.cohort_id"
             )
         ).all()
-        seats = {
-            r.code: r.seated for r in connection.execute(text("SELECT code, seated FROM cohorts"))
-        }
-        office_seats = {
-            (r.code, r.office_code): r.seated
-            for r in connection.execute(
-                text(
-                    "SELECT c.code, o.office_code, o.seated FROM cohort_offices o "
-                    "JOIN cohorts c ON c.id = o.cohort_id"
-                )
-            )
-        }
+        seats, office_seats = stored_seats(connection)
     counted: Counter[str] = Counter()
     counted_office: Counter[tuple[str, str]] = Counter()
     active: Counter[str] = Counter()
