@@ -36,7 +36,16 @@ from changeflow.errors import (
     TransitionRejected,
     UnknownEvent,
 )
-from changeflow.models import Assessment, ChangeProject, Cohort, Grade, Group, Participant
+from changeflow.models import (
+    CODE_PATTERN,
+    Assessment,
+    ChangeProject,
+    Cohort,
+    Grade,
+    Group,
+    Participant,
+)
+from changeflow.nip import NIP_SHAPE
 from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
 from changeflow.rules.context import RuleContext
 from changeflow.rules.registry import RuleRegistry
@@ -63,8 +72,7 @@ Listener = Callable[[HistoryEntry], object]
 # refuses the same input the same way (the SQL store's columns hold 200 characters).
 _ACTOR_MAX = 200
 _KEY_MAX = 200
-_COHORT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")  # the Code type of models
-_NIP_SHAPE = re.compile(r"[0-9]{18}")  # what every stored (validated) NIP looks like
+_COHORT_CODE = re.compile(CODE_PATTERN)
 
 _stdlib_log = logging.getLogger("changeflow")
 # A library adds only a NullHandler: nothing is printed unless the application asks.
@@ -842,7 +850,7 @@ def _nip_shaped(nip: object) -> bool:
         raise InvalidInput(
             "nip", f"must be a NIP (a string of 18 digits), got {type(nip).__name__}"
         )
-    return _NIP_SHAPE.fullmatch(nip) is not None
+    return NIP_SHAPE.fullmatch(nip) is not None
 
 
 def _text(field: str, value: object, limit: int | None = None) -> None:

@@ -28,6 +28,7 @@ from changeflow.dates import retirement_date
 from changeflow.nip import Nip, parse_nip
 
 __all__ = [
+    "CODE_PATTERN",
     "DEFAULT_ELIGIBLE_RANKS",
     "Assessment",
     "ChangeProject",
@@ -65,9 +66,10 @@ Text = Annotated[
 """Free text from outside: trimmed, non-empty, bounded so a roster cannot carry megabytes,
 without control characters."""
 
-Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
-]
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
+"""What a :data:`Code` (a cohort's, an office's) may look like."""
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN)]
 """An identifier safe in file names, URLs and shell arguments."""
 
 Rank = Annotated[

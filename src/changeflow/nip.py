@@ -14,9 +14,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["Nip", "NipParts", "normalise_nip", "parse_nip"]
+__all__ = ["NIP_SHAPE", "Nip", "NipParts", "normalise_nip", "parse_nip"]
 
-_NIP = re.compile(r"[0-9]{18}")  # ASCII only: ``\d`` also matches non-ASCII digits
+NIP_SHAPE = re.compile(r"[0-9]{18}")  # ASCII only: ``\d`` also matches non-ASCII digits
+"""What every valid NIP looks like once normalised: 18 ASCII digits (use ``fullmatch``)."""
 _SEXES = {"1": "male", "2": "female"}
 
 
@@ -44,7 +45,7 @@ def parse_nip(nip: str) -> NipParts:
     >>> parse_nip("197003152000031004").birth_date
     datetime.date(1970, 3, 15)
     """
-    if not _NIP.fullmatch(nip):
+    if not NIP_SHAPE.fullmatch(nip):
         raise ValueError(f"NIP must be exactly 18 digits, got {len(nip)} character(s)")
     try:
         born = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
