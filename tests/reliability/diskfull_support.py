@@ -22,7 +22,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -34,6 +33,7 @@ from sqlalchemy import exc as sa_exc
 from changeflow import ChangeProject, Engine, Mentor, TransitionRejected
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
+from reliability.figures import report
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -603,9 +603,3 @@ def _counters_sound(counters: dict[str, int], model: Model) -> bool:
         and counters["chain_seq"] == counters["audit_rows"] == model.rows
         and counters["keys"] == model.keys
     )
-
-
-def report(check: str, backend: str, figures: dict[str, Any]) -> None:
-    """Print one run's figures on one line (shown with ``-s``, or on failure)."""
-    shown = ", ".join(f"{k}={v}" for k, v in figures.items())
-    print(f"\n[reliability] {check} on {backend}: {shown}", file=sys.stderr)

@@ -49,6 +49,7 @@ from changeflow.rules.registry import RuleRegistry
 from changeflow.states.definition import load_definition
 from changeflow.store.sql import SqlStore
 from factories import make_participant, office
+from reliability.figures import report
 from reliability.hostile import (
     COHORT,
     Case,
@@ -107,11 +108,6 @@ def _settings(examples: int) -> settings:
     )
 
 
-def _report(check: str, backend: str, figures: dict[str, Any]) -> None:
-    shown = ", ".join(f"{k}={v}" for k, v in figures.items())
-    print(f"\n[reliability] hostile {check} on {backend}: {shown}", file=sys.stderr)
-
-
 def _settle(
     check: str,
     backend: str,
@@ -128,8 +124,8 @@ def _settle(
     refused_rows = only_refusals_added(before, dump(url))
     entries = _verified(url)
     attempts = sum(kinds.values())
-    _report(
-        check,
+    report(
+        f"hostile {check}",
         backend,
         {
             "attempts": attempts,
@@ -451,8 +447,8 @@ def test_hostile_definitions_are_refused(factor: int, tmp_path: Path) -> None:
 
     barrage()
     attempts = sum(kinds.values())
-    _report(
-        "definitions",
+    report(
+        "hostile definitions",
         "none",
         {
             "attempts": attempts,

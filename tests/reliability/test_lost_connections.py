@@ -28,7 +28,6 @@ here is PostgreSQL only.
 from __future__ import annotations
 
 import random
-import sys
 import threading
 import time
 import traceback
@@ -48,6 +47,7 @@ from changeflow import Engine
 from changeflow.errors import StoreError, StoreUnavailable
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
+from reliability.figures import report
 from reliability.ledger import stored_seats
 
 if TYPE_CHECKING:
@@ -467,12 +467,6 @@ def _check_data(url: str, done: dict[str, Done]) -> None:
         store.close()
 
 
-def _report(label: str, **figures: Any) -> None:
-    """Print the figures of one run (shown with ``-s`` or on failure)."""
-    shown = ", ".join(f"{k}={v}" for k, v in figures.items())
-    print(f"\n[reliability] {label} on postgresql: {shown}", file=sys.stderr)
-
-
 # -- the load test ---------------------------------------------------------------------------
 
 
@@ -516,7 +510,8 @@ def test_terminated_backends_lose_nothing(
         for worker in workers:
             worker.close()
     after_kill, failed_after_kill = _first_after_each_kill(workers, killer.kills)
-    _report("lost connections", **_load_figures(workers, killer, started), after_kill_ok=after_kill)
+    figures = _load_figures(workers, killer, started)
+    report("lost connections", "postgresql", {**figures, "after_kill_ok": after_kill})
     failed = [a for w in workers for a in w.attempts if a.error is not None]
     escaped = [trace for w in workers for trace in w.escaped]
     assert len(killer.kills) == load.kills
@@ -627,15 +622,18 @@ def test_termination_before_each_statement_is_typed_and_retried(
     done = {**enrols, **fires}
     # The two commands that counted the statements ran once, untouched.
     done.update({c.key: Done(_stored(pg_url, c), 0, replayed=False) for c in _same_shape(0)})
-    _report(
+    report(
         "termination before each statement",
-        enrol_statements=enrol_statements,
-        fire_statements=fire_statements,
-        faults=enrol_statements + fire_statements,
-        retried_ok=len(enrols) + len(fires),
-        replayed=sum(d.replayed for d in done.values()),
-        lost=0,
-        duration_s=round(time.perf_counter() - started, 1),
+        "postgresql",
+        {
+            "enrol_statements": enrol_statements,
+            "fire_statements": fire_statements,
+            "faults": enrol_statements + fire_statements,
+            "retried_ok": len(enrols) + len(fires),
+            "replayed": sum(d.replayed for d in done.values()),
+            "lost": 0,
+            "duration_s": round(time.perf_counter() - started, 1),
+        },
     )
     assert len(enrols) == enrol_statements
     assert len(fires) == fire_statements
@@ -750,13 +748,16 @@ def test_commit_lost_after_it_took_effect_is_replayed(
     finally:
         store.close()
     cut = sum(d.replayed for d in done.values())
-    _report(
+    report(
         "commit lost after it took effect",
-        commands=len(done),
-        faults=cut,
-        replayed=cut,
-        lost=0,
-        duration_s=round(time.perf_counter() - started, 1),
+        "postgresql",
+        {
+            "commands": len(done),
+            "faults": cut,
+            "replayed": cut,
+            "lost": 0,
+            "duration_s": round(time.perf_counter() - started, 1),
+        },
     )
     assert cut >= COMMIT_CASES - 1  # the first may finish before the setting is in force
     assert idle_in_tx == 0
@@ -830,15 +831,18 @@ def test_idle_pool_terminated_next_command_succeeds(
         checked_out = store.engine.pool.checkedout()  # type: ignore[attr-defined]
     finally:
         store.close()
-    _report(
+    report(
         "idle pool terminated",
-        rounds=rounds,
-        faults=rounds,
-        backends_terminated=terminated,
-        commands=len(done),
-        errors=0,
-        lost=0,
-        duration_s=round(time.perf_counter() - started, 1),
+        "postgresql",
+        {
+            "rounds": rounds,
+            "faults": rounds,
+            "backends_terminated": terminated,
+            "commands": len(done),
+            "errors": 0,
+            "lost": 0,
+            "duration_s": round(time.perf_counter() - started, 1),
+        },
     )
     assert idle_in_tx == 0
     assert checked_out == 0

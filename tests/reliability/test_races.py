@@ -8,7 +8,6 @@ can fail: a store that does not serialise writers is caught every run.
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from changeflow import Engine
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
 from reliability import race_workers
+from reliability.figures import backend_of, report
 from reliability.processes import spawned_pool
 
 if TYPE_CHECKING:
@@ -148,9 +148,7 @@ def _enrol_race(
 
 def _report(label: str, url: str, figures: dict[str, Any], **extra: Any) -> None:
     """Print the figures of one race (shown with ``-s`` or on failure)."""
-    backend = url.split(":", 1)[0].split("+", 1)[0]
-    shown = ", ".join(f"{k}={v}" for k, v in {**figures, **extra}.items())
-    print(f"\n[race] {label} on {backend}: {shown}", file=sys.stderr)
+    report(label, backend_of(url), {**figures, **extra})
 
 
 @pytest.mark.parametrize("race", QUOTA_RACES)

@@ -33,6 +33,7 @@ from changeflow import Engine
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
 from reliability import soak_workers
+from reliability.figures import backend_of
 from reliability.ledger import stored_seats
 from reliability.processes import spawned_pool
 from reliability.soak_workers import FATES, QUIRKS, Block, Nomination, Tally
@@ -374,7 +375,7 @@ def _report_problems(trail: list[HistoryEntry], tallies: list[Tally]) -> list[st
 
 def _report(url: str, figures: dict[str, Any]) -> None:
     """Print the soak's figures in one line (shown with ``-s`` or on failure)."""
-    backend = url.split(":", 1)[0].split("+", 1)[0]
+    backend = backend_of(url)
     shown = ", ".join(
         f"{k}={figures[k]}"
         for k in (

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import shutil
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from changeflow import Engine, FixedClock
 from changeflow.audit import GENESIS, chain_hash
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
+from reliability.figures import report
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -300,9 +300,6 @@ def _restore(connection: Connection, pristine: list[tuple[Any, ...]], touched: s
 
 def _report(backend: str, scale: Scale, counts: dict[str, int], started: float) -> None:
     """Print the figures of one run (shown with ``-s`` or on failure)."""
-    print(
-        f"\n[reliability] tamper evidence on {backend}: rows={scale.entries}, "
-        f"tamperings={sum(counts.values())} {counts}, undetected=0, "
-        f"duration_s={time.perf_counter() - started:.1f}",
-        file=sys.stderr,
-    )
+    figures = {"rows": scale.entries, "tamperings": sum(counts.values()), "kinds": counts}
+    duration = round(time.perf_counter() - started, 1)
+    report("tamper evidence", backend, {**figures, "undetected": 0, "duration_s": duration})
