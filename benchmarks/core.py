@@ -46,6 +46,7 @@ def _machine_spec() -> dict[str, Any]:
                 "conditions": [_yes],
             }
             for t in DEFAULT_LIFECYCLE.transitions
+            if not t.reopens  # corrections, not moves of the graduation path
         ],
         "auto_transitions": False,
     }

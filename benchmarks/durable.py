@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from benchmarks.common import CODE, NOW, clock, cohort, interleaved, nip, office, people, timed
-from changeflow import Engine
+from changeflow import DEFAULT_LIFECYCLE, Engine
 from changeflow.audit import GENESIS
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql.tables import (
@@ -39,6 +39,7 @@ from changeflow.store.sql.tables import (
     CohortOfficeRow,
     CohortRow,
     EnrolmentRow,
+    LifecycleRow,
     OfficeRow,
 )
 
@@ -73,13 +74,18 @@ def seed(
 ) -> None:
     """Load cohorts of enrolled participants straight into the tables (not measured).
 
-    Cohorts are coded from ``codes``, then ``SEED-n``; offices are shared, and the seat
-    counters on the cohorts and per (cohort, office) are filled in as the engine would have
-    left them.
+    Cohorts are coded from ``codes``, then ``SEED-n``, pinned to the default lifecycle;
+    offices are shared, and the seat counters on the cohorts and per (cohort, office) are
+    filled in as the engine would have left them. No audit entry is written: a seeded
+    cohort's chain is empty, so it would not verify (nothing here verifies).
     """
     names = [*codes, *(f"SEED-{c}" for c in range(len(codes), cohorts))][:cohorts]
     with store.engine.begin() as connection:
         connection.execute(insert(OfficeRow), [office(i).model_dump() for i in range(offices)])
+        # The schema's own migration stores the default lifecycle: check it is the one pinned.
+        stored = connection.execute(select(LifecycleRow.sha256)).scalars().all()
+        if DEFAULT_LIFECYCLE.sha256 not in stored:
+            raise RuntimeError("the schema lacks the default lifecycle the seeds are pinned to")
         connection.execute(
             insert(CohortRow),
             [
@@ -90,6 +96,7 @@ def seed(
                     "chain_seq": 0,
                     "chain_hash": GENESIS,
                     "created_at": NOW,
+                    "lifecycle_sha256": DEFAULT_LIFECYCLE.sha256,
                 }
                 for code in names
             ],

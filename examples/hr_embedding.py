@@ -1,7 +1,8 @@
 """Embedding changeflow in an HR system through the Python API.
 
 The HR system adds its own enrolment rule (a health certificate on file), listens for
-committed transitions to update its records, and drives one participant to graduation.
+committed commands to update its records (every move and every data command: a project
+registered, a score recorded), and drives one participant to graduation.
 
 Run it with ``python examples/hr_embedding.py``.
 """
@@ -25,6 +26,7 @@ from changeflow import (
     TransitionRejected,
     Verdict,
 )
+from changeflow.records import COHORT_NIP
 
 
 class HealthCertificate:
@@ -76,7 +78,11 @@ def main() -> list[str]:
     notifications: list[str] = []
 
     def notify_hr(entry: HistoryEntry) -> None:
-        notifications.append(f"{entry.nip}: {entry.source or '-'} -> {entry.target}")
+        if entry.nip == COHORT_NIP:
+            return  # an entry about the cohort as a whole (its creation): no employee's file
+        notifications.append(
+            f"{entry.nip}: {entry.event} ({entry.source or '-'} -> {entry.target})"
+        )
 
     engine.subscribe(notify_hr)
     engine.create_cohort(

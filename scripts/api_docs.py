@@ -7,6 +7,7 @@ disk differs (the test suite runs that, so the reference cannot fall behind the 
 from __future__ import annotations
 
 import argparse
+import enum
 import inspect
 import re
 import sys
@@ -61,7 +62,19 @@ def _default_repr(value: object) -> str:
         return f"{type(value).__name__}()"
     if isinstance(value, frozenset | set):
         return f"frozenset({{{', '.join(sorted(repr(v) for v in value))}}})"
+    if isinstance(value, dict):
+        # String-enum keys (DataCommand) read as the plain names a definition file uses.
+        items = (f"{_plain(k)!r}: {_default_repr(v)}" for k, v in value.items())
+        return f"{{{', '.join(items)}}}"
     return repr(value)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _enum_members(cls: type[enum.Enum]) -> list[str]:
+    return [f"- `{member.value}`" for member in cls]
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
@@ -78,6 +91,9 @@ def _section(name: str, obj: object) -> list[str]:
     lines = [f"### `{name}` ({kind})", ""]
     if inspect.isclass(obj) and issubclass(obj, BaseModel):
         lines += ["A frozen pydantic model with the fields:", "", *_fields(obj), ""]
+    elif inspect.isclass(obj) and issubclass(obj, enum.Enum):
+        doc = _doc(obj)
+        return [*lines, doc, "", "Values:", "", *_enum_members(obj), ""]
     elif inspect.isclass(obj) or inspect.isfunction(obj):
         lines += [f"```text\n{name}{_signature(obj)}\n```", ""]
     doc = _doc(obj) if inspect.isclass(obj) or inspect.isfunction(obj) else ""

@@ -36,6 +36,7 @@ from changeflow import (
     Verdict,
     load_definition,
 )
+from changeflow.states import PREVIOUS
 from factories import BKD, DINKES, make_cohort, make_participant, office
 
 if TYPE_CHECKING:
@@ -49,7 +50,12 @@ MENTOR = Mentor(name="dr. Anang Budi Yoelijanto")
 PROJECT = ChangeProject(
     title="Aplikasi antrean puskesmas daring", theme="pelayanan kesehatan", mentor=MENTOR
 )
-REASONS = {"withdraw": "long-term medical treatment", "drop": "missed a week of class"}
+REASONS = {
+    "withdraw": "long-term medical treatment",
+    "drop": "missed a week of class",
+    "fail": "did not present at the seminar",
+    "reopen": "the ending was recorded by mistake",
+}
 _TO_SEMINAR = ("start_class", "present_proposal", "approve_proposal", "present_results")
 ROUTE: dict[str, tuple[str, ...]] = {
     "enrolled": (),
@@ -64,8 +70,20 @@ ROUTE: dict[str, tuple[str, ...]] = {
 }
 """How the happy path reaches each state of the default lifecycle from enrolment."""
 
+
+def _left(state: str) -> str:
+    """The state the happy path to ``state`` leaves last (where a reopening returns)."""
+    route = ROUTE[state]
+    return next(s for s, r in ROUTE.items() if r == route[:-1])
+
+
 LEGAL = [
-    pytest.param(m.source, m.event, m.dest, id=f"{m.event}-from-{m.source}")
+    pytest.param(
+        m.source,
+        m.event,
+        _left(m.source) if m.dest == PREVIOUS else m.dest,
+        id=f"{m.event}-from-{m.source}",
+    )
     for by_source in LIFECYCLE.table.values()
     for m in by_source.values()
 ]
@@ -78,7 +96,12 @@ ILLEGAL = [
 
 
 def prepare(engine: Engine, code: str, nip: str, event: str) -> None:
-    """Give the participant what ``event``'s guard needs: a project, a passing score."""
+    """Give the participant what ``event``'s guard needs: a project, a passing score.
+
+    A closed record (a final state) takes neither, so nothing is given there.
+    """
+    if engine.participant(code, nip).state in LIFECYCLE.finals:
+        return
     if event == "present_proposal":
         engine.register_project(code, nip, PROJECT)
     elif event == "graduate":
@@ -112,7 +135,7 @@ def unconfigured_structlog() -> Iterator[None]:
 def test_route_covers_every_state() -> None:
     """The happy-path table used below reaches every state of the default lifecycle."""
     assert set(ROUTE) == set(LIFECYCLE.states)
-    assert (len(LEGAL), len(ILLEGAL)) == (17, 64)
+    assert (len(LEGAL), len(ILLEGAL)) == (21, 69)
 
 
 # -- every move, legal and illegal -------------------------------------------------------
@@ -173,15 +196,18 @@ def test_illegal_event_is_refused_and_changes_nothing(
 
 
 @pytest.mark.parametrize("state", sorted(LIFECYCLE.finals))
-def test_final_states_are_never_left(engine: Engine, cohort: Cohort, state: str) -> None:
-    """From a final state nothing is available and every event is illegal."""
+def test_final_states_are_left_only_by_reopen(engine: Engine, cohort: Cohort, state: str) -> None:
+    """From a final state only reopen (with a reason) is available; every other event is illegal."""
     nip = drive(engine, cohort.code, state)
-    engine.record_assessment(cohort.code, nip, 95)
-    assert engine.available(cohort.code, nip, reason="any reason") == ()
+    assert engine.available(cohort.code, nip) == ()
+    assert engine.available(cohort.code, nip, reason="any reason") == ("reopen",)
     for event in LIFECYCLE.events:
         found = engine.check(cohort.code, nip, event, reason="any reason")
+        if event == "reopen":
+            assert found == ()
+            continue
         assert [v.code for v in found] == ["illegal_transition"]
-    assert "none (final state)" in found[0].message
+        assert found[0].facts["allowed"] == ["reopen"]
 
 
 def test_revise_proposal_stays_and_counts_revisions(engine: Engine, cohort: Cohort) -> None:
@@ -226,7 +252,7 @@ def test_proposal_needs_a_project_with_a_mentor(engine: Engine, cohort: Cohort) 
 def test_refused_graduation_changes_nothing(
     engine: Engine, cohort: Cohort, score: float | None, code: str
 ) -> None:
-    """Graduating with no score, or a score of 70, is refused and leaves the seminar as it was."""
+    """Graduating with no score, or 70, is refused and changes nothing; failing is then accepted."""
     nip = drive(engine, cohort.code, "seminar")
     if score is not None:
         assert engine.record_assessment(cohort.code, nip, score) is not None
@@ -239,7 +265,8 @@ def test_refused_graduation_changes_nothing(
     refused = engine.history(nip)[-1]
     assert (refused.outcome, refused.target, refused.data) == ("refused", "graduated", None)
     assert codes(refused) == [code]
-    assert engine.fire(cohort.code, nip, "fail").target == "not_passed"
+    reason = REASONS["fail"] if score is None else None
+    assert engine.fire(cohort.code, nip, "fail", reason=reason).target == "not_passed"
 
 
 @pytest.mark.parametrize(
@@ -316,6 +343,9 @@ def test_unknown_nip_raises_participant_not_found(engine: Engine, cohort: Cohort
         lambda: engine.available(cohort.code, stranger),
         lambda: engine.register_project(cohort.code, stranger, PROJECT),
         lambda: engine.record_assessment(cohort.code, stranger, 85),
+        lambda: engine.correct_assessment(cohort.code, stranger, 85, reason="typo"),
+        lambda: engine.correct_participant(cohort.code, stranger, name="X", reason="typo"),
+        lambda: engine.transfer_office(cohort.code, stranger, BKD, reason="moved"),
         lambda: engine.participant(cohort.code, stranger),
         lambda: engine.state(cohort.code, stranger),
     ]
@@ -333,7 +363,15 @@ def test_unknown_cohort_raises_cohort_not_found(engine: Engine) -> None:
         lambda: engine.enrol("NOPE", person),
         lambda: engine.check_enrolment("NOPE", person),
         lambda: engine.fire("NOPE", person.nip, "start_class"),
+        lambda: engine.fire("NOPE", person.nip, "teleport"),  # the cohort is looked up first
+        lambda: engine.check("NOPE", person.nip, "teleport"),
         lambda: engine.advance("NOPE", "start_class"),
+        lambda: engine.advance("NOPE", "teleport"),
+        lambda: engine.register_project("NOPE", person.nip, PROJECT),
+        lambda: engine.correct_assessment("NOPE", person.nip, 85, reason="typo"),
+        lambda: engine.correct_participant("NOPE", person.nip, name="X", reason="typo"),
+        lambda: engine.transfer_office("NOPE", person.nip, BKD, reason="moved"),
+        lambda: engine.migrate("NOPE", DEFAULT_LIFECYCLE, dry_run=True),
         lambda: engine.record_assessment("NOPE", person.nip, 85),
         lambda: engine.form_groups("NOPE", 3),
         lambda: engine.status("NOPE"),
@@ -361,7 +399,7 @@ def test_accepted_enrolment(engine: Engine, cohort: Cohort) -> None:
         "enrolled",
         "accepted",
     )
-    assert (entry.seq, entry.actor, entry.reason) == (1, "BKD", "nominated")
+    assert (entry.seq, entry.actor, entry.reason) == (2, "BKD", "nominated")  # 1: the cohort
     enrolment = engine.participant(cohort.code, person.nip)
     assert (enrolment.state, enrolment.version, enrolment.revisions) == ("enrolled", 1, 0)
     assert enrolment.participant == person
@@ -404,7 +442,7 @@ def test_check_enrolment_is_a_dry_run(engine: Engine, cohort: Cohort) -> None:
     ]
     fit = make_participant()
     assert engine.check_enrolment(cohort.code, fit.model_dump(mode="json")) == ()
-    assert engine.history(cohort=cohort.code) == []
+    assert [e.event for e in engine.history(cohort=cohort.code)] == ["create_cohort"]
     assert engine.store.offices() == []
     assert engine.participants(cohort.code) == []
 
@@ -437,7 +475,10 @@ def test_refused_enrolment_creates_no_office(engine: Engine, cohort: Cohort) -> 
     with pytest.raises(TransitionRejected):
         engine.enrol(cohort.code, make_participant(office=BKD, echelon="IV.a"))
     assert engine.store.offices() == []
-    assert [e.outcome for e in engine.history(cohort=cohort.code)] == ["refused"]
+    assert [(e.event, e.outcome) for e in engine.history(cohort=cohort.code)] == [
+        ("create_cohort", "accepted"),
+        ("enrol", "refused"),
+    ]
 
 
 def test_reenrolling_after_withdrawal_is_refused(engine: Engine, cohort: Cohort) -> None:
@@ -520,7 +561,8 @@ def test_check_is_a_dry_run(engine: Engine, cohort: Cohort) -> None:
     assert [v.code for v in engine.check(cohort.code, nip, "graduate")] == ["assessment_missing"]
     assert [v.code for v in engine.check(cohort.code, nip, "withdraw")] == ["reason_required"]
     assert engine.check(cohort.code, nip, "withdraw", reason="transfer") == ()
-    assert engine.check(cohort.code, nip, "fail") == ()
+    assert [v.code for v in engine.check(cohort.code, nip, "fail")] == ["reason_required"]
+    assert engine.check(cohort.code, nip, "fail", reason=REASONS["fail"]) == ()
     assert [v.code for v in engine.check(cohort.code, nip, "start_class")] == ["illegal_transition"]
     with pytest.raises(InvalidInput):
         engine.check(cohort.code, nip, "fail", payload={"when": date(2019, 7, 1)})
@@ -529,26 +571,34 @@ def test_check_is_a_dry_run(engine: Engine, cohort: Cohort) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "without_reason"),
+    ("state", "without_reason", "with_reason"),
     [
-        ("enrolled", ("start_class",)),
-        ("on_class", ("present_proposal",)),
-        ("proposal", ("revise_proposal", "approve_proposal")),
-        ("laboratory", ("present_results",)),
-        ("seminar", ("fail",)),
-        ("graduated", ()),
+        ("enrolled", ("start_class",), ()),
+        ("on_class", ("present_proposal",), ()),
+        ("proposal", ("revise_proposal", "approve_proposal"), ()),
+        ("laboratory", ("present_results",), ()),
+        ("seminar", (), ("fail",)),
+        ("graduated", (), ("reopen",)),
+        ("withdrawn", (), ("reopen",)),
     ],
 )
 def test_available_lists_events_accepted_now(
-    engine: Engine, cohort: Cohort, state: str, without_reason: tuple[str, ...]
+    engine: Engine,
+    cohort: Cohort,
+    state: str,
+    without_reason: tuple[str, ...],
+    with_reason: tuple[str, ...],
 ) -> None:
-    """available() lists events accepted now; withdraw and drop need reason= to show."""
+    """available() lists events accepted now; withdraw, drop, reopen, fail unscored need reason=."""
     nip = drive(engine, cohort.code, state)
     if state == "on_class":
         engine.register_project(cohort.code, nip, PROJECT)
     assert engine.available(cohort.code, nip) == without_reason
     leaving = ("withdraw", "drop") if state not in LIFECYCLE.finals else ()
-    assert engine.available(cohort.code, nip, reason="transfer") == without_reason + leaving
+    assert (
+        engine.available(cohort.code, nip, reason="transfer")
+        == without_reason + with_reason + leaving
+    )
 
 
 def test_available_follows_the_guards(engine: Engine, cohort: Cohort) -> None:
@@ -562,7 +612,7 @@ def test_available_follows_the_guards(engine: Engine, cohort: Cohort) -> None:
     engine.record_assessment(cohort.code, nip, 60)
     assert engine.available(cohort.code, nip) == ("fail",)
     engine.record_assessment(cohort.code, nip, 81)
-    assert engine.available(cohort.code, nip) == ("graduate", "fail")
+    assert engine.available(cohort.code, nip) == ("graduate",)  # a pass forbids fail
 
 
 # -- bulk advance -------------------------------------------------------------------------
@@ -645,8 +695,9 @@ def test_history_is_oldest_first_with_increasing_seq(
     clock.advance(hours=1)
     engine.fire(cohort.code, second, "start_class")
     trail = engine.history(cohort=cohort.code)
-    assert [e.seq for e in trail] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in trail] == [1, 2, 3, 4, 5, 6]
     assert [(e.nip, e.event, e.outcome) for e in trail] == [
+        ("", "create_cohort", "accepted"),
         (first, "enrol", "accepted"),
         (first, "start_class", "accepted"),
         (second, "enrol", "accepted"),
@@ -654,7 +705,7 @@ def test_history_is_oldest_first_with_increasing_seq(
         (second, "start_class", "accepted"),
     ]
     assert [e.event for e in engine.history(first)] == ["enrol", "start_class", "graduate"]
-    assert [e.seq for e in engine.history(second)] == [3, 5]
+    assert [e.seq for e in engine.history(second)] == [4, 6]
     assert engine.history(first, cohort=cohort.code) == engine.history(first)
     assert engine.history(first, cohort="ANOTHER") == []
     times = [e.at for e in trail]
@@ -662,13 +713,14 @@ def test_history_is_oldest_first_with_increasing_seq(
 
 
 def test_each_cohort_has_its_own_sequence(engine: Engine, cohort: Cohort) -> None:
-    """Seq starts at 1 in every cohort; the unfiltered history holds both trails."""
+    """Seq starts at 1 (the cohort's creation) in every cohort; history() holds both trails."""
     other = engine.create_cohort(make_cohort("PKA-III-VIII-2019")).code
     drive(engine, cohort.code, "on_class", office=office(1))
     drive(engine, other, "enrolled", office=office(2))
-    assert [e.seq for e in engine.history(cohort=cohort.code)] == [1, 2]
-    assert [e.seq for e in engine.history(cohort=other)] == [1]
-    assert len(engine.history()) == 3
+    assert [e.seq for e in engine.history(cohort=cohort.code)] == [1, 2, 3]
+    assert [e.seq for e in engine.history(cohort=other)] == [1, 2]
+    assert [e.event for e in engine.history(cohort=other)] == ["create_cohort", "enrol"]
+    assert len(engine.history()) == 5
     assert {e.cohort for e in engine.history()} == {cohort.code, other}
 
 
@@ -761,7 +813,7 @@ def test_enrolment_retried_with_key(engine: Engine, cohort: Cohort) -> None:
         engine.enrol(cohort.code, unfit, key="n-2")
     assert again.value.codes == refused.value.codes == ("rank",)
     assert not isinstance(again.value, IllegalTransition)
-    assert len(engine.history(cohort=cohort.code)) == seen == 2
+    assert len(engine.history(cohort=cohort.code)) == seen == 3  # creation, enrol, refusal
 
 
 def test_advance_retried_with_key(engine: Engine, cohort: Cohort) -> None:

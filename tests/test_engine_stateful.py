@@ -2,20 +2,26 @@
 
 Hypothesis drives random nominations (eligible or not: wrong echelon, too close to
 retirement, repeated NIPs, crowded offices, full cohorts), single events (legal or not, with
-and without reason), project registrations, scores, withdrawals and bulk advances through
-:class:`changeflow.Engine` on a :class:`changeflow.MemoryStore`, and mirrors each one in
-:class:`Reference`: plain dictionaries, the transition table written out from the domain
-brief, and the default rules re-implemented from it. After every step the two must agree
-on every state, outcome, violation code, seat count and history, and the engine's own data
-must keep the lifecycle's invariants.
+and without reason, ``reopen`` included), bulk advances, and every data command: project
+registrations, scores, groups, score and person corrections, office transfers, and
+migrations between the default lifecycle and a variant with ``laboratory`` renamed
+``workshop``. Each goes through :class:`changeflow.Engine` on a :class:`changeflow.MemoryStore`
+and through :class:`Reference`: plain dictionaries, the transition tables written out from
+the domain brief, and the default rules re-implemented from it. After every step the two
+must agree on every state, version, revision count, flag, project, score, group, office,
+person fact, outcome, violation code, seat count and history; the engine's own data must
+keep the lifecycle's invariants; and ``Engine.verify`` must find every cohort's chain
+intact and every stored fact equal to its replay.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -24,12 +30,14 @@ from hypothesis.stateful import (
     Bundle,
     MultipleResults,
     RuleBasedStateMachine,
+    initialize,
     invariant,
     multiple,
     precondition,
     rule,
     run_state_machine_as_test,
 )
+from pydantic import ValidationError
 
 from changeflow import (
     ChangeProject,
@@ -37,10 +45,13 @@ from changeflow import (
     CohortParameters,
     Engine,
     FixedClock,
+    Group,
     HistoryEntry,
     IllegalTransition,
+    InvalidInput,
     MemoryStore,
     Mentor,
+    MigrationRejected,
     Office,
     Participant,
     ParticipantNotFound,
@@ -48,40 +59,86 @@ from changeflow import (
     UnknownEvent,
 )
 from changeflow.testing import eligible_participants, participants
+from stateful_support import (
+    BIRTH_CORRECTIONS,
+    CORRECTED_ECHELONS,
+    CORRECTED_NAMES,
+    CORRECTION_REASONS,
+    DEFAULT,
+    LAB,
+    LIFECYCLES,
+    MIGRATIONS,
+    WORKSHOP,
+    corrected_birth,
+    migration,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 # -- the reference: the domain brief written out by hand ------------------------------------
 
-ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
+LEFT = "<the state left>"
+"""The destination of a reopening that returns to the state the participant left."""
 FINAL = frozenset({"graduated", "not_passed", "withdrawn", "dropped"})
 FREES_SEAT = frozenset({"withdrawn", "dropped"})
-TRANSITIONS: dict[str, dict[str, str]] = {
-    "start_class": {"enrolled": "on_class"},
-    "present_proposal": {"on_class": "proposal"},
-    "revise_proposal": {"proposal": "proposal"},
-    "approve_proposal": {"proposal": "laboratory"},
-    "present_results": {"laboratory": "seminar"},
-    "graduate": {"seminar": "graduated"},
-    "fail": {"seminar": "not_passed"},
-    "withdraw": dict.fromkeys(ACTIVE, "withdrawn"),
-    "drop": dict.fromkeys(ACTIVE, "dropped"),
+OUTCOMES = {"graduated": "passed", "not_passed": "failed"}
+CLOSED_RECORD_COMMANDS = frozenset({"register_project", "record_assessment", "form_groups"})
+
+
+def active_states(lifecycle: str) -> tuple[str, ...]:
+    """The non-final states, in course order."""
+    return ("enrolled", "on_class", "proposal", LAB[lifecycle], "seminar")
+
+
+def transitions(lifecycle: str) -> dict[str, dict[str, str]]:
+    """Each event's moves (source -> destination), from the brief."""
+    active, lab = active_states(lifecycle), LAB[lifecycle]
+    return {
+        "start_class": {"enrolled": "on_class"},
+        "present_proposal": {"on_class": "proposal"},
+        "revise_proposal": {"proposal": "proposal"},
+        "approve_proposal": {"proposal": lab},
+        "present_results": {lab: "seminar"},
+        "graduate": {"seminar": "graduated"},
+        "fail": {"seminar": "not_passed"},
+        "withdraw": dict.fromkeys(active, "withdrawn"),
+        "drop": dict.fromkeys(active, "dropped"),
+        "reopen": {
+            "graduated": "seminar",
+            "not_passed": "seminar",
+            "withdrawn": LEFT,
+            "dropped": LEFT,
+        },
+    }
+
+
+TABLES = {lifecycle: transitions(lifecycle) for lifecycle in (DEFAULT, WORKSHOP)}
+STATES = {lifecycle: frozenset(active_states(lifecycle)) | FINAL for lifecycle in TABLES}
+EVENTS = (*TABLES[DEFAULT], "graduate_early")  # the last one is not an event of the lifecycle
+FORWARD = {
+    lifecycle: {
+        "enrolled": "start_class",
+        "on_class": "present_proposal",
+        "proposal": "approve_proposal",
+        LAB[lifecycle]: "present_results",
+        "seminar": "graduate",
+    }
+    for lifecycle in TABLES
 }
-EVENTS = (*TRANSITIONS, "graduate_early")  # the last one is not an event of the lifecycle
 ELIGIBLE_RANKS = frozenset({"III.a", "III.b", "administrator"})
+RANKS = frozenset(
+    {f"{level}.{grade}" for level in ("I", "II", "III", "IV", "V") for grade in "ab"}
+    | {"administrator", "pengawas", "pelaksana", "fungsional"}
+)
+"""Every echelon or post a participant may hold (eligible or not)."""
 RETIREMENT_AGE = 58
 YEARS_TO_RETIREMENT = 4
 MAX_PER_OFFICE = 2
 CAPACITY = 6
-FORWARD = {
-    "enrolled": "start_class",
-    "on_class": "present_proposal",
-    "proposal": "approve_proposal",
-    "laboratory": "present_results",
-    "seminar": "graduate",
-}
 BANDS = ((90, "sangat memuaskan"), (80, "memuaskan"), (70, "cukup memuaskan"))
+FAILING_BAND = "kurang memuaskan"
+
 
 COHORT_STARTS = {"PKA-A-2019": date(2019, 4, 4), "PKA-B-2021": date(2021, 1, 18)}
 OFFICES = tuple(
@@ -120,6 +177,8 @@ COHORTS = {
     )
     for code, start in COHORT_STARTS.items()
 }
+CODES = st.sampled_from(tuple(COHORT_STARTS))
+FIRST = next(iter(COHORT_STARTS))
 FAR_FROM_RETIREMENT = st.dates(date(1970, 1, 1), date(1990, 12, 31))
 BIRTHS = st.one_of(
     st.sampled_from(BOUNDARY_BIRTHS),
@@ -130,10 +189,19 @@ BIRTHS = st.one_of(
 ECHELONS = st.sampled_from(("III.a", "III.a", "III.b", "administrator", "IV.a", "II.b", "pengawas"))
 REASONS = st.sampled_from((None, "", "   ", "sakit"))
 SCORES = st.sampled_from((0.0, 55.0, 69.99, 70.0, 70.01, 80.0, 80.5, 90.0, 95.0, 100.0))
+PICKS = st.integers(0, 63)
+STOPS = ("on_class", "proposal", "off-class", "seminar", "the end")
+"""Where a walk stops (``off-class``: the laboratory, whatever the cohort's lifecycle calls it)."""
+LATE = frozenset({"proposal", "seminar", *LAB.values()})
+"""The stages after the class."""
 PROJECT = ChangeProject(
     title="Layanan antar jemput akta", theme="kependudukan", mentor=Mentor(name="Kepala Dinas")
 )
-UNMENTORED = ChangeProject(title="Aplikasi antrean daring", theme="kesehatan")
+UNMENTORED = ChangeProject(title="Aplikasi antrean daring", theme="Kesehatan ")
+OTHER_THEME = ChangeProject(
+    title="Posyandu digital", theme="kesehatan", mentor=Mentor(name="Sekretaris Daerah")
+)
+PROJECTS = st.sampled_from((PROJECT, UNMENTORED, OTHER_THEME))
 
 Attempt = tuple[str, str, str | None, str | None, tuple[str, ...]]
 """One audited attempt: event, outcome, source, target (where it led or would have), codes."""
@@ -152,6 +220,22 @@ def band(score: float) -> str | None:
     return next((name for floor, name in BANDS if score > floor), None)
 
 
+def blank(reason: str | None) -> bool:
+    """Whether a reason says nothing."""
+    return not (reason and reason.strip())
+
+
+def valid_text(text: str) -> bool:
+    """Free text a model accepts: non-empty once trimmed, at most 200 characters, printable."""
+    trimmed = text.strip()
+    return 0 < len(trimmed) <= 200 and not re.search(r"[\x00-\x1f\x7f-\x9f]", trimmed)
+
+
+def theme_of(project: ChangeProject | None) -> str:
+    """The theme label a group shows for a project (case and spaces ignored)."""
+    return project.theme.strip().casefold() if project else "(no project)"
+
+
 @dataclass
 class Member:
     """The reference's view of one enrolment."""
@@ -162,6 +246,27 @@ class Member:
     revisions: int = 0
     project: ChangeProject | None = None
     score: float | None = None
+    group: int | None = None
+    left: str | None = None
+    """The state left by the last move that changed the state (where ``reopen`` returns)."""
+
+    def view(self) -> tuple[object, ...]:
+        """Every fact the engine must show, in one tuple."""
+        return (
+            self.state,
+            self.version,
+            self.revisions,
+            self.project,
+            self.score,
+            self.group,
+            self.person.office.code,
+            self.person.name,
+            self.person.echelon,
+            self.person.born,
+            self.state not in FINAL,
+            self.state not in FREES_SEAT,
+            self.state == "graduated",
+        )
 
 
 @dataclass
@@ -174,6 +279,11 @@ class Reference:
     history: dict[tuple[str, str], list[Attempt]] = field(default_factory=dict)
     active: dict[str, str] = field(default_factory=dict)
     completed: dict[str, str] = field(default_factory=dict)
+    lifecycle: dict[str, str] = field(default_factory=lambda: dict.fromkeys(COHORT_STARTS, DEFAULT))
+    cohort_log: dict[str, list[str]] = field(
+        default_factory=lambda: {code: ["create_cohort"] for code in COHORT_STARTS}
+    )
+    """The events of each cohort's cohort-level entries (its creation, its migrations)."""
 
     def seated(self, code: str, office: str | None = None) -> int:
         """Seats held in the cohort, optionally by one office."""
@@ -182,6 +292,12 @@ class Reference:
             for m in self.members[code].values()
             if m.state not in FREES_SEAT and office in {None, m.person.office.code}
         )
+
+    def _audit(self, code: str, nip: str, attempt: Attempt) -> Attempt:
+        self.history.setdefault((code, nip), []).append(attempt)
+        return attempt
+
+    # -- enrolment --
 
     def enrolment_codes(self, code: str, person: Participant) -> tuple[str, ...]:
         """Why the nomination would be refused (empty: accepted)."""
@@ -209,44 +325,163 @@ class Reference:
             self.members[code][person.nip] = Member(person)
             self.active[person.nip] = code
         attempt = ("enrol", "refused" if codes else "accepted", None, "enrolled", codes)
-        self.history.setdefault((code, person.nip), []).append(attempt)
-        return attempt
+        return self._audit(code, person.nip, attempt)
 
-    def guard_codes(self, event: str, member: Member, reason: str | None) -> tuple[str, ...]:
-        """The stage guards of an event the member's state allows."""
-        project = member.project
-        if event == "present_proposal" and project is None:
-            return ("change_project_missing",)
-        if event in {"present_proposal", "approve_proposal"} and (
-            project is None or project.mentor is None
-        ):
-            return ("mentor_missing",)
-        if event == "graduate" and member.score is None:
-            return ("assessment_missing",)
-        if event == "graduate" and band(member.score or 0) is None:
-            return ("assessment_not_passing",)
-        if event in {"withdraw", "drop"} and not (reason and reason.strip()):
-            return ("reason_required",)
-        return ()
+    # -- moves --
+
+    def guard_codes(
+        self, code: str, event: str, member: Member, reason: str | None
+    ) -> tuple[str, ...]:
+        """The rules of an event the member's state allows."""
+        if event == "reopen":
+            return self.reopen_codes(code, member, reason)
+        project, score = member.project, member.score
+        unmentored = ("mentor_missing",) if project is None or project.mentor is None else ()
+        unexplained = ("reason_required",) if blank(reason) else ()
+        if score is None:
+            graded, failed = ("assessment_missing",), unexplained
+        elif band(score) is None:
+            graded, failed = ("assessment_not_passing",), ()
+        else:
+            graded, failed = (), ("assessment_passes",)
+        codes = {
+            "present_proposal": ("change_project_missing",) if project is None else unmentored,
+            "approve_proposal": unmentored,
+            "graduate": graded,
+            "fail": failed,
+            "withdraw": unexplained,
+            "drop": unexplained,
+        }
+        return codes.get(event, ())
+
+    def reopen_codes(self, code: str, member: Member, reason: str | None) -> tuple[str, ...]:
+        """A reopening needs a reason, no course elsewhere and, to take a seat back, a seat."""
+        nip, office = member.person.nip, member.person.office.code
+        codes = []
+        if blank(reason):
+            codes.append("reason_required")
+        if self.active.get(nip, code) != code or self.completed.get(nip, code) != code:
+            codes.append("already_active")
+        if member.state in FREES_SEAT:
+            if self.seated(code, office) >= MAX_PER_OFFICE:
+                codes.append("office_quota")
+            if self.seated(code) >= CAPACITY:
+                codes.append("cohort_capacity")
+        return tuple(sorted(codes))
 
     def fire(self, code: str, nip: str, event: str, reason: str | None) -> Attempt:
         """Judge and apply an event for a member; returns the audited attempt."""
         member = self.members[code][nip]
+        lifecycle = self.lifecycle[code]
         source = member.state
-        dest = TRANSITIONS[event].get(source)
-        codes = ("illegal_transition",) if dest is None else self.guard_codes(event, member, reason)
+        dest = TABLES[lifecycle][event].get(source)
+        if dest == LEFT:
+            left = member.left
+            dest = left if left in STATES[lifecycle] and left not in FINAL else None
+            codes = ("no_previous_state",) if dest is None else ()
+        else:
+            codes = ("illegal_transition",) if dest is None else ()
+        if not codes:
+            codes = self.guard_codes(code, event, member, reason)
         if not codes and dest is not None:
+            self._move(code, member, dest)
+        attempt = (event, "refused" if codes else "accepted", source, dest, codes)
+        return self._audit(code, nip, attempt)
+
+    def _move(self, code: str, member: Member, dest: str) -> None:
+        nip, source = member.person.nip, member.state
+        member.state = dest
+        member.version += 1
+        if dest == source:
+            member.revisions += 1
+        else:
+            member.left = source
+        if dest in FINAL:
+            self.active.pop(nip, None)
+        else:
+            self.active[nip] = code
+        if dest == "graduated":
+            self.completed[nip] = code
+        elif source == "graduated":
+            del self.completed[nip]
+
+    # -- data commands --
+
+    def data(
+        self,
+        code: str,
+        nip: str,
+        event: str,
+        codes: tuple[str, ...],
+        apply: Callable[[Member], Any],
+    ) -> Attempt:
+        """A data command, refused on ``codes``; ``apply`` changes the member when accepted."""
+        member = self.members[code][nip]
+        if event in CLOSED_RECORD_COMMANDS and member.state in FINAL:
+            codes = ("record_closed", *codes)
+        codes = tuple(sorted(codes))
+        if not codes:
+            apply(member)
+        attempt = (event, "refused" if codes else "accepted", member.state, member.state, codes)
+        return self._audit(code, nip, attempt)
+
+    def correction_codes(self, member: Member, score: float, reason: str | None) -> list[str]:
+        """A score correction needs a reason and may not turn the recorded outcome over."""
+        codes = ["reason_required"] if blank(reason) else []
+        outcome = OUTCOMES.get(member.state)
+        if outcome is not None and (band(score) is not None) != (outcome == "passed"):
+            codes.append("outcome_would_change")
+        return codes
+
+    def corrected(
+        self, member: Member, name: str | None, born: date | None, echelon: str | None
+    ) -> Participant | type[Exception]:
+        """The corrected person, or the error a correction raises before any rule is asked."""
+        if name is None and born is None and echelon is None:
+            return InvalidInput
+        person = member.person
+        if (
+            (name is not None and not valid_text(name))
+            or (echelon is not None and echelon.strip() not in RANKS)
+            or (born is not None and born != person.born)  # the NIP encodes the birth date
+        ):
+            return ValidationError
+        new_name = person.name if name is None else name.strip()
+        new_echelon = person.echelon if echelon is None else echelon.strip()
+        if (new_name, new_echelon) == (person.name, person.echelon):
+            return InvalidInput
+        return person.model_copy(update={"name": new_name, "echelon": new_echelon})
+
+    # -- cohorts --
+
+    def plan(self, code: str, target: str, mapping: dict[str, str]) -> tuple[str, Any]:
+        """A migration's expected outcome: ``invalid``, ``rejected`` (codes) or ``moves``."""
+        if target == self.lifecycle[code]:
+            return "invalid", None
+        moves = [
+            (nip, m.state, mapping.get(m.state, m.state)) for nip, m in self.members[code].items()
+        ]
+        lost = {source for _, source, dest in moves if dest not in STATES[target]}
+        codes = sorted("state_unknown" if s in mapping else "state_unmapped" for s in lost)
+        if codes:
+            return "rejected", tuple(codes)
+        return "moves", tuple(moves)
+
+    def migrate(self, code: str, target: str, mapping: dict[str, str]) -> None:
+        """Apply a migration: every participant's state mapped, one entry each."""
+        self.lifecycle[code] = target
+        self.cohort_log[code].append("migrate")
+        for nip, member in self.members[code].items():
+            source, dest = member.state, mapping.get(member.state, member.state)
             member.state = dest
             member.version += 1
-            if dest == source:
-                member.revisions += 1
-            if dest in FINAL:
-                del self.active[nip]
-            if dest == "graduated":
-                self.completed[nip] = code
-        attempt = (event, "refused" if codes else "accepted", source, dest, codes)
-        self.history[code, nip].append(attempt)
-        return attempt
+            # The state a final participant left is renamed with the rest (when it exists).
+            left = member.left
+            if left is not None and mapping.get(left, left) in STATES[target]:
+                member.left = mapping.get(left, left)
+            if dest != source:
+                member.left = source
+            self._audit(code, nip, ("migrate", "accepted", source, dest, ()))
 
 
 # -- reading the engine ---------------------------------------------------------------------
@@ -263,8 +498,8 @@ def attempt_of(entry: HistoryEntry) -> Attempt:
     )
 
 
-def attempt(call: Callable[[], HistoryEntry]) -> HistoryEntry | TransitionRejected:
-    """The accepted entry a command returns, or the refusal it raises."""
+def attempt(call: Callable[[], Any]) -> Any:
+    """What a command returns, or the refusal it raises."""
     try:
         return call()
     except TransitionRejected as refused:
@@ -273,10 +508,11 @@ def attempt(call: Callable[[], HistoryEntry]) -> HistoryEntry | TransitionReject
 
 def observe(engine: Engine, nips: set[str]) -> dict[str, object]:
     """Everything a refused attempt must leave untouched, read from the engine."""
-    seen: dict[str, object] = {}
+    seen: dict[str, object] = {"offices": engine.offices()}
     for code in COHORT_STARTS:
+        seen[f"{code}/lifecycle"] = engine.pinned(code)
         for e in engine.participants(code):
-            seen[f"{code}/{e.nip}"] = (e.state, e.version, e.revisions, e.project, e.scores)
+            seen[f"{code}/{e.nip}"] = (e.to_dict(), e.participant)
         with engine.store.unit(code) as unit:
             seen[code] = unit.seated(code)
             for office in OFFICES:
@@ -298,21 +534,39 @@ class EngineVersusReference(RuleBasedStateMachine):
         super().__init__()
         self.engine = Engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
         for cohort in COHORTS.values():
-            self.engine.create_cohort(cohort)
+            self.engine.create_cohort(cohort, actor="bkd")
         self.ref = Reference()
         self.nips: set[str] = set()
 
     # -- helpers --
 
     def _member_keys(self) -> list[tuple[str, str]]:
+        """Every member as ``(cohort, NIP)``, in enrolment order per cohort."""
         return [(code, nip) for code, members in self.ref.members.items() for nip in members]
 
     def _pick(self, index: int) -> tuple[str, str]:
+        """A member, whatever their state."""
         keys = self._member_keys()
         return keys[index % len(keys)]
 
     def _has_members(self) -> bool:
+        """Whether anyone was ever enrolled (a precondition)."""
         return bool(self._member_keys())
+
+    def _choose(self, index: int, states: frozenset[str] | None) -> tuple[str, str]:
+        """A member in one of ``states`` when anyone is (``None``: anyone), else anyone."""
+        keys = [
+            k for k in self._member_keys() if states is None or self._member(*k).state in states
+        ]
+        return keys[index % len(keys)] if keys else self._pick(index)
+
+    def _member(self, code: str, nip: str) -> Member:
+        """The reference's view of a member."""
+        return self.ref.members[code][nip]
+
+    def _trails(self) -> dict[str, int]:
+        """How many entries each cohort's chain holds."""
+        return {code: len(self.engine.history(cohort=code)) for code in COHORT_STARTS}
 
     def _compare(
         self,
@@ -320,7 +574,7 @@ class EngineVersusReference(RuleBasedStateMachine):
         nip: str,
         expected: Attempt,
         before: dict[str, object],
-        result: HistoryEntry | TransitionRejected,
+        result: object,
     ) -> None:
         """Compare one attempt's outcome, codes and audit entry; refused ones change nothing."""
         audited = self.engine.history(nip, cohort=code)[-1]
@@ -332,20 +586,43 @@ class EngineVersusReference(RuleBasedStateMachine):
             assert isinstance(result, IllegalTransition) == illegal
             assert observe(self.engine, self.nips) == before, "a refused attempt changed something"
         else:
-            assert result == audited
+            assert expected[1] == "accepted", result
+            if isinstance(result, HistoryEntry):
+                assert result == audited
+
+    def _judged(
+        self, code: str, nip: str, expect: Callable[[], Attempt], call: Callable[[], Any]
+    ) -> Any:
+        """Run an audited command on both sides (the reference first) and compare them."""
+        before = observe(self.engine, self.nips)
+        expected = expect()
+        result = attempt(call)
+        self._compare(code, nip, expected, before, result)
+        return result
+
+    def _unaudited(self, error: type[Exception], call: Callable[[], object]) -> None:
+        """A command the engine must refuse with ``error`` before anything is audited."""
+        before, trails = observe(self.engine, self.nips), self._trails()
+        with pytest.raises(error):
+            call()
+        assert observe(self.engine, self.nips) == before
+        assert self._trails() == trails, "an unaudited refusal wrote an entry"
 
     def _fire(self, code: str, nip: str, event: str, reason: str | None) -> None:
         """Fire through the engine and the reference and compare them."""
-        before = observe(self.engine, self.nips)
-        expected = self.ref.fire(code, nip, event, reason)
-        result = attempt(lambda: self.engine.fire(code, nip, event, reason=reason, actor="bkd"))
-        self._compare(code, nip, expected, before, result)
-        if expected[1] == "accepted" and event == "graduate":
-            assert isinstance(result, HistoryEntry)
-            assert result.data is not None
-            assert result.data["grade"] == band(self.ref.members[code][nip].score or 0)
+        result = self._judged(
+            code,
+            nip,
+            lambda: self.ref.fire(code, nip, event, reason),
+            lambda: self.engine.fire(code, nip, event, reason=reason, actor="bkd"),
+        )
+        if isinstance(result, HistoryEntry) and event in {"graduate", "fail"}:
+            score = self._member(code, nip).score
+            if score is not None:
+                assert result.data is not None
+                assert result.data["grade"] == (band(score) or FAILING_BAND)
 
-    # -- rules --
+    # -- rules: nominations --
 
     @rule(
         target=people,
@@ -371,6 +648,25 @@ class EngineVersusReference(RuleBasedStateMachine):
             echelon=echelon,
             retirement_age=person.retirement_age,
         )
+
+    @initialize(
+        target=people,
+        people=st.lists(
+            eligible_participants(COHORTS[FIRST], office=st.sampled_from(OFFICES)), max_size=4
+        ),
+        stops=st.lists(st.sampled_from(STOPS), min_size=4, max_size=4),
+        score=SCORES,
+    )
+    def open_the_first_cohort(
+        self, people: list[Participant], stops: list[str], score: float
+    ) -> MultipleResults[Participant]:
+        """The first cohort starts with a few people, each prepared and walked to some stage."""
+        for person, stop in zip(people, stops, strict=False):
+            self.nips.add(person.nip)
+            self._enrol(person, FIRST)
+            if person.nip in self.ref.members[FIRST]:
+                self._walk(FIRST, person.nip, stop, prepared=True, score=score)
+        return multiple(*people)
 
     @rule(
         target=people,
@@ -398,114 +694,128 @@ class EngineVersusReference(RuleBasedStateMachine):
             self._enrol(person, code)
         return multiple(*people)
 
-    @rule(person=people, code=st.sampled_from(tuple(COHORT_STARTS)))
+    @rule(person=people, code=CODES)
     def enrol(self, person: Participant, code: str) -> None:
         """A nomination is accepted or refused exactly as the reference judges it."""
         self._enrol(person, code)
 
+    @precondition(_has_members)
+    @rule(pick=PICKS)
+    def enrol_elsewhere(self, pick: int) -> None:
+        """A member is nominated to the other cohort: refused while active or graduated."""
+        code, nip = self._pick(pick)
+        other = next(c for c in COHORT_STARTS if c != code)
+        self._enrol(self._member(code, nip).person, other)
+
     def _enrol(self, person: Participant, code: str) -> None:
-        before = observe(self.engine, self.nips)
-        expected = self.ref.enrol(code, person)
-        result = attempt(lambda: self.engine.enrol(code, person, actor="bkd"))
-        self._compare(code, person.nip, expected, before, result)
+        self._judged(
+            code,
+            person.nip,
+            lambda: self.ref.enrol(code, person),
+            lambda: self.engine.enrol(code, person, actor="bkd"),
+        )
+
+    # -- rules: events --
 
     @precondition(_has_members)
-    @rule(pick=st.integers(0, 63), event=st.sampled_from(EVENTS), reason=REASONS)
+    @rule(pick=PICKS, event=st.sampled_from(EVENTS), reason=REASONS)
     def fire_any_event(self, pick: int, event: str, reason: str | None) -> None:
         """Any event, legal or not, for an enrolled participant."""
         code, nip = self._pick(pick)
-        if event not in TRANSITIONS:
-            before = observe(self.engine, self.nips)
-            with pytest.raises(UnknownEvent):
-                self.engine.fire(code, nip, event, reason=reason)
-            assert observe(self.engine, self.nips) == before
+        if event not in TABLES[DEFAULT]:
+            self._unaudited(UnknownEvent, lambda: self.engine.fire(code, nip, event, reason=reason))
             return
         self._fire(code, nip, event, reason)
 
     @precondition(_has_members)
-    @rule(pick=st.integers(0, 63), steps=st.integers(1, 6), prepared=st.booleans(), score=SCORES)
-    def walk(self, pick: int, steps: int, prepared: bool, score: float) -> None:
-        """A participant goes forward until refused; prepared, with a project and a score."""
+    @rule(pick=PICKS, stop=st.sampled_from(STOPS), prepared=st.booleans(), score=SCORES)
+    def walk(self, pick: int, stop: str, prepared: bool, score: float) -> None:
+        """A participant goes forward to ``stop`` or until refused (prepared: project, score)."""
         code, nip = self._pick(pick)
-        for _ in range(steps):
-            member = self.ref.members[code][nip]
-            if member.state in FINAL:
+        self._walk(code, nip, stop, prepared, score)
+
+    def _walk(self, code: str, nip: str, stop: str, prepared: bool, score: float) -> None:
+        """Fire each next forward event until ``stop``, a final state or a refusal."""
+        for _ in range(len(STOPS) + 1):
+            member = self._member(code, nip)
+            lifecycle = self.ref.lifecycle[code]
+            if member.state in FINAL or member.state == {"off-class": LAB[lifecycle]}.get(
+                stop, stop
+            ):
                 return
             if prepared and member.state == "on_class" and member.project is None:
                 self._register(code, nip, PROJECT)
             if prepared and member.state == "seminar" and member.score is None:
                 self._score(code, nip, score)
-            self._fire(code, nip, FORWARD[member.state], None)
+            self._fire(code, nip, FORWARD[lifecycle][member.state], None)
             if self.ref.history[code, nip][-1][1] == "refused":
                 return
 
     @precondition(_has_members)
-    @rule(pick=st.integers(0, 63), choice=st.integers(0, 8), reason=REASONS)
+    @rule(pick=PICKS, choice=st.integers(0, 9), reason=REASONS)
     def fire_a_legal_event(self, pick: int, choice: int, reason: str | None) -> None:
         """An event the member's state allows (guards may still refuse), to get far along."""
         code, nip = self._pick(pick)
-        state = self.ref.members[code][nip].state
-        legal = [e for e, moves in TRANSITIONS.items() if state in moves] or list(TRANSITIONS)
+        state = self._member(code, nip).state
+        table = TABLES[self.ref.lifecycle[code]]
+        legal = [e for e, moves in table.items() if state in moves] or list(table)
         self._fire(code, nip, legal[choice % len(legal)], reason)
 
     @precondition(_has_members)
-    @rule(pick=st.integers(0, 63), event=st.sampled_from(("withdraw", "drop")), reason=REASONS)
-    def leave(self, pick: int, event: str, reason: str | None) -> None:
-        """A withdrawal or a drop, with or without a reason."""
-        code, nip = self._pick(pick)
+    @rule(
+        pick=PICKS,
+        late=st.booleans(),
+        event=st.sampled_from(("withdraw", "drop")),
+        reason=REASONS,
+    )
+    def leave(self, pick: int, late: bool, event: str, reason: str | None) -> None:
+        """A withdrawal or a drop, with or without a reason; ``late``: after the class."""
+        code, nip = self._choose(pick, LATE if late else None)
         self._fire(code, nip, event, reason)
 
-    @rule(person=people, code=st.sampled_from(tuple(COHORT_STARTS)), event=st.sampled_from(EVENTS))
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        event=st.sampled_from(("graduate", "fail")),
+        score=st.one_of(st.none(), SCORES),
+        reason=REASONS,
+    )
+    def conclude(self, pick: int, event: str, score: float | None, reason: str | None) -> None:
+        """Someone at the seminar (if anyone is) graduates or fails, perhaps scored first."""
+        code, nip = self._choose(pick, frozenset({"seminar"}))
+        if score is not None and self._member(code, nip).state == "seminar":
+            self._score(code, nip, score)
+        self._fire(code, nip, event, reason)
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, reason=CORRECTION_REASONS)
+    def reopen(self, pick: int, reason: str | None) -> None:
+        """Someone who ended (if anyone did) is reopened: back to seminar or the state left."""
+        code, nip = self._choose(pick, FINAL)
+        self._fire(code, nip, "reopen", reason)
+
+    @rule(person=people, code=CODES, event=st.sampled_from(EVENTS))
     def fire_for_anyone(self, person: Participant, code: str, event: str) -> None:
         """An event for someone perhaps not enrolled in the cohort is refused unaudited."""
-        if person.nip in self.ref.members[code] and event in TRANSITIONS:
+        if person.nip in self.ref.members[code] and event in TABLES[DEFAULT]:
             self._fire(code, person.nip, event, "mutasi")
             return
-        before = observe(self.engine, self.nips)
-        raised = UnknownEvent if event not in TRANSITIONS else ParticipantNotFound
-        with pytest.raises(raised):
-            self.engine.fire(code, person.nip, event, reason="mutasi")
-        assert observe(self.engine, self.nips) == before
+        raised = UnknownEvent if event not in TABLES[DEFAULT] else ParticipantNotFound
+        self._unaudited(raised, lambda: self.engine.fire(code, person.nip, event, reason="mutasi"))
 
-    @precondition(_has_members)
-    @rule(pick=st.integers(0, 63), mentored=st.booleans())
-    def register_project(self, pick: int, mentored: bool) -> None:
-        """A change project, with or without a mentor, is registered or replaced."""
-        code, nip = self._pick(pick)
-        self._register(code, nip, PROJECT if mentored else UNMENTORED)
-
-    def _register(self, code: str, nip: str, project: ChangeProject) -> None:
-        self.engine.register_project(code, nip, project)
-        self.ref.members[code][nip].project = project
-
-    @precondition(_has_members)
-    @rule(pick=st.integers(0, 63), score=SCORES)
-    def record_score(self, pick: int, score: float) -> None:
-        """An overall score is recorded; the grade returned has the reference's band."""
-        code, nip = self._pick(pick)
-        self._score(code, nip, score)
-
-    def _score(self, code: str, nip: str, score: float) -> None:
-        grade = self.engine.record_assessment(code, nip, score)
-        self.ref.members[code][nip].score = score
-        assert grade is not None
-        assert grade.passed == (band(score) is not None)
-        assert grade.band == (band(score) or "kurang memuaskan")
-
-    @rule(code=st.sampled_from(tuple(COHORT_STARTS)), event=st.sampled_from(EVENTS), reason=REASONS)
+    @rule(code=CODES, event=st.sampled_from(EVENTS), reason=REASONS)
     def advance(self, code: str, event: str, reason: str | None) -> None:
         """A bulk advance tries everyone its event leaves from, in enrolment order."""
-        before = observe(self.engine, self.nips)
-        if event not in TRANSITIONS:
-            with pytest.raises(UnknownEvent):
-                self.engine.advance(code, event, reason=reason)
-            assert observe(self.engine, self.nips) == before
+        if event not in TABLES[DEFAULT]:
+            self._unaudited(UnknownEvent, lambda: self.engine.advance(code, event, reason=reason))
             return
+        before = observe(self.engine, self.nips)
         accepted: list[tuple[str, Attempt]] = []
         refused: list[tuple[str, Attempt]] = []
         skipped = 0
+        moves = TABLES[self.ref.lifecycle[code]][event]
         for nip, member in list(self.ref.members[code].items()):
-            if member.state not in TRANSITIONS[event]:
+            if member.state not in moves:
                 skipped += 1
                 continue
             tried = self.ref.fire(code, nip, event, reason)
@@ -520,20 +830,263 @@ class EngineVersusReference(RuleBasedStateMachine):
             if nip not in moved:
                 assert after[f"{code}/{nip}"] == before[f"{code}/{nip}"], "refused or skipped moved"
 
+    # -- rules: data commands --
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, ended=st.booleans(), project=PROJECTS)
+    def register_project(self, pick: int, ended: bool, project: ChangeProject) -> None:
+        """A change project, with or without a mentor, is registered or replaced (or refused)."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self._register(code, nip, project)
+
+    def _register(self, code: str, nip: str, project: ChangeProject) -> None:
+        def apply(member: Member) -> None:
+            member.project = project
+
+        self._judged(
+            code,
+            nip,
+            lambda: self.ref.data(code, nip, "register_project", (), apply),
+            lambda: self.engine.register_project(code, nip, project, actor="bkd"),
+        )
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, ended=st.booleans(), score=SCORES)
+    def record_score(self, pick: int, ended: bool, score: float) -> None:
+        """An overall score is recorded (or refused); the grade returned has the expected band."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self._score(code, nip, score)
+
+    def _score(self, code: str, nip: str, score: float) -> None:
+        def apply(member: Member) -> None:
+            member.score = score
+
+        grade = self._judged(
+            code,
+            nip,
+            lambda: self.ref.data(code, nip, "record_assessment", (), apply),
+            lambda: self.engine.record_assessment(code, nip, score, actor="panitia"),
+        )
+        if not isinstance(grade, TransitionRejected):
+            assert grade is not None
+            assert grade.passed == (band(score) is not None)
+            assert grade.band == (band(score) or FAILING_BAND)
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, ended=st.booleans(), score=SCORES, reason=CORRECTION_REASONS)
+    def correct_assessment(self, pick: int, ended: bool, score: float, reason: str | None) -> None:
+        """A recorded score is corrected: a reason, and no outcome turned over, are needed."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        member = self._member(code, nip)
+
+        def call() -> HistoryEntry:
+            return self.engine.correct_assessment(code, nip, score, reason=reason, actor="bkd")
+
+        if member.score is None:
+            self._unaudited(InvalidInput, call)
+            return
+
+        def apply(changed: Member) -> None:
+            changed.score = score
+
+        codes = tuple(self.ref.correction_codes(member, score, reason))
+        entry = self._judged(
+            code,
+            nip,
+            lambda: self.ref.data(code, nip, "correct_assessment", codes, apply),
+            call,
+        )
+        if isinstance(entry, HistoryEntry):
+            assert entry.data is not None
+            assert (entry.data["grade"], entry.data["passed"]) == (
+                band(score) or FAILING_BAND,
+                band(score) is not None,
+            )
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        ended=st.booleans(),
+        name=CORRECTED_NAMES,
+        birth=BIRTH_CORRECTIONS,
+        echelon=CORRECTED_ECHELONS,
+        reason=CORRECTION_REASONS,
+    )
+    def correct_participant(
+        self,
+        pick: int,
+        ended: bool,
+        name: str | None,
+        birth: str | None,
+        echelon: str | None,
+        reason: str | None,
+    ) -> None:
+        """A name, birth date or echelon is corrected with a reason; bad values are refused."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        member = self._member(code, nip)
+        born = corrected_birth(member.person, birth)
+
+        def call() -> HistoryEntry:
+            return self.engine.correct_participant(
+                code, nip, name=name, birth_date=born, echelon=echelon, reason=reason
+            )
+
+        corrected = self.ref.corrected(member, name, born, echelon)
+        if not isinstance(corrected, Participant):
+            self._unaudited(corrected, call)
+            return
+
+        def apply(changed: Member) -> None:
+            changed.person = corrected
+
+        codes = ("reason_required",) if blank(reason) else ()
+        self._judged(
+            code, nip, lambda: self.ref.data(code, nip, "correct_participant", codes, apply), call
+        )
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS, ended=st.booleans(), office=st.sampled_from(OFFICES), reason=CORRECTION_REASONS
+    )
+    def transfer_office(self, pick: int, ended: bool, office: Office, reason: str | None) -> None:
+        """A participant moves to another office: a reason, and a seat there, are needed."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        member = self._member(code, nip)
+
+        def call() -> HistoryEntry:
+            return self.engine.transfer_office(code, nip, office, reason=reason, actor="bkd")
+
+        if member.person.office.code == office.code:
+            self._unaudited(InvalidInput, call)
+            return
+        codes = ["reason_required"] if blank(reason) else []
+        if member.state not in FREES_SEAT and self.ref.seated(code, office.code) >= MAX_PER_OFFICE:
+            codes.append("office_quota")
+
+        def apply(changed: Member) -> None:
+            changed.person = changed.person.model_copy(update={"office": office})
+
+        self._judged(
+            code,
+            nip,
+            lambda: self.ref.data(code, nip, "transfer_office", tuple(codes), apply),
+            call,
+        )
+
+    @rule(code=CODES, count=st.integers(0, 4))
+    def form_groups(self, code: str, count: int) -> None:
+        """Seated participants are grouped by theme, all or nobody (a closed record refuses)."""
+
+        def call() -> Any:
+            return self.engine.form_groups(code, count, actor="coach")
+
+        if count < 1:
+            self._unaudited(InvalidInput, call)
+            return
+        members = self.ref.members[code]
+        seated = [nip for nip, m in members.items() if m.state not in FREES_SEAT]
+        closed = [nip for nip in seated if members[nip].state in FINAL]
+        before = observe(self.engine, self.nips)
+        result = attempt(call)
+        if closed:
+            assert isinstance(result, TransitionRejected), result
+            assert not isinstance(result, IllegalTransition)
+            assert result.codes == ("record_closed",) * len(closed)
+            assert result.nip in closed
+            for nip in closed:
+                expected = self.ref.data(code, nip, "form_groups", (), lambda _: None)
+                assert attempt_of(self.engine.history(nip, cohort=code)[-1]) == expected
+            assert observe(self.engine, self.nips) == before, "a refused grouping changed something"
+            return
+        assert isinstance(result, tuple), result
+        self._check_groups(code, count, seated, result)
+        placed = {nip: group.number for group in result for nip in group.members}
+        for nip in seated:
+
+            def apply(member: Member, number: int = placed[nip]) -> None:
+                member.group = number
+
+            expected = self.ref.data(code, nip, "form_groups", (), apply)
+            assert attempt_of(self.engine.history(nip, cohort=code)[-1]) == expected
+
+    def _check_groups(
+        self, code: str, count: int, seated: list[str], groups: tuple[Group, ...]
+    ) -> None:
+        """Groups partition the seated, are numbered from 1, bounded in size, labelled by theme."""
+        members = self.ref.members[code]
+        placed = [nip for group in groups for nip in group.members]
+        assert sorted(placed) == sorted(seated), "not every seated participant placed once"
+        assert [g.number for g in groups] == list(range(1, len(groups) + 1))
+        assert len(groups) <= count
+        if seated:
+            largest = math.ceil(len(seated) / min(count, len(seated)))
+            assert all(0 < len(g.members) <= largest for g in groups)
+        for group in groups:
+            themes = {theme_of(members[nip].project) for nip in group.members}
+            assert set(group.themes) == themes
+
+    # -- rules: migrations --
+
+    @rule(code=CODES, other=st.booleans(), how=MIGRATIONS, dry_run=st.booleans())
+    def migrate(self, code: str, other: bool, how: str, dry_run: bool) -> None:
+        """A cohort moves to the other lifecycle, each state mapped, or is refused unwritten."""
+        current = self.ref.lifecycle[code]
+        target, mapping = migration(current, other, how)
+
+        def call() -> Any:
+            return self.engine.migrate(
+                code, LIFECYCLES[target], mapping, actor="bkd", reason="SK baru", dry_run=dry_run
+            )
+
+        verdict, detail = self.ref.plan(code, target, mapping)
+        if verdict == "invalid":
+            self._unaudited(InvalidInput, call)
+            return
+        if verdict == "rejected":
+            before, trails = observe(self.engine, self.nips), self._trails()
+            with pytest.raises(MigrationRejected) as refused:
+                call()
+            assert tuple(sorted(refused.value.codes)) == detail
+            assert observe(self.engine, self.nips) == before
+            assert self._trails() == trails, "a refused migration wrote an entry"
+            return
+        before, trails = observe(self.engine, self.nips), self._trails()
+        plan = call()
+        assert plan.moves == detail
+        assert plan.applied is not dry_run
+        assert plan.source == LIFECYCLES[current].ref
+        assert plan.target == LIFECYCLES[target].ref
+        if dry_run:
+            assert observe(self.engine, self.nips) == before
+            assert self._trails() == trails, "a dry run wrote an entry"
+            return
+        self.ref.migrate(code, target, mapping)
+
     # -- invariants: agreement with the reference --
 
     @invariant()
-    def states_and_versions_agree(self) -> None:
-        """Every enrolment has the reference's state, version, revisions, project and score."""
+    def members_agree(self) -> None:
+        """Every enrolment has the reference's state, version, flags, project, score, group ..."""
         for code, members in self.ref.members.items():
             engine_view = {
-                e.nip: (e.state, e.version, e.revisions, e.project, (e.scores or {}).get("overall"))
+                e.nip: (
+                    e.state,
+                    e.version,
+                    e.revisions,
+                    e.project,
+                    (e.scores or {}).get("overall"),
+                    e.group,
+                    e.participant.office.code,
+                    e.participant.name,
+                    e.participant.echelon,
+                    e.participant.born,
+                    e.active,
+                    e.seated,
+                    e.completed,
+                )
                 for e in self.engine.participants(code)
             }
-            ref_view = {
-                nip: (m.state, m.version, m.revisions, m.project, m.score)
-                for nip, m in members.items()
-            }
+            ref_view = {nip: m.view() for nip, m in members.items()}
             assert engine_view == ref_view
             assert list(engine_view) == list(ref_view), "enrolment order differs"
 
@@ -551,6 +1104,7 @@ class EngineVersusReference(RuleBasedStateMachine):
             assert sum(n for s, n in status.by_state.items() if s not in FREES_SEAT) == (
                 self.ref.seated(code)
             )
+            assert set(status.by_state) == STATES[self.ref.lifecycle[code]]
 
     @invariant()
     def standings_agree(self) -> None:
@@ -573,6 +1127,26 @@ class EngineVersusReference(RuleBasedStateMachine):
             total = sum(len(a) for (_, n), a in self.ref.history.items() if n == nip)
             assert len(self.engine.history(nip)) == total
 
+    @invariant()
+    def cohorts_agree(self) -> None:
+        """Each cohort's chain holds its creation and migrations; it runs the expected lifecycle."""
+        for code in COHORT_STARTS:
+            trail = self.engine.history(cohort=code)
+            assert [e.seq for e in trail] == list(range(1, len(trail) + 1))
+            assert [e.event for e in trail if e.nip == ""] == self.ref.cohort_log[code]
+            assert trail[0].event == "create_cohort"
+            expected = LIFECYCLES[self.ref.lifecycle[code]]
+            assert self.engine.pinned(code) == expected.ref
+            assert self.engine.lifecycle_of(code).sha256 == expected.sha256
+
+    @invariant()
+    def the_record_verifies(self) -> None:
+        """``verify`` finds every chain intact and every stored fact equal to its replay."""
+        checks = self.engine.verify()
+        assert [c.cohort for c in checks] == sorted(COHORT_STARTS)
+        assert all(c.ok for c in checks), [c.to_dict() for c in checks if not c.ok]
+        assert [c.entries for c in checks] == list(self._trails().values())
+
     # -- invariants: the engine's own data, whatever the reference says --
 
     @invariant()
@@ -587,20 +1161,22 @@ class EngineVersusReference(RuleBasedStateMachine):
 
     @invariant()
     def lifecycle_is_respected_in_history(self) -> None:
-        """Graduates went through the seminar, final states are never left, one course at a time."""
+        """Graduates came from seminar, only reopen leaves a final state, closed stays closed."""
         active: dict[str, list[str]] = {}
         for code in COHORT_STARTS:
             for e in self.engine.participants(code):
-                moves = [h for h in self.engine.history(e.nip, cohort=code) if h.accepted]
-                targets = [h.target for h in moves]
-                assert moves[0].event == "enrol"
-                assert targets[-1] == e.state
-                for earlier, later in itertools.pairwise(moves):
-                    assert earlier.target == later.source, "a move did not start where one ended"
-                    assert earlier.target not in FINAL, "a final state was left"
+                done = [h for h in self.engine.history(e.nip, cohort=code) if h.accepted]
+                assert done[0].event == "enrol"
+                assert done[-1].target == e.state
+                for earlier, later in itertools.pairwise(done):
+                    assert earlier.target == later.source, "a command did not start where one ended"
+                    if later.source in FINAL and later.target != later.source:
+                        assert later.event == "reopen", "a final state was left"
+                    if later.event in CLOSED_RECORD_COMMANDS:
+                        assert later.source not in FINAL, "a closed record changed"
                 if e.state == "graduated":
-                    assert "seminar" in targets[:-1], "graduated without a seminar"
-                    assert moves[-1].source == "seminar"
+                    arrival = [h for h in done if h.target == "graduated" != h.source][-1]
+                    assert (arrival.event, arrival.source) == ("graduate", "seminar")
                 if e.state not in FINAL:
                     active.setdefault(e.nip, []).append(code)
         assert all(len(codes) == 1 for codes in active.values()), "active in two cohorts"
@@ -614,5 +1190,25 @@ SETTINGS = settings(
 
 
 def test_engine_agrees_with_the_reference_model() -> None:
-    """Random nominations, events and advances leave the engine where the reference is."""
+    """Random commands of every kind leave the engine where the reference is, and verified."""
     run_state_machine_as_test(EngineVersusReference, settings=SETTINGS)
+
+
+def test_reopen_after_a_migration_returns_to_the_renamed_state_left() -> None:
+    """Withdrawn from a stage a migration renamed, reopen returns to the stage's new name."""
+    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    code, cohort = next(iter(COHORTS.items()))
+    engine.create_cohort(cohort)
+    nip = engine.enrol(
+        code,
+        Participant(nip="197003152000031004", name="Budi", echelon="III.a", office=OFFICES[0]),
+    ).nip
+    engine.fire(code, nip, "start_class")
+    engine.register_project(code, nip, PROJECT)
+    engine.fire(code, nip, "present_proposal")
+    engine.fire(code, nip, "approve_proposal")
+    engine.fire(code, nip, "withdraw", reason="sakit")
+    engine.migrate(code, LIFECYCLES[WORKSHOP], {"laboratory": "workshop"}, reason="SK baru")
+    entry = engine.fire(code, nip, "reopen", reason="salah input")
+    assert (entry.source, entry.target) == ("withdrawn", "workshop")
+    assert all(check.ok for check in engine.verify())

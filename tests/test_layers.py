@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import changeflow
-from changeflow import clock, engine, errors, models, records
+from changeflow import clock, commands, engine, errors, facts, models, records, rules
+from changeflow.rules import context, verdict
 
 PACKAGE = Path(changeflow.__file__).resolve().parent
 CORE = [
@@ -20,30 +21,88 @@ CORE = [
     PACKAGE / "nip.py",
     PACKAGE / "dates.py",
     PACKAGE / "errors.py",
+    PACKAGE / "facts.py",
+    PACKAGE / "records.py",
     *sorted((PACKAGE / "rules").glob("*.py")),
     *sorted((PACKAGE / "states").glob("*.py")),
 ]
 INFRASTRUCTURE = {"sqlalchemy", "alembic", "structlog", "typer", "rich", "psycopg", "hypothesis"}
+DOMAIN_THIRD_PARTY = {"pydantic", "transitions", "yaml"}
+"""The only packages outside the standard library the domain core may import (PyYAML only
+for YAML definitions, deferred and optional)."""
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` (a file of the package) imports; see :func:`_imports_in`."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return _imports_in(path.read_text(encoding="utf-8"), module)
+
+
+def _imports_in(source: str, module: str) -> set[str]:
+    """Every module ``source`` imports, in full (``from a.b import c``: ``a.b`` and ``a.b.c``).
+
+    ``module`` is the importing module's dotted name: relative imports are resolved against
+    its package. Imports under ``TYPE_CHECKING`` count too.
+    """
+    package = module.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package[: len(package) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
 
 
 def _imported_packages(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
-    return found
+    return {name.split(".")[0] for name in _imported_modules(path)}
 
 
 @pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_domain_core_imports_no_infrastructure(path: Path) -> None:
-    """Models, rules and states import only the standard library, pydantic and changeflow."""
+    """Models, facts, records, rules and states import only stdlib, pydantic and changeflow."""
     imported = _imported_packages(path)
     assert not imported & INFRASTRUCTURE
+    outside = imported - sys.stdlib_module_names - DOMAIN_THIRD_PARTY - {"changeflow"}
+    assert outside == set()
     if path.name != "machine.py":  # the one module that builds on ``transitions``
         assert "transitions" not in imported
+
+
+@pytest.mark.parametrize("name", ["facts.py", "records.py"])
+def test_facts_and_records_import_no_other_layer(name: str) -> None:
+    """facts.py and records.py sit below rules and stores: they import neither, nor the engine."""
+    imported = _imported_modules(PACKAGE / name)
+    layered = {m.split(".")[1] for m in imported if m.startswith("changeflow.")}
+    assert layered <= {"models"}, layered
+
+
+STORE = sorted((PACKAGE / "store").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", STORE, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_store_imports_nothing_from_rules(path: Path) -> None:
+    """No module under store/ imports changeflow.rules (Violation, Standing live below both)."""
+    imported = _imported_modules(path)
+    assert not {m for m in imported if m == "changeflow.rules" or m.startswith("changeflow.rules.")}
+    assert "changeflow.engine" not in imported
+
+
+def test_the_import_scanner_sees_rules_imports() -> None:
+    """The scanner used above resolves absolute, relative and TYPE_CHECKING imports of rules."""
+    hidden = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from changeflow.rules.verdict import Violation\n"
+    )
+    assert "changeflow.rules.verdict" in _imports_in(hidden, "changeflow.store.sql.unit")
+    relative = "from ...rules import context\n"
+    assert "changeflow.rules.context" in _imports_in(relative, "changeflow.store.sql.unit")
+    assert "changeflow.rules" in _imports_in("from .. import rules\n", "changeflow.store.base")
 
 
 def test_transitions_is_imported_in_one_module() -> None:
@@ -86,7 +145,33 @@ def test_public_names_are_sorted_and_documented() -> None:
 
 def test_public_classes_are_exported() -> None:
     """Every public class of the top-level modules is reachable from the package."""
-    for module in (clock, engine, errors, models, records):
+    for module in (clock, commands, engine, errors, models, records):
         for name in module.__all__:
             if inspect.isclass(getattr(module, name)):
                 assert name in changeflow.__all__, f"{module.__name__}.{name}"
+
+
+def test_shared_values_live_below_rules_and_stores() -> None:
+    """Violation lives in records, Standing and Facts in facts; rules re-export the same objects."""
+    assert rules.Violation is verdict.Violation is records.Violation is changeflow.Violation
+    assert rules.Standing is context.Standing is facts.Standing
+    assert rules.Facts is context.Facts is facts.Facts
+    assert records.Violation.__module__ == "changeflow.records"
+    assert facts.Standing.__module__ == facts.Facts.__module__ == "changeflow.facts"
+
+
+def test_new_public_names_are_exported() -> None:
+    """The names this release added are reachable from the package."""
+    added = {
+        "Command",
+        "CohortProjection",
+        "DataCommand",
+        "DefinitionMismatch",
+        "Difference",
+        "LifecycleRef",
+        "MigrationPlan",
+        "MigrationRejected",
+        "MissingRules",
+    }
+    assert added <= set(changeflow.__all__)
+    assert all(getattr(changeflow, name) is not None for name in added)

@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from changeflow import AdvanceReport, ChangeProject, Enrolment, HistoryEntry, Mentor, Violation
+from changeflow import (
+    DEFAULT_LIFECYCLE,
+    AdvanceReport,
+    ChangeProject,
+    Enrolment,
+    HistoryEntry,
+    LifecycleRef,
+    Mentor,
+    MigrationPlan,
+    Violation,
+)
+from changeflow.records import ENTRY_FORMAT
 from factories import make_participant
 
 if TYPE_CHECKING:
@@ -70,6 +81,9 @@ def test_enrolment_to_dict() -> None:
         },
         "scores": {"overall": 85.0},
         "group": 2,
+        "active": True,
+        "seated": True,
+        "completed": False,
     }
     assert json.loads(json.dumps(shown)) == shown
     bare = Enrolment("PKA-1", person, "enrolled").to_dict()
@@ -120,8 +134,24 @@ def test_history_entry_to_dict() -> None:
         ],
         "data": None,
         "effective_date": "2019-07-19",
+        "change": None,
+        "format": 2,
     }
     assert json.loads(json.dumps(shown)) == shown
+
+
+def test_history_entry_to_dict_keeps_the_change_and_format() -> None:
+    """A data command's change (before/after) and an old entry's format 1 show in to_dict."""
+    change = MappingProxyType({"scores": {"before": None, "after": {"overall": 85.0}}})
+    entry = HistoryEntry(
+        3, AT, "PKA-1", "197506012000031001", "record_assessment", "seminar", "seminar",
+        "accepted", change=change,
+    )  # fmt: skip
+    shown = entry.to_dict()
+    assert shown["change"] == {"scores": {"before": None, "after": {"overall": 85.0}}}
+    assert shown["format"] == ENTRY_FORMAT == 2
+    assert json.loads(json.dumps(shown)) == shown
+    assert entry._replace(format=1).to_dict()["format"] == 1
 
 
 def test_history_entry_is_frozen() -> None:
@@ -153,3 +183,65 @@ def test_advance_report_to_dict_and_ok() -> None:
     }
     assert AdvanceReport("PKA-1", "start_class").ok
     assert AdvanceReport("PKA-1", "start_class").to_dict()["accepted"] == []
+
+
+@pytest.mark.parametrize(
+    ("dest", "flags"),
+    [
+        ("on_class", (True, True, False)),
+        ("graduated", (False, True, True)),
+        ("not_passed", (False, True, False)),
+        ("withdrawn", (False, False, False)),
+        ("dropped", (False, False, False)),
+    ],
+)
+def test_moved_derives_the_flags_from_the_lifecycle(
+    dest: str, flags: tuple[bool, bool, bool]
+) -> None:
+    """moved() counts a version, keeps the facts and derives active/seated/completed."""
+    before = Enrolment("PKA-1", make_participant(), "seminar", 5, 1, PROJECT, {"overall": 80.0}, 2)
+    after = before.moved(dest, DEFAULT_LIFECYCLE)
+    assert (after.state, after.version, after.revisions) == (dest, 6, 1)
+    assert (after.active, after.seated, after.completed) == flags
+    assert (after.project, after.scores, after.group) == (PROJECT, {"overall": 80.0}, 2)
+    assert (before.state, before.version, before.active) == ("seminar", 5, True)
+
+
+def test_moved_back_into_a_seat_takes_it_again() -> None:
+    """A withdrawn enrolment moved back to an active state is active and seated again."""
+    gone = Enrolment("PKA-1", make_participant(), "withdrawn", 4, 0, active=False, seated=False)
+    back = gone.moved("laboratory", DEFAULT_LIFECYCLE)
+    assert (back.state, back.version, back.active, back.seated) == ("laboratory", 5, True, True)
+
+
+def test_a_reflexive_move_counts_a_revision() -> None:
+    """Moving to the same state counts a revision as well as a version."""
+    enrolment = Enrolment("PKA-1", make_participant(), "proposal", 3, 1)
+    again = enrolment.moved("proposal", DEFAULT_LIFECYCLE)
+    assert (again.version, again.revisions) == (4, 2)
+
+
+def test_migrated_counts_no_revision() -> None:
+    """A migration mapping a state to itself counts a version but no revision."""
+    enrolment = Enrolment("PKA-1", make_participant(), "proposal", 3, 1)
+    mapped = enrolment.migrated("proposal", DEFAULT_LIFECYCLE)
+    assert (mapped.state, mapped.version, mapped.revisions) == ("proposal", 4, 1)
+
+
+def test_lifecycle_ref_and_migration_plan_to_dict() -> None:
+    """LifecycleRef and MigrationPlan have stable JSON shapes (from/to, participants)."""
+    ref = DEFAULT_LIFECYCLE.ref
+    assert ref == LifecycleRef("change_project", "2", DEFAULT_LIFECYCLE.sha256)
+    assert ref.to_dict() == {"name": "change_project", "version": "2", "sha256": ref.sha256}
+    other = LifecycleRef("supervisor_course", "1", "f" * 64)
+    plan = MigrationPlan("PKA-1", ref, other, (("197506012000031001", "seminar", "passed"),), False)
+    shown = plan.to_dict()
+    assert shown == {
+        "cohort": "PKA-1",
+        "from": ref.to_dict(),
+        "to": other.to_dict(),
+        "participants": [{"nip": "197506012000031001", "from": "seminar", "to": "passed"}],
+        "applied": False,
+    }
+    assert json.loads(json.dumps(shown)) == shown
+    assert MigrationPlan("PKA-1", None, other, (), True).to_dict()["from"] is None

@@ -1,10 +1,17 @@
-"""The Hypothesis strategies shipped in ``changeflow.testing`` produce what they promise."""
+"""What ``changeflow.testing`` ships: Hypothesis strategies and the store contract suite.
+
+The strategies produce what they promise; the contract suite is bound by a third-party
+store without any of changeflow's own test helpers.
+"""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import textwrap
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given, settings
@@ -22,12 +29,16 @@ from changeflow import (
     Office,
     Participant,
     parse_nip,
+    testing,
 )
 from changeflow.rules import Rank, RetirementHorizon, RuleContext, Standing, builtin_rules
 from changeflow.states import DEFAULT_ENROLMENT_RULES, DEFAULT_LIFECYCLE, ENROL
 from changeflow.testing import (
     RANKS,
     CountingFacts,
+    DurableStoreContract,
+    EngineContract,
+    StoreContract,
     change_projects,
     cohorts,
     counting_facts,
@@ -37,8 +48,13 @@ from changeflow.testing import (
     offices,
     participants,
     rule_contexts,
+    strategies,
 )
+from changeflow.testing import contract as contract_module
 from factories import DINKES, make_cohort
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 COHORT_2019 = make_cohort()
 EARLIEST_ELIGIBLE_2019 = date(1965, 4, 1)
@@ -255,3 +271,121 @@ def test_importing_changeflow_does_not_import_hypothesis() -> None:
     code = "import sys, changeflow; sys.exit('hypothesis' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], check=False)
     assert done.returncode == 0
+
+
+STRATEGY_NAMES = (
+    "RANKS",
+    "CountingFacts",
+    "change_projects",
+    "cohort_parameters",
+    "cohorts",
+    "counting_facts",
+    "eligible_participants",
+    "malformed_nips",
+    "nips",
+    "offices",
+    "participants",
+    "rule_contexts",
+)
+"""Everything ``changeflow.testing`` exported when it was a single module."""
+
+
+def test_the_package_exports_what_the_module_did_and_the_contracts() -> None:
+    """Every name of the former module, and the three contract classes, are exported."""
+    assert set(testing.__all__) == {
+        *STRATEGY_NAMES,
+        "DurableStoreContract",
+        "EngineContract",
+        "StoreContract",
+    }
+    for name in STRATEGY_NAMES:
+        assert getattr(testing, name) is getattr(strategies, name)
+    for name in ("DurableStoreContract", "EngineContract", "StoreContract"):
+        assert getattr(testing, name) is getattr(contract_module, name)
+        assert not name.startswith("Test")  # pytest collects a contract only where bound
+    with pytest.raises(AttributeError):
+        _ = testing.NoSuchContract
+
+
+def test_the_strategies_do_not_import_pytest_or_the_contracts() -> None:
+    """``from changeflow.testing import nips`` loads neither pytest nor the contract suite."""
+    code = (
+        "import sys\n"
+        "from changeflow.testing import nips, CountingFacts\n"
+        "assert 'pytest' not in sys.modules, 'pytest'\n"
+        "assert 'changeflow.testing.contract' not in sys.modules, 'contract'\n"
+        "from changeflow.testing import StoreContract\n"
+        "assert StoreContract.__module__ == 'changeflow.testing.contract'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+
+
+THIRD_PARTY = textwrap.dedent(
+    """
+    import pytest
+
+    from changeflow import MemoryStore
+    from changeflow.store.sql import SqlStore
+    from changeflow.testing import DurableStoreContract, EngineContract, StoreContract
+
+
+    class TestTheirMemoryStore(StoreContract):
+        '''The store contract, bound as the changeflow.testing documentation shows.'''
+
+        @pytest.fixture
+        def make_store(self):
+            return MemoryStore
+
+
+    class TestTheirMemoryEngine(EngineContract):
+        '''The engine contract on the same store.'''
+
+        @pytest.fixture
+        def make_store(self):
+            return MemoryStore
+
+
+    class TestTheirDurableStore(DurableStoreContract):
+        '''The durable contract, with a reopen fixture.'''
+
+        @pytest.fixture
+        def make_store(self, tmp_path):
+            return lambda: SqlStore(f"sqlite:///{tmp_path / 'theirs.db'}")
+
+        @pytest.fixture
+        def reopen(self, make_store):
+            return make_store
+    """
+)
+
+
+def test_a_third_party_binds_the_contract_outside_this_repository(tmp_path: Path) -> None:
+    """The suite runs in a project of its own: no changeflow conftest, factories or config."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_their_store.py").write_text(THIRD_PARTY, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+
+    def tests(contract_class: type) -> int:
+        return sum(name.startswith("test_") for name in dir(contract_class))
+
+    expected = (
+        tests(StoreContract)
+        + len(contract_module.ROUND_TRIPS)
+        - 1  # one test runs once per round-tripped entry
+        + tests(EngineContract)
+        + tests(DurableStoreContract)
+    )
+    summary = re.search(r"(\d+) passed", done.stdout)
+    assert summary is not None, done.stdout[-3000:]
+    assert int(summary.group(1)) == expected

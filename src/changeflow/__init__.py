@@ -7,6 +7,7 @@ audited. Start with :class:`Engine`.
 
 from changeflow.audit import AuditCheck, Checkpoint
 from changeflow.clock import Clock, FixedClock, SystemClock
+from changeflow.commands import Command
 from changeflow.engine import CohortStatus, Engine, Listener
 from changeflow.errors import (
     AlreadyExists,
@@ -14,9 +15,12 @@ from changeflow.errors import (
     CohortNotFound,
     ConcurrentTransition,
     DefinitionError,
+    DefinitionMismatch,
     IdempotencyConflict,
     IllegalTransition,
     InvalidInput,
+    MigrationRejected,
+    MissingRules,
     NotFound,
     ParticipantNotFound,
     RuleError,
@@ -43,10 +47,20 @@ from changeflow.models import (
     Participant,
 )
 from changeflow.nip import parse_nip
-from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
+from changeflow.records import (
+    AdvanceReport,
+    CohortProjection,
+    Difference,
+    Enrolment,
+    HistoryEntry,
+    LifecycleRef,
+    MigrationPlan,
+    Stages,
+)
 from changeflow.rules import Rule, RuleContext, RuleRegistry, Verdict, Violation
 from changeflow.states import (
     DEFAULT_LIFECYCLE,
+    DataCommand,
     Event,
     Lifecycle,
     LifecycleDefinition,
@@ -71,9 +85,14 @@ __all__ = [
     "Cohort",
     "CohortNotFound",
     "CohortParameters",
+    "CohortProjection",
     "CohortStatus",
+    "Command",
     "ConcurrentTransition",
+    "DataCommand",
     "DefinitionError",
+    "DefinitionMismatch",
+    "Difference",
     "Engine",
     "Enrolment",
     "Event",
@@ -88,9 +107,13 @@ __all__ = [
     "InvalidInput",
     "Lifecycle",
     "LifecycleDefinition",
+    "LifecycleRef",
     "Listener",
     "MemoryStore",
     "Mentor",
+    "MigrationPlan",
+    "MigrationRejected",
+    "MissingRules",
     "NotFound",
     "Office",
     "Participant",
@@ -101,6 +124,7 @@ __all__ = [
     "RuleRegistry",
     "SchemaVersionError",
     "Stage",
+    "Stages",
     "Store",
     "StoreBusy",
     "StoreError",

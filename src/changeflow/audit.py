@@ -1,28 +1,88 @@
-"""Tamper evidence for the audit trail: a hash chain per cohort, checked by :func:`verify_chain`.
+"""The audit chain: entry encoding per format, the hash chain, replay and verification.
 
 Each entry's hash covers its canonical JSON and the previous entry's hash, so editing,
 removing, reordering or inserting a row breaks the chain from that row on. The cohort keeps
 the chain's head (sequence and hash) beside the trail, updated in the same transaction, so
 cutting off the tail is caught as well; exported :class:`Checkpoint` s kept outside the
 database catch a rewrite of the whole trail.
+
+The chain is the record; the stored tables (enrolments, projects, scores, groups, seat
+counters, the cohort's lifecycle) are a cache of it. :func:`replay` folds a chain into the
+:class:`~changeflow.records.CohortProjection` it implies and :func:`compare` lists every
+stored fact that disagrees, so a direct edit of a table is caught like an edit of the chain.
+
+Entry formats (an entry records its own, so old entries keep verifying):
+
+* **1** (changeflow 0.1, schema 0001): the entry's fields without ``change``; only moves
+  and enrolments were audited, without the enrolled person's facts.
+* **2**: adds ``change`` (each fact changed, before and after) and ``format``; every
+  command is an entry, and a cohort's chain opens with its creation (or, for a cohort
+  written under format 1, with the facts a database upgrade found, as ``carry_over``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
+from changeflow.records import COHORT_NIP, CohortProjection, Difference, Enrolment
+from changeflow.states.names import CARRY_OVER, DATA_COMMANDS, ENROL, MIGRATE
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
+    from datetime import datetime
 
-    from changeflow.records import HistoryEntry
+    from changeflow.records import HistoryEntry, Stages
+    from changeflow.states.definition import LifecycleDefinition
 
-__all__ = ["GENESIS", "AuditCheck", "Checkpoint", "canonical", "chain_hash", "verify_chain"]
+__all__ = [
+    "FORMATS",
+    "GENESIS",
+    "AuditCheck",
+    "Checkpoint",
+    "EnrolledFacts",
+    "Replay",
+    "canonical",
+    "chain_hash",
+    "compare",
+    "lifecycle_facts",
+    "office_facts",
+    "participant_facts",
+    "project_facts",
+    "record_facts",
+    "replay",
+    "state_left",
+    "verify_chain",
+]
 
 GENESIS = "0" * 64
 """The hash before a cohort's first entry."""
+
+FORMATS = (1, 2)
+"""The entry formats this changeflow can verify."""
+
+_FORMAT_1_KEYS = (
+    "seq",
+    "at",
+    "cohort",
+    "nip",
+    "event",
+    "from",
+    "to",
+    "outcome",
+    "actor",
+    "reason",
+    "payload",
+    "violations",
+    "data",
+    "effective_date",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +100,11 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class AuditCheck:
-    """The outcome of verifying one cohort's trail.
+    """The outcome of verifying one cohort: its chain, then its stored facts.
 
     ``first_bad_seq`` names the first row whose content, order or link is wrong;
-    ``missing_tail`` is set when rows after the last stored one were removed.
+    ``missing_tail`` is set when rows after the last stored one were removed;
+    ``differences`` lists stored facts that disagree with the chain's replay.
     """
 
     cohort: str
@@ -53,6 +114,7 @@ class AuditCheck:
     first_bad_seq: int | None = None
     missing_tail: bool = False
     problem: str | None = None
+    differences: tuple[Difference, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible dictionary."""
@@ -64,19 +126,458 @@ class AuditCheck:
             "first_bad_seq": self.first_bad_seq,
             "missing_tail": self.missing_tail,
             "problem": self.problem,
+            "differences": [d.to_dict() for d in self.differences],
         }
 
 
+# -- encoding ---------------------------------------------------------------------------------
+
+
 def canonical(entry: HistoryEntry) -> bytes:
-    """The bytes an entry's hash covers: its JSON form with sorted keys, ASCII only."""
-    return json.dumps(
-        entry.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True
-    ).encode()
+    """The bytes an entry's hash covers: its JSON form in its format, sorted keys, ASCII only."""
+    body = entry.to_dict()
+    if entry.format == 1:
+        body = {key: body[key] for key in _FORMAT_1_KEYS}
+    elif entry.format not in FORMATS:
+        raise ValueError(f"unknown audit entry format {entry.format!r}")
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 def chain_hash(previous: str, entry: HistoryEntry) -> str:
     """The hash of ``entry`` chained to the ``previous`` entry's hash (hex SHA-256)."""
     return hashlib.sha256(previous.encode() + b"\n" + canonical(entry)).hexdigest()
+
+
+def participant_facts(person: Participant) -> dict[str, Any]:
+    """A participant's facts as an entry records them (the NIP is the entry's own)."""
+    return {
+        "name": person.name,
+        "echelon": person.echelon,
+        "birth_date": person.born.isoformat(),
+        "retirement_age": person.retirement_age,
+    }
+
+
+def office_facts(office: Office) -> dict[str, str]:
+    """An office as an entry records it."""
+    return {"code": office.code, "name": office.name}
+
+
+def project_facts(project: ChangeProject | None) -> dict[str, Any] | None:
+    """A change project (and its mentor) as an entry records it."""
+    return None if project is None else project.model_dump(mode="json")
+
+
+def lifecycle_facts(definition: LifecycleDefinition | None) -> dict[str, Any] | None:
+    """A lifecycle definition as a cohort's creation or migration records it: whole."""
+    if definition is None:
+        return None
+    return {
+        "name": definition.name,
+        "version": definition.version,
+        "sha256": definition.sha256,
+        "document": definition.document(),
+    }
+
+
+class EnrolledFacts(Mapping[str, Any]):
+    """The ``change`` of an enrolment entry: the person and the office, before (none) and after.
+
+    Computed from the (immutable) participant whenever it is read, so an entry held in
+    memory costs a reference, not a copy of the person's facts.
+    """
+
+    __slots__ = ("_person",)
+
+    def __init__(self, person: Participant) -> None:
+        self._person = person
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "participant": {"before": None, "after": participant_facts(self._person)},
+            "office": {"before": None, "after": office_facts(self._person.office)},
+        }
+
+    def __getitem__(self, key: str) -> Any:
+        return self._facts()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("participant", "office"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return f"EnrolledFacts({self._facts()!r})"
+
+
+def record_facts(enrolment: Enrolment) -> dict[str, Any]:
+    """Every fact of an enrolment, as a ``carry_over`` entry records what an upgrade found."""
+    return {
+        "participant": participant_facts(enrolment.participant),
+        "office": office_facts(enrolment.participant.office),
+        "state": enrolment.state,
+        "version": enrolment.version,
+        "revisions": enrolment.revisions,
+        "project": project_facts(enrolment.project),
+        "scores": dict(enrolment.scores) if enrolment.scores is not None else None,
+        "group": enrolment.group,
+        "active": enrolment.active,
+        "seated": enrolment.seated,
+        "completed": enrolment.completed,
+    }
+
+
+def _participant(nip: str, facts: Mapping[str, Any], office: Office) -> Participant:
+    return Participant.model_construct(
+        nip=nip,
+        name=facts["name"],
+        office=office,
+        echelon=facts["echelon"],
+        birth_date=date.fromisoformat(facts["birth_date"]),
+        retirement_age=facts["retirement_age"],
+    )
+
+
+def _office(facts: Mapping[str, Any]) -> Office:
+    return Office.model_construct(code=facts["code"], name=facts["name"])
+
+
+def _project(facts: Mapping[str, Any] | None) -> ChangeProject | None:
+    if facts is None:
+        return None
+    mentor = facts.get("mentor")
+    return ChangeProject.model_construct(
+        title=facts["title"],
+        theme=facts["theme"],
+        mentor=None if mentor is None else Mentor.model_construct(**mentor),
+    )
+
+
+def state_left(entries: Iterable[HistoryEntry], state: str) -> str | None:
+    """The state a participant left to enter ``state``, from its entries, newest first.
+
+    The source of the last accepted move into ``state``; a migration since then recorded
+    that state under the new lifecycle's name (``data["left"]``), which wins. What a
+    reopening returns to.
+    """
+    for entry in entries:
+        if not entry.accepted:
+            continue
+        if entry.event == MIGRATE:
+            left = (entry.data or {}).get("left")
+            if left is not None:
+                return str(left)
+        elif entry.target == state and entry.source is not None and entry.source != state:
+            return entry.source
+    return None
+
+
+# -- replay -----------------------------------------------------------------------------------
+
+
+class _Unknown:
+    """The stages of a cohort whose lifecycle is not known yet (format-1 entries)."""
+
+    finals: frozenset[str] = frozenset()
+    seat_freeing: frozenset[str] = frozenset()
+    completing: frozenset[str] = frozenset()
+
+
+_UNKNOWN = _Unknown()
+_UNKNOWN_OFFICE = Office.model_construct(code="", name="")
+_DEFINITIONS: dict[str, LifecycleDefinition] = {}
+
+
+def _definition(facts: Mapping[str, Any]) -> LifecycleDefinition:
+    """The definition a creation or migration entry records (parsed once per document)."""
+    from changeflow.states.definition import parse_definition  # noqa: PLC0415 - cycle
+
+    sha = str(facts.get("sha256"))
+    found = _DEFINITIONS.get(sha)
+    if found is None:
+        found = parse_definition(facts["document"])
+        if found.sha256 != sha:
+            raise ValueError(f"the recorded lifecycle document does not hash to {sha[:12]}")
+        _DEFINITIONS[sha] = found
+    return found
+
+
+class Replay:
+    """Folds a cohort's entries, oldest first, into the projection they imply.
+
+    Refused entries change nothing. ``inconsistencies`` lists what the chain contradicts
+    in itself (a ``carry_over`` disagreeing with the moves before it, say).
+
+    >>> from changeflow import Engine, Cohort
+    >>> from datetime import date
+    >>> engine = Engine()
+    >>> _ = engine.create_cohort(Cohort(code="PKA-1", name="PKA I", start=date(2019, 4, 4),
+    ...                                 end=date(2019, 7, 19)))
+    >>> replay(engine.history(cohort="PKA-1"), "PKA-1").lifecycle == engine.lifecycle.sha256
+    True
+    """
+
+    def __init__(self, code: str) -> None:
+        self.projection = CohortProjection(code)
+        self.definition: LifecycleDefinition | None = None
+        self.inconsistencies: list[Difference] = []
+
+    @property
+    def stages(self) -> Stages:
+        """The lifecycle in force (unknown states before a format-2 entry names it)."""
+        return self.definition if self.definition is not None else _UNKNOWN
+
+    def apply(self, entry: HistoryEntry) -> None:
+        """Fold one entry into the projection."""
+        if not entry.accepted:
+            return
+        if entry.nip == COHORT_NIP:
+            self._cohort(entry)
+            return
+        members = self.projection.members
+        if entry.event == ENROL:
+            members[entry.nip] = self._enrolled(entry)
+            return
+        member = members.get(entry.nip)
+        if member is None:
+            self._inconsistent(entry, "entry", "no enrolment", entry.event)
+            return
+        if entry.event == CARRY_OVER:
+            members[entry.nip] = self._carried(entry, member)
+        elif entry.event == MIGRATE:
+            members[entry.nip] = member.migrated(str(entry.target), self.stages)
+        elif entry.event in DATA_COMMANDS:
+            members[entry.nip] = self._changed(member, entry.change or {})
+        else:
+            moved = member.moved(str(entry.target), self.stages)
+            members[entry.nip] = self._changed(moved, entry.change or {}) if entry.change else moved
+
+    def _cohort(self, entry: HistoryEntry) -> None:
+        change = entry.change or {}
+        if "cohort" in change:
+            self.projection.cohort = Cohort.model_validate(change["cohort"]["after"], strict=False)
+        if "lifecycle" in change:
+            facts = change["lifecycle"]["after"]
+            try:
+                self.definition = None if facts is None else _definition(facts)
+            except ValueError as exc:  # a DefinitionError is a ValueError too
+                self._inconsistent(entry, "lifecycle", str(exc), None)
+                self.definition = None
+            self.projection.lifecycle = None if facts is None else str(facts.get("sha256"))
+
+    def _enrolled(self, entry: HistoryEntry) -> Enrolment:
+        state = str(entry.target)
+        change = entry.change
+        if change is None:  # format 1: the person's facts arrive with the upgrade's carry_over
+            person = Participant.model_construct(
+                nip=entry.nip,
+                name="",
+                office=_UNKNOWN_OFFICE,
+                echelon="",
+                birth_date=None,
+                retirement_age=None,
+            )
+        else:
+            office = _office(change["office"]["after"])
+            self.projection.offices[office.code] = office.name
+            person = _participant(entry.nip, change["participant"]["after"], office)
+        stages = self.stages
+        return Enrolment(
+            entry.cohort,
+            person,
+            state,
+            active=state not in stages.finals,
+            seated=state not in stages.seat_freeing,
+            completed=state in stages.completing,
+        )
+
+    def _carried(self, entry: HistoryEntry, member: Enrolment) -> Enrolment:
+        facts = (entry.change or {})["record"]["after"]
+        if (member.state, member.version) != (facts["state"], facts["version"]):
+            self._inconsistent(
+                entry,
+                "state",
+                f"{facts['state']} (version {facts['version']})",
+                f"{member.state} (version {member.version})",
+            )
+        office = _office(facts["office"])
+        self.projection.offices[office.code] = office.name
+        return Enrolment(
+            entry.cohort,
+            _participant(entry.nip, facts["participant"], office),
+            facts["state"],
+            facts["version"],
+            facts["revisions"],
+            _project(facts["project"]),
+            facts["scores"],
+            facts["group"],
+            facts["active"],
+            facts["seated"],
+            facts["completed"],
+        )
+
+    def _changed(self, member: Enrolment, change: Mapping[str, Any]) -> Enrolment:
+        person = member.participant
+        if "office" in change:
+            office = _office(change["office"]["after"])
+            self.projection.offices[office.code] = office.name
+            person = person.model_copy(update={"office": office})
+        if "participant" in change:
+            person = _participant(person.nip, change["participant"]["after"], person.office)
+        return Enrolment(
+            member.cohort,
+            person,
+            member.state,
+            member.version,
+            member.revisions,
+            _project(change["project"]["after"]) if "project" in change else member.project,
+            change["scores"]["after"] if "scores" in change else member.scores,
+            change["group"]["after"] if "group" in change else member.group,
+            member.active,
+            member.seated,
+            member.completed,
+        )
+
+    def _inconsistent(self, entry: HistoryEntry, what: str, recorded: Any, replayed: Any) -> None:
+        self.inconsistencies.append(
+            Difference(
+                "audit",
+                entry.nip or entry.cohort,
+                f"{what} (entry {entry.seq})",
+                recorded,
+                replayed,
+            )
+        )
+
+    def result(self) -> CohortProjection:
+        """The projection so far, with its seat counters counted from the members."""
+        projection = self.projection
+        seated = [m for m in projection.members.values() if m.seated]
+        projection.seated = len(seated)
+        projection.per_office = dict(Counter(m.participant.office.code for m in seated))
+        return projection
+
+
+def replay(
+    entries: Iterable[HistoryEntry], code: str, *, until: datetime | None = None
+) -> CohortProjection:
+    """The projection ``entries`` (one cohort's, oldest first) imply; up to ``until`` if given.
+
+    With ``until``, replay stops at the first entry recorded after it.
+    """
+    folded = Replay(code)
+    for entry in entries:
+        if until is not None and entry.at > until:
+            break
+        folded.apply(entry)
+    return folded.result()
+
+
+# -- comparison -------------------------------------------------------------------------------
+
+_MEMBER_FIELDS = (
+    ("state", "state"),
+    ("version", "version"),
+    ("revisions", "revisions"),
+    ("active", "active"),
+    ("seated", "seated"),
+    ("completed", "completed"),
+    ("group", "group_no"),
+)
+_PERSON_FIELDS = ("name", "echelon", "birth_date", "retirement_age")
+
+
+def compare(stored: CohortProjection, replayed: CohortProjection) -> list[Difference]:
+    """Every stored fact that differs from the replayed one, cohort facts first."""
+    code = stored.code
+    found: list[Difference] = []
+    if stored.cohort != replayed.cohort:
+        found.append(
+            Difference("cohorts", code, "document", _doc(stored.cohort), _doc(replayed.cohort))
+        )
+    if stored.lifecycle != replayed.lifecycle:
+        found.append(Difference("cohorts", code, "lifecycle", stored.lifecycle, replayed.lifecycle))
+    if stored.seated != replayed.seated:
+        found.append(Difference("cohorts", code, "seated", stored.seated, replayed.seated))
+    for office in sorted(set(stored.per_office) | set(replayed.per_office)):
+        held, due = stored.per_office.get(office, 0), replayed.per_office.get(office, 0)
+        if held != due:
+            found.append(Difference("cohort_offices", office, "seated", held, due))
+    for office, name in sorted(replayed.offices.items()):
+        if office in stored.offices and stored.offices[office] != name:
+            found.append(Difference("offices", office, "name", stored.offices[office], name))
+    for nip in sorted(set(stored.members) | set(replayed.members)):
+        found += _member_differences(nip, stored.members.get(nip), replayed.members.get(nip))
+    return found
+
+
+def _doc(cohort: Cohort | None) -> Any:
+    return None if cohort is None else cohort.model_dump(mode="json")
+
+
+def _member_differences(
+    nip: str, stored: Enrolment | None, replayed: Enrolment | None
+) -> list[Difference]:
+    if stored is None or replayed is None:
+        return [
+            Difference(
+                "enrolments",
+                nip,
+                "row",
+                "absent" if stored is None else "present",
+                "absent" if replayed is None else "present",
+            )
+        ]
+    found = [
+        Difference("enrolments", nip, column, getattr(stored, name), getattr(replayed, name))
+        for name, column in _MEMBER_FIELDS
+        if getattr(stored, name) != getattr(replayed, name)
+    ]
+    held, due = stored.participant, replayed.participant
+    found += [
+        Difference("enrolments", nip, name, getattr(held, name), getattr(due, name))
+        for name in _PERSON_FIELDS
+        if getattr(held, name) != getattr(due, name)
+    ]
+    if held.office.code != due.office.code:
+        found.append(
+            Difference("enrolments", nip, "office_code", held.office.code, due.office.code)
+        )
+    found += _project_differences(nip, stored.project, replayed.project)
+    held_scores, due_scores = dict(stored.scores or {}), dict(replayed.scores or {})
+    found += [
+        Difference(
+            "assessments", nip, component, held_scores.get(component), due_scores.get(component)
+        )
+        for component in sorted(set(held_scores) | set(due_scores))
+        if held_scores.get(component) != due_scores.get(component)
+    ]
+    return found
+
+
+def _project_differences(
+    nip: str, stored: ChangeProject | None, replayed: ChangeProject | None
+) -> list[Difference]:
+    held, due = project_facts(stored), project_facts(replayed)
+    if held is None or due is None:
+        return [] if held == due else [Difference("change_projects", nip, "row", held, due)]
+    flat_held, flat_due = _flat(held), _flat(due)
+    return [
+        Difference("change_projects", nip, key, flat_held.get(key), flat_due.get(key))
+        for key in sorted(set(flat_held) | set(flat_due))
+        if flat_held.get(key) != flat_due.get(key)
+    ]
+
+
+def _flat(project: Mapping[str, Any]) -> dict[str, Any]:
+    mentor = project.get("mentor") or {}
+    flat = {"title": project["title"], "theme": project["theme"]}
+    flat.update({f"mentor_{k}": v for k, v in mentor.items()})
+    return flat
+
+
+# -- verification -----------------------------------------------------------------------------
 
 
 def verify_chain(
@@ -85,13 +586,17 @@ def verify_chain(
     head: Checkpoint,
     *,
     expected: Checkpoint | None = None,
+    stored: CohortProjection | None = None,
 ) -> AuditCheck:
     """Check stored ``(entry, hash)`` rows, in stored order, against the stored ``head``.
 
-    ``expected`` is an exported checkpoint to compare with as well: the row at its
-    sequence must carry its hash, and the trail must reach it.
+    Rows are read one at a time and the walk stops at the first bad one. ``expected`` is an
+    exported checkpoint to compare with as well: the row at its sequence must carry its
+    hash, and the trail must reach it. With ``stored`` (the store's projection of the
+    cohort), an intact chain is also replayed and every stored fact compared with it.
     """
-    count, last, last_hash, problem = _walk(cohort, rows, expected)
+    folded = Replay(cohort) if stored is not None else None
+    count, last, last_hash, problem = _walk(cohort, rows, expected, folded)
     if problem is not None:
         return AuditCheck(cohort, False, count, head, last, False, problem)
     tail = max(head.seq, expected.seq if expected else 0)
@@ -109,11 +614,27 @@ def verify_chain(
             False,
             "the chain head does not match the trail",
         )
-    return AuditCheck(cohort, True, count, head)
+    if folded is None or stored is None:
+        return AuditCheck(cohort, True, count, head)
+    differences = tuple(folded.inconsistencies) + tuple(compare(stored, folded.result()))
+    if not differences:
+        return AuditCheck(cohort, True, count, head)
+    more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
+    return AuditCheck(
+        cohort,
+        False,
+        count,
+        head,
+        problem=f"stored facts differ from the audit chain: {differences[0]}{more}",
+        differences=differences,
+    )
 
 
 def _walk(
-    cohort: str, rows: Iterable[tuple[HistoryEntry, str]], expected: Checkpoint | None
+    cohort: str,
+    rows: Iterable[tuple[HistoryEntry, str]],
+    expected: Checkpoint | None,
+    folded: Replay | None,
 ) -> tuple[int, int, str, str | None]:
     """Walk the chain: (rows read, last good seq or the bad one, last hash, problem)."""
     previous, seq = GENESIS, 0
@@ -121,9 +642,19 @@ def _walk(
         seq += 1
         if entry.seq != seq or entry.cohort != cohort:
             return seq, seq, previous, f"row {seq} holds entry {entry.seq} of {entry.cohort}"
-        if chain_hash(previous, entry) != stored:
+        try:
+            digest = chain_hash(previous, entry)
+        except ValueError as exc:  # an unknown format
+            return seq, seq, previous, f"entry {seq} cannot be read: {exc}"
+        if digest != stored:
             return seq, seq, previous, f"entry {seq} does not match its hash"
         if expected is not None and seq == expected.seq and stored != expected.hash:
             return seq, seq, previous, f"entry {seq} differs from the checkpoint"
+        if folded is not None:
+            try:
+                folded.apply(entry)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # Only a chain rewritten whole (hashes recomputed) can hold such an entry.
+                return seq, seq, previous, f"entry {seq} cannot be replayed: {exc!r}"
         previous = stored
     return seq, seq, previous, None

@@ -2,19 +2,26 @@
 
 Thirty eligible heads of division from Probolinggo regency offices (at most two per office),
 nominations the rules refuse, three thematic groups, proposals (one sent back for revision),
-the leadership laboratory, one withdrawal, the seminar and graduation with grade bands.
-People's names are invented; offices, dates and rules come from the source article.
+the leadership laboratory, one withdrawal, the seminar and graduation with grade bands, a
+fail whose grounds are the recorded grade, and one correction: a graduate's score entered
+wrongly, corrected with a reason, shown in that participant's history. People's names are
+invented; offices, dates and rules come from the source article.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from changeflow.clock import FixedClock
 from changeflow.engine import Engine
 from changeflow.errors import TransitionRejected
 from changeflow.models import ChangeProject, Coach, Cohort, Mentor, Office, Participant
+from changeflow.states.names import DATA_COMMANDS
+
+if TYPE_CHECKING:
+    from changeflow.records import HistoryEntry
 
 __all__ = ["COHORT", "run"]
 
@@ -81,6 +88,9 @@ _NAMES = [
     "Fajar Ramadhan",
     "Gita Rahmawati",
 ]
+
+_ORGANISER = "BKD Kabupaten Probolinggo"
+_EXAMINER = "penguji"
 
 _THEMES = [
     ("pelayanan kesehatan", "Antrean online puskesmas"),
@@ -152,7 +162,7 @@ def run(say: Say = print, engine: Engine | None = None) -> Engine:
     say(f"== {COHORT.name} ({COHORT.code}), {COHORT.start} to {COHORT.end}")
     _enrolment(engine, say)
     _set_time(clock, 2019, 4, 4)
-    report = engine.advance(COHORT.code, "start_class", actor="BKD Kabupaten Probolinggo")
+    report = engine.advance(COHORT.code, "start_class", actor=_ORGANISER)
     say(
         f"\n== On-class: {len(report.accepted)} participants start three weeks in class "
         "and a three-day benchmarking visit to Kulon Progo"
@@ -160,6 +170,7 @@ def run(say: Say = print, engine: Engine | None = None) -> Engine:
     _proposals(engine, say)
     _laboratory(engine, say)
     _seminar(engine, say)
+    _correction(engine, say)
     _summary(engine, say)
     return engine
 
@@ -197,7 +208,7 @@ def _enrolment(engine: Engine, say: Say) -> None:
 
 def _nominate(engine: Engine, person: Participant, say: Say) -> None:
     try:
-        engine.enrol(COHORT.code, person, actor="BKD Kabupaten Probolinggo")
+        engine.enrol(COHORT.code, person, actor=_ORGANISER)
     except TransitionRejected as refused:
         for violation in refused.violations:
             say(
@@ -217,13 +228,15 @@ def _proposals(engine: Engine, say: Say) -> None:
             ChangeProject(
                 title=f"{title} ({member.participant.office.code})", theme=theme, mentor=mentor
             ),
+            actor=_ORGANISER,
         )
-    groups = engine.form_groups(COHORT.code, 3)
+    coach = COHORT.coach.name if COHORT.coach else None
+    groups = engine.form_groups(COHORT.code, 3, actor=coach)
     say("\n== The coach forms 3 thematic groups")
     for group in groups:
         say(f"  group {group.number}: {', '.join(group.themes)} ({len(group.members)} members)")
     _set_time(engine.clock, 2019, 4, 25)
-    report = engine.advance(COHORT.code, "present_proposal")
+    report = engine.advance(COHORT.code, "present_proposal", actor=_ORGANISER)
     say(f"\n== Proposal presentation: {len(report.accepted)} change projects presented")
     revised = members[4]
     engine.fire(
@@ -248,7 +261,7 @@ def _laboratory(engine: Engine, say: Say) -> None:
         COHORT.code,
         leaving.nip,
         "withdraw",
-        actor="BKD Kabupaten Probolinggo",
+        actor=_ORGANISER,
         reason="long-term medical treatment",
     )
     say(
@@ -259,17 +272,20 @@ def _laboratory(engine: Engine, say: Say) -> None:
 
 def _seminar(engine: Engine, say: Say) -> None:
     _set_time(engine.clock, 2019, 7, 4)
-    report = engine.advance(COHORT.code, "present_results")
+    report = engine.advance(COHORT.code, "present_results", actor=_ORGANISER)
     say(f"\n== Seminar: {len(report.accepted)} participants present their results")
     seminar = [m for m in engine.participants(COHORT.code) if m.state == "seminar"]
     for i, member in enumerate(seminar):
-        engine.record_assessment(COHORT.code, member.nip, 68.0 if i == 7 else 72.5 + (i * 3.7) % 25)
+        score = 68.0 if i == 7 else round(72.5 + (i * 3.7) % 25, 1)
+        engine.record_assessment(COHORT.code, member.nip, score, actor=_EXAMINER)
     _set_time(engine.clock, 2019, 7, 19)
-    report = engine.advance(COHORT.code, "graduate", actor="penguji")
+    report = engine.advance(COHORT.code, "graduate", actor=_EXAMINER)
     for refused in report.refused:
         person = engine.participant(COHORT.code, refused.nip).participant
         say(f"  NOT GRADUATED {person.name}: {refused.violations[0].message}")
-        engine.fire(COHORT.code, refused.nip, "fail", actor="penguji")
+        # No reason needed: the recorded failing grade is the grounds, kept with the entry.
+        failed = engine.fire(COHORT.code, refused.nip, "fail", actor=_EXAMINER)
+        say(f"  {person.name} does not pass; the grounds recorded with 'fail': {_grade(failed)}")
     bands: dict[str, int] = {}
     for entry in report.accepted:
         band = str((entry.data or {}).get("grade"))
@@ -277,6 +293,57 @@ def _seminar(engine: Engine, say: Say) -> None:
     say(f"\n== Graduation, 19 July 2019: {len(report.accepted)} graduated")
     for band, n in sorted(bands.items(), key=lambda kv: -kv[1]):
         say(f"  {band}: {n}")
+
+
+def _correction(engine: Engine, say: Say) -> None:
+    """A graduate's score was entered wrongly: corrected with a reason, the band follows."""
+    _set_time(engine.clock, 2019, 7, 24)
+    member = engine.participants(COHORT.code)[3]
+    person = member.participant
+    entered = (member.scores or {})["overall"]
+    actual = round(entered - 10, 1)  # one digit typed wrongly: 83.6 for 73.6
+    say(
+        f"\n== Correction, 24 July 2019: {person.name}'s score was entered as {entered}; "
+        f"the examiners' sheet says {actual}"
+    )
+    corrected = engine.correct_assessment(
+        COHORT.code,
+        member.nip,
+        actual,
+        actor=_EXAMINER,
+        reason=f"entered wrongly; the examiners' sheet says {actual}",
+    )
+    state = engine.state(COHORT.code, member.nip)
+    say(f"  corrected to {_grade(corrected)}; still {state}, the grade band follows")
+    say(f"  history of {person.name} ({member.nip}):")
+    for entry in engine.history(member.nip, cohort=COHORT.code):
+        say(f"    {_line(entry)}")
+
+
+def _grade(entry: HistoryEntry) -> str:
+    data = entry.data or {}
+    return f"{data.get('score')} ({data.get('grade')})"
+
+
+def _line(entry: HistoryEntry) -> str:
+    """One history entry: sequence, date, command, states, actor, reason, grade."""
+    if entry.source is None:
+        states = f"-> {entry.target}"
+    elif entry.event in DATA_COMMANDS:
+        states = f"({entry.source})"  # a data command: the state it happened in
+    else:
+        states = f"{entry.source} -> {entry.target}"
+    actor = entry.actor or "-"
+    text = f"{entry.seq:>3} {entry.at:%Y-%m-%d} {entry.event:<18} {states:<22} by {actor}"
+    if entry.reason:
+        text += f', "{entry.reason}"'
+    if not entry.accepted:
+        text += f"; REFUSED {[v.code for v in entry.violations]}"
+    elif entry.data and "grade" in entry.data:
+        before = (entry.change or {}).get("scores", {}).get("before")
+        was = f"{before['overall']} -> " if before and "overall" in before else ""
+        text += f"; {was}{_grade(entry)}"
+    return text
 
 
 def _summary(engine: Engine, say: Say) -> None:

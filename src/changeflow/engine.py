@@ -1,134 +1,93 @@
 """The engine: composes the lifecycle, the rules, a store, a clock and listeners.
 
-Every command runs in one unit of work on its cohort: the rules are judged against counts
-read under the cohort's lock, and the state change, the audit entry and the idempotency
-record are written together or not at all. A refused move changes nothing but its audit
-entry and raises :class:`~changeflow.errors.TransitionRejected` with every violation.
+Every command (an enrolment, a move, a data command such as ``register_project``, a
+correction, a migration) runs in one unit of work on its cohort: the rules are judged
+against facts read under the cohort's lock, and the change, its hash-chained audit entry
+and the idempotency record are written together or not at all. A refused command changes
+nothing but its audit entry and raises :class:`~changeflow.errors.TransitionRejected` with
+every violation.
+
+Each cohort runs the lifecycle definition it is pinned to in the store; an engine compiles
+each definition once.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import logging
-import math
-import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Self
 
-from changeflow.audit import AuditCheck, Checkpoint, verify_chain
+from changeflow import changes, inputs
+from changeflow.attempt import Attempt
+from changeflow.audit import (
+    AuditCheck,
+    Checkpoint,
+    EnrolledFacts,
+    lifecycle_facts,
+    replay,
+    verify_chain,
+)
 from changeflow.clock import Clock, SystemClock
+from changeflow.commands import Command
 from changeflow.errors import (
-    ChangeflowError,
-    CohortNotFound,
-    IdempotencyConflict,
+    DefinitionMismatch,
     IllegalTransition,
     InvalidInput,
+    MigrationRejected,
     ParticipantNotFound,
-    RuleError,
     TransitionRejected,
     UnknownEvent,
 )
-from changeflow.models import (
-    CODE_PATTERN,
-    Assessment,
-    ChangeProject,
-    Cohort,
-    Grade,
-    Group,
-    Participant,
+from changeflow.grouping import split_by_theme
+from changeflow.idempotency import fingerprint, recall, remember
+from changeflow.logs import log
+from changeflow.models import Assessment, ChangeProject, Cohort, Grade, Group, Office, Participant
+from changeflow.records import (
+    COHORT_NIP,
+    AdvanceReport,
+    Enrolment,
+    HistoryEntry,
+    LifecycleRef,
+    MigrationPlan,
 )
-from changeflow.nip import NIP_SHAPE
-from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
-from changeflow.rules.context import RuleContext
 from changeflow.rules.registry import RuleRegistry
-from changeflow.rules.verdict import Verdict, Violation
+from changeflow.rules.violations import (
+    active_elsewhere,
+    already_enrolled,
+    cohort_overfilled,
+    office_overfilled,
+    state_unknown,
+    state_unmapped,
+    unknown_office,
+)
 from changeflow.states.default import DEFAULT_LIFECYCLE
-from changeflow.states.machine import Lifecycle, Move, NamedRule
-from changeflow.states.names import ENROL
+from changeflow.states.definition import LifecycleDefinition
+from changeflow.states.machine import Lifecycle, Move
+from changeflow.states.names import CREATE_COHORT, ENROL, MIGRATE, DataCommand
 from changeflow.store.memory import MemoryStore
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
+    from changeflow.records import CohortProjection, Violation
     from changeflow.rules.base import Rule
-    from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Store, Unit
 
 __all__ = ["EXPORT_SCHEMA_VERSION", "CohortStatus", "Engine", "Listener"]
 
 EXPORT_SCHEMA_VERSION = 1
-"""Version of the JSON shape :meth:`Engine.export` produces."""
+"""Version of the JSON shape :meth:`Engine.export` produces (new keys may be added)."""
 
 Listener = Callable[[HistoryEntry], object]
 """Called with each accepted entry after its transaction commits."""
 
-# Limits of what a command may carry, checked before any store sees it so that every backend
-# refuses the same input the same way (the SQL store's columns hold 200 characters).
-_ACTOR_MAX = 200
-_KEY_MAX = 200
-_COHORT_CODE = re.compile(CODE_PATTERN)
-
-_stdlib_log = logging.getLogger("changeflow")
-# A library adds only a NullHandler: nothing is printed unless the application asks.
-_stdlib_log.addHandler(logging.NullHandler())
-
-
-class _EventLog:
-    """Emits structlog events without ever configuring structlog.
-
-    When the application has configured structlog, events go through its pipeline; when it
-    has not (structlog would then print to stdout), they go to the stdlib logger
-    ``changeflow``, which stays silent unless the application enables it. structlog is
-    imported on first need: an application that never imported it cannot have configured
-    it, and ``import changeflow`` stays light for command-line use.
-    """
-
-    def __init__(self) -> None:
-        self._lib: Any = None
-        self._logger: Any = None
-        self._fallback: Any = None
-
-    def _load(self) -> Any:
-        import structlog  # noqa: PLC0415 - deferred on purpose, see the class docstring
-
-        self._logger = structlog.get_logger("changeflow")
-        self._fallback = structlog.wrap_logger(
-            _stdlib_log,
-            processors=[structlog.processors.KeyValueRenderer(key_order=["event"])],
-            wrapper_class=structlog.stdlib.BoundLogger,
-        )
-        self._lib = structlog
-        return structlog
-
-    def _configured(self) -> bool:
-        lib = self._lib
-        if lib is None:
-            if "structlog" not in sys.modules:
-                return False
-            lib = self._load()
-        return bool(lib.is_configured())
-
-    def enabled(self, level: int = logging.INFO) -> bool:
-        """Whether an event at ``level`` would go anywhere (cheap; checked per batch)."""
-        return self._configured() or _stdlib_log.isEnabledFor(level)
-
-    def emit(self, level: int, name: str, /, **fields: Any) -> None:
-        """Emit the event ``name`` at a stdlib ``level``."""
-        if self._configured():
-            self._logger.log(level, name, **fields)
-        elif _stdlib_log.isEnabledFor(level):
-            if self._fallback is None:
-                self._load()
-            self._fallback.log(level, name, **fields)
-
-
-_log = _EventLog()
+_Build = Callable[[Attempt, Enrolment], changes.Proposal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +112,7 @@ class CohortStatus:
 
 
 class Engine:
-    """Runs cohorts through a lifecycle.
+    """Runs cohorts through their lifecycles.
 
     >>> from datetime import date
     >>> from changeflow import Cohort, Engine, Office, Participant
@@ -171,7 +130,7 @@ class Engine:
         self,
         store: Store | None = None,
         *,
-        lifecycle: LifecycleDefinition | Lifecycle = DEFAULT_LIFECYCLE,
+        lifecycle: LifecycleDefinition | Lifecycle | None = None,
         rules: Mapping[str, Rule] | None = None,
         clock: Clock | None = None,
         known_offices: Collection[str] | None = None,
@@ -179,15 +138,25 @@ class Engine:
     ) -> None:
         """Build an engine; every argument has a working default.
 
+        ``lifecycle`` is the definition new cohorts are pinned to (the default lifecycle
+        when not given). Existing cohorts run the definition they are pinned to; when
+        ``lifecycle`` is given, a cohort pinned to another raises
+        :class:`~changeflow.errors.DefinitionMismatch`. ``rules`` resolves the rule names
+        definitions use (the built-ins and the installed entry points by default).
+
         ``known_offices`` closes the office registry: enrolling someone from an office
         code not in it is refused with ``unknown_office``. By default offices are created
         on first accepted use; afterwards the stored office (its name included) is the one
         every enrolment with that code refers to.
         """
         self.rules: Mapping[str, Rule] = RuleRegistry.default() if rules is None else rules
-        self.lifecycle = (
-            lifecycle if isinstance(lifecycle, Lifecycle) else Lifecycle(lifecycle, self.rules)
-        )
+        if isinstance(lifecycle, LifecycleDefinition):
+            lifecycle = Lifecycle(lifecycle, self.rules)
+        default = lifecycle or Lifecycle(DEFAULT_LIFECYCLE, self.rules)
+        self.lifecycle: Lifecycle = default
+        """The lifecycle new cohorts are pinned to."""
+        self._given = lifecycle
+        self._compiled: dict[str, Lifecycle] = {default.sha256: default}
         self.store: Store = MemoryStore() if store is None else store
         self.clock: Clock = SystemClock() if clock is None else clock
         self.known_offices = None if known_offices is None else frozenset(known_offices)
@@ -196,26 +165,116 @@ class Engine:
     def __repr__(self) -> str:
         return f"Engine({self.store!r}, lifecycle={self.lifecycle.name!r})"
 
+    def close(self) -> None:
+        """Release the store's connections; the engine is not used afterwards."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- lifecycles -----------------------------------------------------------------------
+
+    def _bind(self, code: str, definition: LifecycleDefinition | None) -> Lifecycle:
+        """The compiled lifecycle of a cohort pinned to ``definition``."""
+        given = None if self._given is None else self._given.definition.ref
+        if definition is None:
+            raise DefinitionMismatch(code, stored=None, given=given)
+        found = self._compiled.get(definition.sha256)
+        if self._given is not None and found is not self._given:
+            raise DefinitionMismatch(code, stored=definition.ref, given=given)
+        if found is None:
+            found = self._compiled[definition.sha256] = Lifecycle(definition, self.rules)
+        return found
+
+    def _compile(self, lifecycle: LifecycleDefinition | Lifecycle) -> Lifecycle:
+        """A lifecycle given to a command, compiled (once) with this engine's rules."""
+        if isinstance(lifecycle, Lifecycle):
+            return self._compiled.setdefault(lifecycle.sha256, lifecycle)
+        inputs.instance(LifecycleDefinition, lifecycle, "lifecycle")
+        found = self._compiled.get(lifecycle.sha256)
+        return found if found is not None else Lifecycle(lifecycle, self.rules)
+
+    def lifecycle_of(self, cohort: str) -> Lifecycle:
+        """The lifecycle the cohort runs (its pinned definition, compiled once).
+
+        :class:`~changeflow.errors.DefinitionMismatch` when the engine was given another
+        definition, or the cohort is pinned to none; :class:`~changeflow.errors.MissingRules`
+        when its definition names rules this engine has not registered.
+        """
+        code = inputs.cohort_code(cohort)
+        return self._bind(code, self.store.lifecycle(code))
+
+    def definition_of(self, cohort: str) -> LifecycleDefinition | None:
+        """The definition the cohort is pinned to (``None``: none), without compiling it.
+
+        Unlike :meth:`lifecycle_of` it needs none of the definition's rules registered: it
+        is what to draw or show a cohort with.
+        """
+        return self.store.lifecycle(inputs.cohort_code(cohort))
+
+    def pinned(self, cohort: str) -> LifecycleRef | None:
+        """Which definition the cohort is pinned to (``None``: none)."""
+        definition = self.definition_of(cohort)
+        return None if definition is None else definition.ref
+
     # -- cohorts ------------------------------------------------------------------------
 
-    def create_cohort(self, cohort: Cohort) -> Cohort:
-        """Create a cohort (angkatan); :class:`AlreadyExists` if its code is taken.
+    def create_cohort(
+        self,
+        cohort: Cohort,
+        *,
+        lifecycle: LifecycleDefinition | Lifecycle | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> Cohort:
+        """Create a cohort (angkatan) pinned to ``lifecycle`` (the engine's by default).
 
-        Anything but a :class:`Cohort` is :class:`InvalidInput` (build one from JSON-like
-        data with ``Cohort.model_validate(data, strict=False)``).
+        The cohort, its lifecycle definition (whole) and its rule parameters are the first
+        entry of its audit chain (``create_cohort``). :class:`AlreadyExists` if the code is
+        taken; an engine given a lifecycle creates cohorts on that one only
+        (:class:`DefinitionMismatch`). Anything but a :class:`Cohort` is
+        :class:`InvalidInput` (build one from JSON-like data with
+        ``Cohort.model_validate(data, strict=False)``).
         """
-        _instance(Cohort, cohort, "cohort")
-        self.store.add_cohort(cohort)
-        _log.emit(logging.INFO, "cohort_created", cohort=cohort.code)
+        inputs.instance(Cohort, cohort, "cohort")
+        command = Command(actor, reason)
+        pinned = self.lifecycle if lifecycle is None else self._compile(lifecycle)
+        if self._given is not None and pinned is not self._given:
+            raise DefinitionMismatch(
+                cohort.code, stored=pinned.definition.ref, given=self._given.definition.ref
+            )
+        change = {
+            "cohort": changes.change_of(None, cohort.model_dump(mode="json")),
+            "lifecycle": changes.change_of(None, lifecycle_facts(pinned.definition)),
+        }
+        with self.store.new_cohort(cohort, pinned.definition) as uow:
+            attempt = Attempt(uow, pinned, command, self.clock.now())
+            entry = attempt.entry(COHORT_NIP, CREATE_COHORT, None, None, change=change)
+            uow.record(entry)
+            uow.commit()
+        self._compiled.setdefault(pinned.sha256, pinned)
+        self._after((entry,))
         return cohort
 
     def cohort(self, code: str) -> Cohort:
         """The cohort with this code; :class:`CohortNotFound` if unknown."""
-        return self.store.cohort(_code(code))
+        return self.store.cohort(inputs.cohort_code(code))
 
     def cohorts(self) -> list[Cohort]:
         """Every cohort, by code."""
         return self.store.cohorts()
+
+    def offices(self) -> list[Office]:
+        """Every office the store knows (the office registry), by code."""
+        return self.store.offices()
 
     # -- listeners ----------------------------------------------------------------------
 
@@ -239,7 +298,7 @@ class Engine:
                 try:
                     listener(entry)
                 except Exception as exc:  # noqa: BLE001 - a listener must not break the engine
-                    _log.emit(
+                    log.emit(
                         logging.ERROR,
                         "listener_failed",
                         listener=repr(listener),
@@ -249,26 +308,43 @@ class Engine:
                         error=f"{type(exc).__name__}: {exc}",
                     )
 
-    def _logged(self, entries: Iterable[HistoryEntry]) -> None:
-        if not _log.enabled():
-            return
-        for e in entries:
-            _log.emit(
-                logging.INFO if e.accepted else logging.WARNING,
-                "transition",
-                cohort=e.cohort,
-                participant=e.nip,
-                trigger=e.event,  # "event" is structlog's key for the log message itself
-                outcome=e.outcome,
-                **{"from": e.source, "to": e.target},
-                actor=e.actor,
-                violations=[v.code for v in e.violations] or None,
-            )
-
     def _after(self, entries: tuple[HistoryEntry, ...]) -> None:
-        self._logged(entries)
+        log.entries(entries)
         if self._listeners:
             self._notify(e for e in entries if e.accepted)
+
+    def _begin(
+        self, uow: Unit, command: Command, fingerprinted: str = ""
+    ) -> tuple[Attempt | None, Any]:
+        """``(attempt, None)`` for a new command; ``(None, first result)`` for a keyed retry.
+
+        A key already remembered answers with the first result (:func:`recall`); else the
+        cohort's lifecycle is bound and the command's :class:`Attempt` built.
+        """
+        replayed = recall(uow, command.key, fingerprinted) if command.key else None
+        if replayed is not None:
+            return None, replayed
+        lifecycle = self._bind(uow.cohort.code, uow.lifecycle)
+        return Attempt(uow, lifecycle, command, self.clock.now()), None
+
+    def _attempt(self, uow: Unit, command: Command) -> Attempt:
+        """The attempt of a command that writes nothing (a dry run): no key to recall."""
+        return Attempt(uow, self._bind(uow.cohort.code, uow.lifecycle), command, self.clock.now())
+
+    @staticmethod
+    def _commit(attempt: Attempt, entry: HistoryEntry, fingerprinted: str) -> None:
+        """Record a one-entry command's entry, remember its key with it, commit."""
+        attempt.uow.record(entry)
+        remember(attempt.uow, attempt.command.key, fingerprinted, entry)
+        attempt.uow.commit()
+
+    @staticmethod
+    def _commit_bulk(
+        attempt: Attempt, entries: tuple[HistoryEntry, ...], fingerprinted: str
+    ) -> None:
+        """Remember a bulk command's key with the entries it recorded as it went, commit."""
+        remember(attempt.uow, attempt.command.key, fingerprinted, entries)
+        attempt.uow.commit()
 
     # -- enrolment ----------------------------------------------------------------------
 
@@ -287,37 +363,26 @@ class Engine:
         A refused nomination creates no participant, is audited with its reasons and
         raises :class:`TransitionRejected` carrying every violation.
         """
-        person = _participant(participant)
-        _command(actor, reason, key)
-        payload = _payload(payload)
-        fingerprint = (
-            _fingerprint(ENROL, cohort, person.model_dump(mode="json"), actor, reason, payload)
+        person = inputs.participant(participant)
+        command = Command(actor, reason, payload, None, key)
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint(ENROL, cohort, person.model_dump(mode="json"), actor, reason, payload)
             if key
             else ""
         )
-        with self.store.unit(_code(cohort)) as uow:
-            replayed = _replay(uow, key, fingerprint)
-            if replayed is not None:
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
                 return _result(replayed)
-            violations, person = self._judge_enrolment(uow, person, actor, reason, payload)
-            entry = HistoryEntry(
-                uow.next_seq(),
-                self.clock.now(),
-                cohort,
-                person.nip,
-                ENROL,
-                None,
-                self.lifecycle.initial,
-                "refused" if violations else "accepted",
-                actor,
-                reason,
-                payload,
-                violations,
-            )
+            violations, person = self._judge_enrolment(attempt, person)
+            change = EnrolledFacts(person)
+            initial = attempt.lifecycle.initial
+            entry = attempt.entry(person.nip, ENROL, None, initial, violations, change=change)
             if not violations:
-                uow.office(person.office, create=True)
-                uow.add(Enrolment(cohort, person, self.lifecycle.initial))
-            _write(uow, entry, key, fingerprint)
+                attempt.uow.office(person.office, create=True)
+                attempt.uow.add(Enrolment(code, person, initial))
+            self._commit(attempt, entry, fingerprinted)
         self._after((entry,))
         return _result(entry)
 
@@ -343,57 +408,51 @@ class Engine:
             raise InvalidInput(
                 "participants", f"expected an iterable of nominations, got {participants!r:.80}"
             )
-        people = [_participant(p) for p in participants]
+        people = [inputs.participant(p) for p in participants]
+        code = inputs.cohort_code(cohort)
         verdicts: list[tuple[Violation, ...]] = []
-        with self.store.unit(_code(cohort)) as uow:
+        with self.store.unit(code) as uow:
+            attempt = self._attempt(uow, Command())
             for person in people:
-                violations, seated = self._judge_enrolment(uow, person, None, None, None)
+                violations, seated = self._judge_enrolment(attempt, person)
                 if not violations:
-                    uow.office(seated.office, create=True)
-                    uow.add(Enrolment(cohort, seated, self.lifecycle.initial))
+                    attempt.uow.office(seated.office, create=True)
+                    attempt.uow.add(Enrolment(code, seated, attempt.lifecycle.initial))
                 verdicts.append(violations)
         return verdicts
 
     def _judge_enrolment(
-        self,
-        uow: Unit,
-        person: Participant,
-        actor: str | None,
-        reason: str | None,
-        payload: Mapping[str, Any] | None,
+        self, attempt: Attempt, person: Participant
     ) -> tuple[tuple[Violation, ...], Participant]:
         # Offices are looked up here and created only when the enrolment is accepted, so a
         # refused nomination leaves nothing behind but its audit entry.
-        office = uow.office(person.office, create=False)
-        early: list[Violation] = []
-        if office is None:
-            if not self._office_allowed(person.office.code):
-                early.append(_unknown_office(person.office.code))
-        elif office is not person.office:
-            # One office object per code keeps a large registry small in memory.
-            person = person.model_copy(update={"office": office})
+        uow, lifecycle = attempt.uow, attempt.lifecycle
+        person, early = self._resolve_office(uow, person, person.office)
         existing = uow.enrolment(person.nip)
         if existing is not None:
-            # Never replace an enrolment: one that ended stays ended, and an active one would
-            # lose its progress and take a second seat (lifecycles need not check activity).
-            early.append(_already_enrolled(uow.cohort.code, existing.state))
-        context = RuleContext(
-            uow.cohort,
-            person,
-            ENROL,
-            None,
-            self.lifecycle.initial,
-            uow,
-            self.clock.now(),
-            actor=actor,
-            reason=reason,
-            payload=payload,
-        )
-        violations, _ = _evaluate(self.lifecycle.enrolment_rules, context)
-        return tuple(early) + violations, person
+            # Never replace an enrolment: one that ended stays ended (reopen it instead), and
+            # an active one would lose its progress and take a second seat.
+            early += (already_enrolled(uow.cohort.code, existing.state),)
+        joined = Enrolment(uow.cohort.code, person, lifecycle.initial)
+        rules = lifecycle.enrolment_rules
+        violations, _ = attempt.judge(rules, ENROL, None, lifecycle.initial, joined, None)
+        return early + violations, person
 
-    def _office_allowed(self, code: str) -> bool:
-        return self.known_offices is None or code in self.known_offices
+    def _resolve_office(
+        self, uow: Unit, person: Participant, office: Office
+    ) -> tuple[Participant, tuple[Violation, ...]]:
+        """``person`` placed in the stored office with ``office``'s code, or the violations."""
+        stored = uow.office(office, create=False)
+        if stored is None:
+            allowed = self.known_offices is None or office.code in self.known_offices
+            placed = (
+                person if person.office is office else person.model_copy(update={"office": office})
+            )
+            return placed, () if allowed else (unknown_office(office.code),)
+        if stored is not person.office:
+            # One office object per code keeps a large registry small in memory.
+            person = person.model_copy(update={"office": stored})
+        return person, ()
 
     # -- transitions --------------------------------------------------------------------
 
@@ -411,115 +470,30 @@ class Engine:
     ) -> HistoryEntry:
         """Fire ``event`` for one participant and return the accepted entry.
 
-        Raises :class:`UnknownEvent` (nothing audited) for a name the lifecycle lacks,
-        :class:`ParticipantNotFound` for a NIP not enrolled in the cohort, and
+        Raises :class:`UnknownEvent` (nothing audited) for a name the cohort's lifecycle
+        lacks, :class:`ParticipantNotFound` for a NIP not enrolled in the cohort, and
         :class:`IllegalTransition` / :class:`TransitionRejected` (audited as refused) when
         the move is not allowed. With ``key``, a retry returns the first result and writes
         nothing.
         """
-        by_source = self._event(event)
-        _command(actor, reason, key, effective_date)
-        payload = _payload(payload)
-        fingerprint = (
-            _fingerprint(event, cohort, nip, actor, reason, payload, effective_date) if key else ""
+        _event_name(event)
+        command = Command(actor, reason, payload, effective_date, key)
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint(event, cohort, nip, actor, reason, command.payload, effective_date)
+            if key
+            else ""
         )
-        with self.store.unit(_code(cohort)) as uow:
-            replayed = _replay(uow, key, fingerprint)
-            if replayed is not None:
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
                 return _result(replayed)
-            enrolment = _member(uow, nip)
-            entry = self._attempt(
-                uow,
-                enrolment,
-                by_source.get(enrolment.state),
-                event,
-                self.clock.now(),
-                actor,
-                reason,
-                payload,
-                effective_date,
-            )
-            _write(uow, entry, key, fingerprint)
+            by_source = _moves(attempt.lifecycle, event)
+            enrolment = _member(attempt.uow, nip)
+            entry = attempt.move(enrolment, by_source.get(enrolment.state), event)
+            self._commit(attempt, entry, fingerprinted)
         self._after((entry,))
         return _result(entry)
-
-    def _attempt(
-        self,
-        uow: Unit,
-        enrolment: Enrolment,
-        move: Move | None,
-        event: str,
-        now: datetime,
-        actor: str | None,
-        reason: str | None,
-        payload: Mapping[str, Any] | None,
-        effective_date: date | None,
-    ) -> HistoryEntry:
-        """Judge one move and apply it when allowed; returns the entry (not yet recorded)."""
-        source = enrolment.state
-        violations: tuple[Violation, ...] = ()
-        data = None
-        if move is None:
-            violations = (_illegal(event, source, self._leaving(source)),)
-        elif move.rules:
-            violations, data = _evaluate(
-                move.rules,
-                self._context(uow, enrolment, move, now, actor, reason, payload, effective_date),
-            )
-        entry = HistoryEntry(
-            uow.next_seq(),
-            now,
-            enrolment.cohort,
-            enrolment.nip,
-            event,
-            source,
-            None if move is None else move.dest,
-            "refused" if violations else "accepted",
-            actor,
-            reason,
-            payload,
-            violations,
-            data,
-            effective_date,
-        )
-        if not violations and move is not None:
-            dest = move.dest
-            lc = self.lifecycle
-            uow.move(
-                enrolment,
-                dest,
-                final=dest in lc.finals,
-                frees_seat=dest in lc.seat_freeing,
-                completes=dest in lc.completing,
-            )
-        return entry
-
-    def _context(
-        self,
-        uow: Unit,
-        enrolment: Enrolment,
-        move: Move,
-        now: datetime,
-        actor: str | None,
-        reason: str | None,
-        payload: Mapping[str, Any] | None,
-        effective_date: date | None,
-    ) -> RuleContext:
-        return RuleContext(
-            uow.cohort,
-            enrolment.participant,
-            move.event,
-            move.source,
-            move.dest,
-            uow,
-            now,
-            enrolment.project,
-            enrolment.scores,
-            actor,
-            reason,
-            payload,
-            effective_date,
-        )
 
     def check(
         self,
@@ -533,42 +507,28 @@ class Engine:
         effective_date: date | None = None,
     ) -> tuple[Violation, ...]:
         """Dry run of :meth:`fire`: every reason it would be refused now; writes nothing."""
-        by_source = self._event(event)
-        _command(actor, reason, None, effective_date)
-        payload = _payload(payload)  # checked as fire checks it, even for an illegal move
-        with self.store.unit(_code(cohort)) as uow:
-            enrolment = _member(uow, nip)
-            move = by_source.get(enrolment.state)
-            if move is None:
-                return (_illegal(event, enrolment.state, self._leaving(enrolment.state)),)
-            context = self._context(
-                uow,
-                enrolment,
-                move,
-                self.clock.now(),
-                actor,
-                reason,
-                payload,
-                effective_date,
-            )
-            return _evaluate(move.rules, context)[0]
+        _event_name(event)
+        command = Command(actor, reason, payload, effective_date)
+        with self.store.unit(inputs.cohort_code(cohort)) as uow:
+            attempt = self._attempt(uow, command)
+            by_source = _moves(attempt.lifecycle, event)
+            enrolment = _member(attempt.uow, nip)
+            return attempt.judge_move(enrolment, by_source.get(enrolment.state), event)[0]
 
     def available(self, cohort: str, nip: str, *, reason: str | None = None) -> tuple[str, ...]:
         """Events that would be accepted for the participant now.
 
-        Events whose only objection is a missing ``reason`` (withdraw, drop) are judged
-        with the ``reason`` given here, so pass one to see them.
+        Events whose only objection is a missing ``reason`` (withdraw, drop, reopen) are
+        judged with the ``reason`` given here, so pass one to see them.
         """
-        _command(reason=reason)
-        with self.store.unit(_code(cohort)) as uow:
-            enrolment = _member(uow, nip)
-            now = self.clock.now()
+        command = Command(reason=reason)
+        with self.store.unit(inputs.cohort_code(cohort)) as uow:
+            attempt = self._attempt(uow, command)
+            enrolment = _member(attempt.uow, nip)
             return tuple(
                 move.event
-                for move in self.lifecycle.leaving[enrolment.state]
-                if not _evaluate(
-                    move.rules, self._context(uow, enrolment, move, now, None, reason, None, None)
-                )[0]
+                for move in attempt.lifecycle.leaving[enrolment.state]
+                if not attempt.judge_move(enrolment, move, move.event)[0]
             )
 
     def advance(
@@ -588,176 +548,442 @@ class Engine:
         where they are and are audited; participants in other states are skipped without
         an audit entry.
         """
-        by_source = self._event(event)
-        _command(actor, reason, key, effective_date)
-        payload = _payload(payload)
-        fingerprint = (
-            _fingerprint("advance", cohort, event, actor, reason, payload, effective_date)
+        _event_name(event)
+        command = Command(actor, reason, payload, effective_date, key)
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint("advance", cohort, event, actor, reason, command.payload, effective_date)
             if key
             else ""
         )
-        with self.store.unit(_code(cohort)) as uow:
-            replayed = _replay(uow, key, fingerprint)
-            if replayed is not None:
-                return _report(cohort, event, replayed, uow)
-            now = self.clock.now()
-            entries = []
-            skipped = 0
-            with _collector_paused():
-                for enrolment in uow.enrolments():
-                    move = by_source.get(enrolment.state)
-                    if move is None:
-                        skipped += 1
-                        continue
-                    entry = self._attempt(
-                        uow, enrolment, move, event, now, actor, reason, payload, effective_date
-                    )
-                    uow.record(entry)
-                    entries.append(entry)
-            if key:
-                uow.remember(key, fingerprint, tuple(entries))
-            uow.commit()
-        done = tuple(entries)
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
+                return _report(code, event, _many(replayed), list(uow.enrolments()))
+            done, skipped = self._advanced(attempt, _moves(attempt.lifecycle, event), event)
+            self._commit_bulk(attempt, done, fingerprinted)
         self._after(done)
+        accepted = tuple(e for e in done if e.accepted)
         return AdvanceReport(
-            cohort,
-            event,
-            tuple(e for e in done if e.accepted),
-            tuple(e for e in done if not e.accepted),
-            skipped,
+            code, event, accepted, tuple(e for e in done if not e.accepted), skipped
         )
 
-    def _event(self, event: str) -> dict[str, Move]:
-        if not isinstance(event, str):
-            raise InvalidInput("event", f"must be an event name, got {type(event).__name__}")
-        by_source = self.lifecycle.table.get(event)
-        if by_source is None:
-            known = ", ".join(self.lifecycle.events)
-            raise UnknownEvent(event, hint=f"known events: {known}")
-        return by_source
+    @staticmethod
+    def _advanced(
+        attempt: Attempt, by_source: Mapping[str, Move], event: str
+    ) -> tuple[tuple[HistoryEntry, ...], int]:
+        """Every entry of a bulk move (recorded as it goes) and how many were skipped."""
+        uow = attempt.uow
+        entries = []
+        skipped = 0
+        with _collector_paused():
+            for enrolment in uow.enrolments():
+                move = by_source.get(enrolment.state)
+                if move is None:
+                    skipped += 1
+                    continue
+                entry = attempt.move(enrolment, move, event)
+                uow.record(entry)
+                entries.append(entry)
+        return tuple(entries), skipped
 
-    def _leaving(self, state: str) -> tuple[str, ...]:
-        return tuple(m.event for m in self.lifecycle.leaving.get(state, ()))
+    # -- data commands ------------------------------------------------------------------
 
-    # -- data the guards need -------------------------------------------------------------
+    def _change(
+        self,
+        cohort: str,
+        nip: str,
+        command_name: DataCommand,
+        command: Command,
+        arguments: tuple[Any, ...],
+        build: _Build,
+    ) -> HistoryEntry:
+        """Run one data command: propose, judge by the command's rules, apply and audit."""
+        name = command_name.value  # entries and messages carry the plain name
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint(name, code, nip, *arguments, command.actor, command.reason)
+            if command.key
+            else ""
+        )
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
+                return _result(replayed)
+            member = _member(attempt.uow, nip)
+            proposal = build(attempt, member)
+            rules = attempt.lifecycle.command_rules[name]
+            state = member.state
+            violations, facts = attempt.judge(rules, name, state, state, proposal.after, member)
+            violations = proposal.early + violations
+            data = None if violations else proposal.data or facts  # nothing was recorded
+            entry = attempt.entry(nip, name, state, state, violations, data, proposal.change)
+            if not violations:
+                if proposal.office is not None:
+                    attempt.uow.office(proposal.office, create=True)
+                attempt.uow.update(member, proposal.after)
+            self._commit(attempt, entry, fingerprinted)
+        self._after((entry,))
+        return _result(entry)
 
-    def register_project(self, cohort: str, nip: str, project: ChangeProject) -> None:
-        """Register or replace the change project (proyek perubahan) a proposal needs.
+    def register_project(
+        self,
+        cohort: str,
+        nip: str,
+        project: ChangeProject,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Register or replace the change project (proyek perubahan) and its mentor.
 
-        Anything but a :class:`ChangeProject` is :class:`InvalidInput`.
+        Audited as ``register_project`` with the project before and after; refused with
+        ``record_closed`` for a participant in a final state. Anything but a
+        :class:`ChangeProject` is :class:`InvalidInput`.
         """
-        _instance(ChangeProject, project, "project")
-        with self.store.unit(_code(cohort)) as uow:
-            _member(uow, nip)
-            uow.set_project(nip, project)
-            uow.commit()
-        _log.emit(
-            logging.INFO, "project_registered", cohort=cohort, participant=nip, title=project.title
+        inputs.instance(ChangeProject, project, "project")
+        return self._change(
+            cohort,
+            nip,
+            DataCommand.REGISTER_PROJECT,
+            Command(actor, reason, key=key),
+            (project.model_dump(mode="json"),),
+            lambda _attempt, member: changes.new_project(member, project),
         )
 
     def record_assessment(
-        self, cohort: str, nip: str, assessment: Assessment | float
+        self,
+        cohort: str,
+        nip: str,
+        assessment: Assessment | float,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
     ) -> Grade | None:
         """Record a score; returns the grade once every weighted component is scored.
 
-        A bare score is validated as an :class:`Assessment` score (a number from 0 to 100,
-        not a string or a bool): pydantic's ``ValidationError`` names ``score``.
+        Audited as ``record_assessment`` with the scores before and after (and the grade
+        once complete); refused with ``record_closed`` for a participant in a final state
+        (correct a recorded score with :meth:`correct_assessment`). A bare score is
+        validated as an :class:`Assessment` score (a number from 0 to 100, not a string or
+        a bool): pydantic's ``ValidationError`` names ``score``.
         """
-        scored = (
-            assessment
-            if isinstance(assessment, Assessment)
-            else Assessment.model_validate({"score": assessment})
+        scored = _assessment(assessment)
+        entry = self._change(
+            cohort,
+            nip,
+            DataCommand.RECORD_ASSESSMENT,
+            Command(actor, reason, key=key),
+            (scored.component, scored.score),
+            lambda attempt, member: changes.new_score(member, scored, _grading(attempt)),
         )
-        with self.store.unit(_code(cohort)) as uow:
-            member = _member(uow, nip)
-            uow.set_score(nip, scored.component, scored.score)
-            scores = dict(member.scores or {})
-            scheme = uow.cohort.parameters.grading
-            uow.commit()
-        _log.emit(
-            logging.INFO,
-            "assessment_recorded",
-            cohort=cohort,
-            participant=nip,
-            component=scored.component,
-            score=scored.score,
-        )
-        return None if scheme.missing(scores) else scheme.grade(scores)
+        return _grade_of(entry)
 
-    def form_groups(self, cohort: str, count: int) -> tuple[Group, ...]:
+    def correct_assessment(
+        self,
+        cohort: str,
+        nip: str,
+        assessment: Assessment | float,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Correct a recorded score, in any state; a reason is required.
+
+        The grade follows (recorded in the entry's ``data``). A correction that would turn
+        a graduate's pass into a fail, or a fail into a pass, is refused with
+        ``outcome_would_change`` until the outcome is reopened. A component with no score
+        recorded is :class:`InvalidInput` (record it with :meth:`record_assessment`).
+        """
+        scored = _assessment(assessment)
+
+        def build(attempt: Attempt, member: Enrolment) -> changes.Proposal:
+            if scored.component not in (member.scores or {}):
+                raise InvalidInput("component", f"{nip} has no {scored.component!r} score")
+            return changes.new_score(member, scored, _grading(attempt))
+
+        return self._change(
+            cohort,
+            nip,
+            DataCommand.CORRECT_ASSESSMENT,
+            Command(actor, reason, key=key),
+            (scored.component, scored.score),
+            build,
+        )
+
+    def correct_participant(
+        self,
+        cohort: str,
+        nip: str,
+        *,
+        name: str | None = None,
+        birth_date: date | None = None,
+        echelon: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Correct a participant's name, birth date or echelon; a reason is required.
+
+        The corrected person is validated like any participant (a birth date must agree
+        with the NIP); nothing to correct is :class:`InvalidInput`.
+        """
+        given = {"name": name, "birth_date": birth_date, "echelon": echelon}
+        updates = {field: value for field, value in given.items() if value is not None}
+        if not updates:
+            raise InvalidInput("correction", "give a name, a birth date or an echelon to correct")
+        return self._change(
+            cohort,
+            nip,
+            DataCommand.CORRECT_PARTICIPANT,
+            Command(actor, reason, key=key),
+            tuple(f"{field}={value}" for field, value in updates.items()),
+            lambda _attempt, member: changes.corrected_person(member, updates),
+        )
+
+    def transfer_office(
+        self,
+        cohort: str,
+        nip: str,
+        office: Office,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Record that a participant now works in ``office``; a reason is required.
+
+        The new office's quota is judged (``office_quota``) when the participant holds a
+        seat; an office code already stored refers to the stored office. Transferring to
+        the office the participant is in is :class:`InvalidInput`.
+        """
+        inputs.instance(Office, office, "office")
+
+        def build(attempt: Attempt, member: Enrolment) -> changes.Proposal:
+            if member.participant.office.code == office.code:
+                raise InvalidInput("office", f"{nip} is already in office {office.code}")
+            moved, early = self._resolve_office(attempt.uow, member.participant, office)
+            return changes.transferred(member, moved, early)
+
+        return self._change(
+            cohort,
+            nip,
+            DataCommand.TRANSFER_OFFICE,
+            Command(actor, reason, key=key),
+            (office.code, office.name),
+            build,
+        )
+
+    def form_groups(
+        self,
+        cohort: str,
+        count: int,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> tuple[Group, ...]:
         """Split the seated participants into ``count`` thematic groups (kelompok).
 
         Participants whose projects share a theme stay together while groups stay within
-        one member of each other in size; a theme larger than a group is split.
+        one member of each other in size; a theme larger than a group is split. Each
+        participant's placement is an audit entry (``form_groups``). All or nothing: when
+        the rules refuse anyone (``record_closed`` once someone has graduated), nobody is
+        regrouped, the refused attempts are audited and :class:`TransitionRejected`
+        carries every violation.
         """
         if isinstance(count, bool) or not isinstance(count, int):
             raise InvalidInput("count", f"must be a whole number, got {type(count).__name__}")
         if count < 1:
             raise InvalidInput("count", "must be at least 1")
-        freeing = self.lifecycle.seat_freeing
-        with self.store.unit(_code(cohort)) as uow:
-            seated = [e for e in uow.enrolments() if e.state not in freeing]
-            groups = _split_by_theme(seated, count)
-            placed = {nip: g.number for g in groups for nip in g.members}
-            for enrolment in seated:
-                uow.set_group(enrolment.nip, placed.get(enrolment.nip))
-            uow.commit()
-        return groups
+        command = Command(actor, reason, key=key)
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint(DataCommand.FORM_GROUPS.value, code, count, actor, reason) if key else ""
+        )
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
+                return _groups_of(_many(replayed))
+            entries = self._grouped(attempt, count)
+            self._commit_bulk(attempt, entries, fingerprinted)
+        self._after(entries)
+        return _groups_of(entries)
+
+    @staticmethod
+    def _grouped(attempt: Attempt, count: int) -> tuple[HistoryEntry, ...]:
+        """Judge every placement; apply all, or record only the refused ones."""
+        uow, name = attempt.uow, DataCommand.FORM_GROUPS.value
+        rules = attempt.lifecycle.command_rules[name]
+        seated = [e for e in uow.enrolments() if e.seated]
+        judged = []
+        for group in split_by_theme(seated, count):
+            for nip in group.members:
+                member = _member(uow, nip)
+                proposal = changes.placed_in_group(member, group.number, group.themes)
+                state = member.state
+                violations = attempt.judge(rules, name, state, state, proposal.after, member)[0]
+                judged.append((member, proposal, violations))
+        refused = any(violations for *_, violations in judged)
+        entries = []
+        for member, proposal, violations in judged:
+            if refused and not violations:
+                continue  # all or nothing: only the refused attempts are audited
+            state = member.state
+            data = None if violations else proposal.data
+            entry = attempt.entry(member.nip, name, state, state, violations, data, proposal.change)
+            uow.record(entry)
+            entries.append(entry)
+            if not refused:
+                uow.update(member, proposal.after)
+        return tuple(entries)
+
+    # -- migration ------------------------------------------------------------------------
+
+    def migrate(
+        self,
+        cohort: str,
+        lifecycle: LifecycleDefinition | Lifecycle,
+        state_map: Mapping[str, str] | None = None,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+        dry_run: bool = False,
+    ) -> MigrationPlan:
+        """Pin a cohort to another lifecycle definition, mapping each participant's state.
+
+        A state the new definition also has maps to itself unless ``state_map`` says
+        otherwise. The plan lists every participant's state before and after; it is
+        refused (:class:`MigrationRejected`, nothing written) when a state has no mapping
+        or maps to a state the new definition lacks. Applied in one transaction: an entry
+        for the cohort (``migrate``, the definitions before and after) and one per
+        participant (``migrate``, the states before and after). ``dry_run`` returns the
+        plan and writes nothing. A cohort pinned to no lifecycle (one written before
+        changeflow stored them, with states of its own) is pinned by migrating it.
+        """
+        target = self._compile(lifecycle)
+        mapping = _state_map(state_map)
+        if not isinstance(dry_run, bool):
+            raise InvalidInput("dry_run", f"must be True or False, got {dry_run!r:.40}")
+        command = Command(actor, reason, key=key)
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint(MIGRATE, code, target.sha256, mapping, actor, reason) if key else ""
+        )
+        with self.store.unit(code) as uow:
+            replayed = recall(uow, key, fingerprinted)
+            if replayed is not None:
+                return _plan_of(code, _many(replayed), target.definition.ref)
+            plan = _plan(uow, target, mapping, applied=not dry_run)
+            if dry_run:
+                return plan
+            attempt = Attempt(uow, target, command, self.clock.now())
+            entries = self._migrated(attempt, plan, mapping)
+            self._commit_bulk(attempt, entries, fingerprinted)
+        self._compiled.setdefault(target.sha256, target)
+        self._after(entries)
+        return plan
+
+    @staticmethod
+    def _migrated(
+        attempt: Attempt, plan: MigrationPlan, mapping: Mapping[str, str]
+    ) -> tuple[HistoryEntry, ...]:
+        uow, target = attempt.uow, attempt.lifecycle
+        before = None if plan.source is None else plan.source.to_dict()
+        change = {"lifecycle": changes.change_of(before, lifecycle_facts(target.definition))}
+        # Where a closed record would reopen to, under the new lifecycle's names: the state
+        # left is found in entries that name the old ones.
+        left = {
+            nip: uow.entered_from(nip) for nip, _, _ in plan.moves if not _member(uow, nip).active
+        }
+        entries = [attempt.entry(COHORT_NIP, MIGRATE, None, None, change=change)]
+        uow.record(entries[0])
+        uow.pin(target.definition)
+        for nip, source, dest in plan.moves:
+            member = _member(uow, nip)
+            was = left.get(nip)
+            data = None if was is None else {"left": mapping.get(was, was)}
+            entry = attempt.entry(nip, MIGRATE, source, dest, data=data)
+            uow.record(entry)
+            entries.append(entry)
+            uow.update(member, member.migrated(dest, target))
+        return tuple(entries)
 
     # -- reading --------------------------------------------------------------------------
 
     def participant(self, cohort: str, nip: str) -> Enrolment:
         """A snapshot of one participant's enrolment."""
-        code = _code(cohort)
-        if not _nip_shaped(nip):
+        code = inputs.cohort_code(cohort)
+        if not inputs.nip_shaped(nip):
             self.store.cohort(code)  # an unknown cohort is reported first, as the store does
             raise ParticipantNotFound(nip, hint=f"not enrolled in {code}")
         return self.store.enrolment(code, nip)
 
-    def participants(self, cohort: str) -> list[Enrolment]:
-        """Snapshots of every enrolment of the cohort, in enrolment order."""
-        return self.store.enrolments(_code(cohort))
+    def participants(self, cohort: str, *, as_of: datetime | None = None) -> list[Enrolment]:
+        """Snapshots of every enrolment of the cohort, in enrolment order.
+
+        With ``as_of``, the enrolments as they were then, replayed from the audit chain.
+        """
+        code = inputs.cohort_code(cohort)
+        if as_of is None:
+            return self.store.enrolments(code)
+        return list(self.record_as_of(code, as_of).members.values())
 
     def state(self, cohort: str, nip: str) -> str:
         """The participant's current state."""
         return self.participant(cohort, nip).state
 
     def history(self, nip: str | None = None, *, cohort: str | None = None) -> list[HistoryEntry]:
-        """Accepted transitions and refused attempts, oldest first."""
+        """Audited commands and refused attempts, oldest first."""
         if nip is not None and (
-            not _nip_shaped(nip) or (cohort is not None and not _code_shaped(cohort))
+            not inputs.nip_shaped(nip) or (cohort is not None and not inputs.code_shaped(cohort))
         ):
             return []  # no entry can match (and the store is spared the characters)
-        return self.store.history(nip=nip, cohort=None if cohort is None else _code(cohort))
+        code = None if cohort is None else inputs.cohort_code(cohort)
+        return self.store.history(nip=nip, cohort=code)
 
-    def states_as_of(self, cohort: str, when: datetime) -> dict[str, str]:
-        """Each participant's state at ``when``, replayed from the audit trail.
+    def record_as_of(self, cohort: str, when: datetime) -> CohortProjection:
+        """The cohort's facts at ``when`` (states, projects, scores, groups), from its chain.
 
         Participants enrolled after ``when`` are absent; refused attempts change nothing.
         """
         if not isinstance(when, datetime) or when.tzinfo is None:
             raise InvalidInput("when", f"must be a timezone-aware datetime, got {when!r:.80}")
-        states: dict[str, str] = {}
-        for entry in self.store.history(cohort=_code(cohort)):
-            if entry.at > when:
-                break
-            if entry.accepted and entry.target is not None:
-                states[entry.nip] = entry.target
-        return states
+        code = inputs.cohort_code(cohort)
+        return replay((entry for entry, _ in self.store.trail(code)), code, until=when)
+
+    def states_as_of(self, cohort: str, when: datetime) -> dict[str, str]:
+        """Each participant's state at ``when``, replayed from the audit trail."""
+        return {nip: e.state for nip, e in self.record_as_of(cohort, when).members.items()}
 
     def verify(
         self, cohort: str | None = None, *, expected: Iterable[Checkpoint] = ()
     ) -> list[AuditCheck]:
-        """Check the audit chain of one cohort (or of every cohort).
+        """Check each cohort's audit chain, then every stored fact against its replay.
 
         ``expected`` are checkpoints exported earlier and kept outside the database; a
-        trail that no longer reaches or matches one of them fails.
+        trail that no longer reaches or matches one of them fails. The trail is streamed
+        and the walk stops at its first bad row; a stored fact (state, project, score,
+        group, office, seat counter, the pinned lifecycle) that differs from the chain's
+        replay is reported as a difference naming its table, participant and field.
         """
         pinned = {c.cohort: c for c in expected}
-        codes = [_code(cohort)] if cohort is not None else [c.code for c in self.store.cohorts()]
+        if cohort is not None:
+            codes = [inputs.cohort_code(cohort)]
+        else:
+            codes = [c.code for c in self.store.cohorts()]
+        store = self.store
         return [
             verify_chain(
-                code, self.store.trail(code), self.store.head(code), expected=pinned.get(code)
+                code,
+                store.trail(code),
+                store.head(code),
+                expected=pinned.get(code),
+                stored=store.projection(code),
             )
             for code in codes
         ]
@@ -767,23 +993,27 @@ class Engine:
         return [self.store.head(c.code) for c in self.store.cohorts()]
 
     def export(self, cohort: str) -> dict[str, Any]:
-        """The cohort, its participants and its whole history as one JSON-compatible dict."""
-        cohort = _code(cohort)
+        """The cohort, its lifecycle, its participants and its whole history as one dict."""
+        code = inputs.cohort_code(cohort)
+        pinned = self.pinned(code)
         return {
             "schema_version": EXPORT_SCHEMA_VERSION,
-            "cohort": self.store.cohort(cohort).model_dump(mode="json"),
-            "participants": [e.to_dict() for e in self.store.enrolments(cohort)],
-            "history": [e.to_dict() for e in self.store.history(cohort=cohort)],
-            "head": self.store.head(cohort).to_dict(),
+            "cohort": self.store.cohort(code).model_dump(mode="json"),
+            "lifecycle": None if pinned is None else pinned.to_dict(),
+            "participants": [e.to_dict() for e in self.store.enrolments(code)],
+            "history": [e.to_dict() for e in self.store.history(cohort=code)],
+            "head": self.store.head(code).to_dict(),
         }
 
-    def status(self, cohort: str) -> CohortStatus:
-        """Headcounts per state, per office and per group."""
-        members = self.store.enrolments(_code(cohort))
-        by_state = dict.fromkeys(self.lifecycle.states, 0)
+    def status(self, cohort: str, *, as_of: datetime | None = None) -> CohortStatus:
+        """Headcounts per state (every state of the cohort's lifecycle), office and group."""
+        code = inputs.cohort_code(cohort)
+        members = self.participants(code, as_of=as_of)
+        definition = self.store.lifecycle(code)
+        by_state = dict.fromkeys(definition.state_names if definition is not None else (), 0)
         by_state.update(Counter(e.state for e in members))
         return CohortStatus(
-            cohort,
+            code,
             MappingProxyType(by_state),
             MappingProxyType(dict(Counter(e.participant.office.code for e in members))),
             MappingProxyType(dict(Counter(e.group for e in members))),
@@ -809,141 +1039,185 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _participant(value: Participant | Mapping[str, Any]) -> Participant:
-    if isinstance(value, Participant):
-        return value
-    if isinstance(value, Mapping):
-        return Participant.model_validate(value, strict=False)
-    raise InvalidInput("participant", f"expected a Participant or a mapping, got {value!r}")
+def _event_name(event: object) -> None:
+    if not isinstance(event, str):
+        raise InvalidInput("event", f"must be an event name, got {type(event).__name__}")
 
 
-def _instance(kind: type, value: object, field: str) -> None:
-    """Refuse anything but a ``kind`` before it reaches the store (which would fail on it)."""
-    if not isinstance(value, kind):
-        raise InvalidInput(field, f"expected a {kind.__name__}, got {type(value).__name__}")
+def _moves(lifecycle: Lifecycle, event: str) -> dict[str, Move]:
+    by_source = lifecycle.table.get(event)
+    if by_source is None:
+        known = ", ".join(lifecycle.events)
+        raise UnknownEvent(event, hint=f"known events of {lifecycle.name}: {known}")
+    return by_source
 
 
-def _code(cohort: object) -> str:
-    """A cohort code to look up, checked before any store sees it.
-
-    A string no cohort can have (the :class:`~changeflow.models.Cohort` code pattern) is an
-    unknown cohort on every backend; without the check a NUL or an unpaired surrogate would
-    reach the driver and fail as a store error, differently per backend.
-    """
-    if _code_shaped(cohort):
-        return cohort
-    raise CohortNotFound(str(cohort), hint="not a valid cohort code")
+def _member(uow: Unit, nip: str) -> Enrolment:
+    # A NIP no participant can have is not looked up: the store might fail on its characters.
+    enrolment = uow.enrolment(nip) if inputs.nip_shaped(nip) else None
+    if enrolment is None:
+        raise ParticipantNotFound(nip, hint=f"not enrolled in {uow.cohort.code}")
+    return enrolment
 
 
-def _code_shaped(cohort: object) -> TypeGuard[str]:
-    """Whether a cohort could have this code; :class:`InvalidInput` if it is no string."""
-    if not isinstance(cohort, str):
-        raise InvalidInput(
-            "cohort", f"must be a cohort code (a string), got {type(cohort).__name__}"
-        )
-    return _COHORT_CODE.fullmatch(cohort) is not None
+def _assessment(assessment: Assessment | float) -> Assessment:
+    if isinstance(assessment, Assessment):
+        return assessment
+    return Assessment.model_validate({"score": assessment})
 
 
-def _nip_shaped(nip: object) -> bool:
-    """Whether ``nip`` could be a stored NIP (18 ASCII digits); :class:`InvalidInput` if no str."""
-    if not isinstance(nip, str):
-        raise InvalidInput(
-            "nip", f"must be a NIP (a string of 18 digits), got {type(nip).__name__}"
-        )
-    return NIP_SHAPE.fullmatch(nip) is not None
+def _grading(attempt: Attempt) -> Any:
+    return attempt.uow.cohort.parameters.grading
 
 
-def _text(field: str, value: object, limit: int | None = None) -> None:
-    """Check an optional free-text argument (actor, reason, key) every backend can store."""
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise InvalidInput(field, f"must be a string, got {type(value).__name__}")
-    if limit is not None and len(value) > limit:
-        raise InvalidInput(field, f"must be at most {limit} characters, got {len(value)}")
-    if "\x00" in value:
-        # PostgreSQL text cannot hold NUL; refused everywhere so the backends agree.
-        raise InvalidInput(field, f"must not contain NUL (at position {value.index(chr(0))})")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInput(field, f"has an unpaired surrogate at position {exc.start}") from None
-
-
-def _command(
-    actor: object = None, reason: object = None, key: object = None, effective_date: object = None
-) -> None:
-    """Check a command's optional arguments before anything is read or written."""
-    _text("actor", actor, _ACTOR_MAX)
-    _text("reason", reason)
-    _text("key", key, _KEY_MAX)
-    # A datetime is a date too, but its ISO form is not a date's: stored in a date column it
-    # would not read back, so it is refused rather than truncated.
-    if effective_date is not None and (
-        not isinstance(effective_date, date) or isinstance(effective_date, datetime)
-    ):
-        raise InvalidInput("effective_date", f"must be a date, got {type(effective_date).__name__}")
-
-
-def _payload(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    if value is None:
+def _grade_of(entry: HistoryEntry) -> Grade | None:
+    data = entry.data
+    if not data or "grade" not in data:
         return None
-    if not isinstance(value, Mapping):
-        raise InvalidInput("payload", "must be a mapping of JSON-compatible values")
-    try:
-        copied = json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError, RecursionError) as exc:
-        # RecursionError: a payload nested deeper than the interpreter can walk.
-        raise InvalidInput("payload", f"must be JSON-compatible: {exc}") from None
-    return MappingProxyType(copied)
+    return Grade(score=data["score"], band=data["grade"], passed=data["passed"])
 
 
-def _fingerprint(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=_canonical, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+def _many(replayed: HistoryEntry | tuple[HistoryEntry, ...]) -> tuple[HistoryEntry, ...]:
+    # A HistoryEntry is a tuple too: a bulk result is a tuple of entries.
+    if isinstance(replayed, HistoryEntry):
+        return (replayed,)
+    return replayed
 
 
-def _canonical(value: Any) -> Any:
-    # A payload arrives as a read-only mapping: fingerprint its keys sorted, like any dict.
-    return dict(value) if isinstance(value, Mapping) else str(value)
-
-
-def _replay(uow: Unit, key: str | None, fingerprint: str) -> Any:
-    if not key:
-        return None
-    remembered = uow.recall(key)
-    if remembered is None:
-        return None
-    if remembered[0] != fingerprint:
-        raise IdempotencyConflict(key)
-    return remembered[1]
-
-
-def _write(uow: Unit, entry: HistoryEntry, key: str | None, fingerprint: str) -> None:
-    uow.record(entry)
-    if key:
-        uow.remember(key, fingerprint, entry)
-    uow.commit()
-
-
-def _result(entry: HistoryEntry) -> HistoryEntry:
+def _result(replayed: HistoryEntry | tuple[HistoryEntry, ...]) -> HistoryEntry:
+    """The accepted entry of a one-entry command; raise for a refused one."""
+    if type(replayed) is HistoryEntry and replayed.outcome == "accepted":
+        return replayed  # the common case, first
+    entry = _many(replayed)[0]  # a key a bulk command used, sent again to fire: its first
     if entry.accepted:
         return entry
-    if entry.violations and entry.violations[0].code == "illegal_transition":
-        cls: type[TransitionRejected] = IllegalTransition
-    else:
-        cls = TransitionRejected
-    raise cls(
-        cohort=entry.cohort,
-        nip=entry.nip,
-        event=entry.event,
-        state=entry.source,
-        violations=entry.violations,
+    _refused((entry,))
+    return entry
+
+
+def _refused(entries: tuple[HistoryEntry, ...]) -> None:
+    """Raise for refused entries, with every violation (the first one's participant)."""
+    refused = [e for e in entries if not e.accepted]
+    if not refused:
+        return
+    first = refused[0]
+    cls = IllegalTransition if first.violations[0].code == "illegal_transition" else None
+    raise (cls or TransitionRejected)(
+        cohort=first.cohort,
+        nip=first.nip,
+        event=first.event,
+        state=first.source,
+        violations=[v for e in refused for v in e.violations],
     )
 
 
+def _groups_of(entries: tuple[HistoryEntry, ...]) -> tuple[Group, ...]:
+    _refused(entries)
+    members: dict[int, list[str]] = {}
+    themes: dict[int, tuple[str, ...]] = {}
+    for entry in entries:
+        data = entry.data or {}
+        members.setdefault(data["group"], []).append(entry.nip)
+        themes[data["group"]] = tuple(data["themes"])
+    return tuple(
+        Group(number=n, themes=themes[n], members=tuple(members[n])) for n in sorted(members)
+    )
+
+
+def _plan(uow: Unit, target: Lifecycle, mapping: dict[str, str], *, applied: bool) -> MigrationPlan:
+    """Every participant's state before and after; :class:`MigrationRejected` if impossible."""
+    code, current = uow.cohort.code, uow.lifecycle
+    if current is not None and current.sha256 == target.sha256:
+        raise InvalidInput("lifecycle", f"cohort {code} already runs this definition")
+    members = list(uow.enrolments())
+    moves = [(m.nip, m.state, mapping.get(m.state, m.state)) for m in members]
+    unmapped: dict[str, list[str]] = {}
+    unknown: dict[str, str] = {}
+    for nip, state, dest in moves:
+        if dest in target.states:
+            continue
+        if state in mapping:
+            unknown[state] = dest
+        else:
+            unmapped.setdefault(state, []).append(nip)
+    violations = [state_unmapped(s, nips) for s, nips in unmapped.items()]
+    violations += [state_unknown(s, dest) for s, dest in unknown.items()]
+    violations += _reactivated(uow, target, members, mapping)
+    violations += _overfilled(uow.cohort, target, members, moves)
+    if violations:
+        raise MigrationRejected(code, violations)
+    source = None if current is None else current.ref
+    return MigrationPlan(code, source, target.definition.ref, tuple(moves), applied)
+
+
+def _reactivated(
+    uow: Unit, target: Lifecycle, members: list[Enrolment], mapping: dict[str, str]
+) -> list[Violation]:
+    """People a migration would make active here while they are active elsewhere."""
+    found = []
+    for member in members:
+        dest = mapping.get(member.state, member.state)
+        if member.active or dest not in target.states or dest in target.finals:
+            continue
+        elsewhere = uow.standing(member.nip).elsewhere(uow.cohort.code).active_in
+        if elsewhere is not None:
+            found.append(active_elsewhere(member.nip, elsewhere))
+    return found
+
+
+def _overfilled(
+    cohort: Cohort,
+    target: Lifecycle,
+    members: list[Enrolment],
+    moves: list[tuple[str, str, str]],
+) -> list[Violation]:
+    """Seats a migration would take back past the office quota or the cohort's capacity.
+
+    A participant mapped out of a seat-freeing state takes a seat again, as a reopening
+    does; counts that only stay where they were (or shrink) are not refused.
+    """
+    before = Counter(m.participant.office.code for m in members if m.seated)
+    offices = {m.nip: m.participant.office.code for m in members}
+    after = Counter(
+        offices[nip]
+        for nip, _, dest in moves
+        if dest in target.states and dest not in target.seat_freeing
+    )
+    limit = cohort.parameters.max_per_office
+    found = [
+        office_overfilled(office, seated, limit)
+        for office, seated in sorted(after.items())
+        if seated > limit and seated > before[office]
+    ]
+    total, was = sum(after.values()), sum(before.values())
+    if total > cohort.capacity and total > was:
+        found.append(cohort_overfilled(cohort.code, total, cohort.capacity))
+    return found
+
+
+def _state_map(state_map: object) -> dict[str, str]:
+    """A migration's state map, checked: a mapping of state names to state names."""
+    if state_map is None:
+        return {}
+    if not isinstance(state_map, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in state_map.items()
+    ):
+        raise InvalidInput(
+            "state_map", f"must map state names to state names, got {state_map!r:.80}"
+        )
+    return dict(state_map)
+
+
+def _plan_of(code: str, entries: tuple[HistoryEntry, ...], target: LifecycleRef) -> MigrationPlan:
+    """The plan a migration applied, rebuilt from its entries (a keyed retry)."""
+    before = (entries[0].change or {})["lifecycle"]["before"]
+    source = None if before is None else LifecycleRef(**before)
+    moves = tuple((e.nip, str(e.source), str(e.target)) for e in entries[1:])
+    return MigrationPlan(code, source, target, moves, applied=True)
+
+
 def _report(
-    cohort: str, event: str, replayed: tuple[HistoryEntry, ...], uow: Unit
+    cohort: str, event: str, replayed: tuple[HistoryEntry, ...], members: list[Enrolment]
 ) -> AdvanceReport:
     """Rebuild a bulk report from its remembered entries.
 
@@ -951,98 +1225,11 @@ def _report(
     figure unless participants were enrolled since.
     """
     tried = {e.nip for e in replayed}
-    skipped = sum(1 for e in uow.enrolments() if e.nip not in tried)
+    skipped = sum(1 for e in members if e.nip not in tried)
     return AdvanceReport(
         cohort,
         event,
         tuple(e for e in replayed if e.accepted),
         tuple(e for e in replayed if not e.accepted),
         skipped,
-    )
-
-
-def _member(uow: Unit, nip: str) -> Enrolment:
-    # A NIP no participant can have is not looked up: the store might fail on its characters.
-    enrolment = uow.enrolment(nip) if _nip_shaped(nip) else None
-    if enrolment is None:
-        raise ParticipantNotFound(nip, hint=f"not enrolled in {uow.cohort.code}")
-    return enrolment
-
-
-def _evaluate(
-    rules: tuple[NamedRule, ...], context: RuleContext
-) -> tuple[tuple[Violation, ...], Mapping[str, Any] | None]:
-    """Run every rule (never stopping at the first no) and merge their verdicts."""
-    violations: list[Violation] = []
-    facts: dict[str, Any] | None = None
-    for name, rule in rules:
-        try:
-            verdict = rule(context)
-        except ChangeflowError:
-            raise
-        except Exception as exc:
-            raise RuleError(name, exc) from exc
-        if not isinstance(verdict, Verdict):
-            raise RuleError(name, TypeError(f"returned {verdict!r}, not a Verdict"))
-        if verdict.violations:
-            violations.extend(verdict.violations)
-        elif verdict.facts:
-            facts = {**(facts or {}), **verdict.facts}
-    if violations:
-        return tuple(violations), None
-    return (), None if facts is None else MappingProxyType(facts)
-
-
-def _illegal(event: str, state: str, allowed: tuple[str, ...]) -> Violation:
-    listed = ", ".join(allowed) or "none (final state)"
-    return Violation(
-        "illegal_transition",
-        f"{event!r} cannot be fired from {state!r}; allowed from there: {listed}",
-        MappingProxyType({"event": event, "state": state, "allowed": list(allowed)}),
-        f"{event!r} tidak berlaku pada tahap {state!r}",
-    )
-
-
-def _unknown_office(code: str) -> Violation:
-    return Violation(
-        "unknown_office",
-        f"office {code!r} is not in the office registry",
-        MappingProxyType({"office": code}),
-        f"OPD {code!r} tidak terdaftar",
-    )
-
-
-def _already_enrolled(cohort: str, state: str) -> Violation:
-    return Violation(
-        "already_enrolled",
-        f"is already enrolled in cohort {cohort} (state {state!r})",
-        MappingProxyType({"cohort": cohort, "state": state}),
-        f"sudah terdaftar di angkatan {cohort} ({state})",
-    )
-
-
-def _split_by_theme(members: list[Enrolment], count: int) -> tuple[Group, ...]:
-    themes: dict[str, list[Enrolment]] = {}
-    for e in members:
-        theme = e.project.theme.strip().casefold() if e.project else "(no project)"
-        themes.setdefault(theme, []).append(e)
-    # More groups than members would only add empty slots (dropped below); capping the count
-    # keeps a hostile count from allocating a slot per requested group.
-    count = min(count, max(len(members), 1))
-    size = math.ceil(len(members) / count) if members else 0
-    slots: list[list[Enrolment]] = [[] for _ in range(count)]
-    labels: list[list[str]] = [[] for _ in range(count)]
-    for theme, people in sorted(themes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        rest = list(people)
-        while rest:
-            target = min(range(count), key=lambda i: (len(slots[i]), i))
-            room = max(size - len(slots[target]), 1)
-            slots[target] += rest[:room]
-            rest = rest[room:]
-            if theme not in labels[target]:
-                labels[target].append(theme)
-    return tuple(
-        Group(number=i + 1, themes=tuple(labels[i]), members=tuple(e.nip for e in slots[i]))
-        for i in range(count)
-        if slots[i]
     )

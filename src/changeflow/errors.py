@@ -5,9 +5,12 @@ its facts as attributes, so callers branch on data rather than on message text::
 
     ChangeflowError
     ├── DefinitionError            a lifecycle definition is inconsistent (lists every problem)
+    │   ├── MissingRules           it names rules this process has not registered
+    │   └── DefinitionMismatch     it is not the definition the cohort is pinned to
     ├── RuleError                  a rule itself crashed (nothing was changed)
-    ├── TransitionRejected         a move was refused; carries every violation
+    ├── TransitionRejected         a command was refused; carries every violation
     │   └── IllegalTransition      the event does not leave the participant's current state
+    ├── MigrationRejected          a migration plan cannot be applied (nothing was written)
     ├── NotFound (LookupError)     an unknown name
     │   ├── CohortNotFound
     │   ├── ParticipantNotFound
@@ -33,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from changeflow.rules.verdict import Violation
+    from changeflow.records import LifecycleRef, Violation
 
 __all__ = [
     "AlreadyExists",
@@ -41,9 +44,12 @@ __all__ = [
     "CohortNotFound",
     "ConcurrentTransition",
     "DefinitionError",
+    "DefinitionMismatch",
     "IdempotencyConflict",
     "IllegalTransition",
     "InvalidInput",
+    "MigrationRejected",
+    "MissingRules",
     "NotFound",
     "ParticipantNotFound",
     "RuleError",
@@ -76,6 +82,48 @@ class DefinitionError(ChangeflowError, ValueError):
         super().__init__(f"{where} has {len(self.problems)} problem(s):\n{listed}")
 
 
+class MissingRules(DefinitionError):
+    """A lifecycle definition names rules that are not registered in this process.
+
+    ``rules`` lists them; register them (or install the package whose entry points provide
+    them) before opening the cohort.
+    """
+
+    def __init__(self, rules: Iterable[str], *, name: str | None = None) -> None:
+        self.rules: tuple[str, ...] = tuple(rules)
+        super().__init__([f"rule {r!r} is not registered" for r in self.rules], name=name)
+
+
+class DefinitionMismatch(DefinitionError):
+    """An engine was given one lifecycle definition, the cohort is pinned to another.
+
+    ``stored`` is the cohort's (``None`` when the cohort is pinned to none: it was created
+    before changeflow stored lifecycles and its states are not the default lifecycle's);
+    ``given`` the engine's. A cohort changes definition only through a migration.
+    """
+
+    def __init__(
+        self, cohort: str, *, stored: LifecycleRef | None, given: LifecycleRef | None
+    ) -> None:
+        self.cohort = cohort
+        self.stored = stored
+        self.given = given
+        if stored is None:
+            problem = (
+                f"cohort {cohort} is pinned to no lifecycle (it predates stored lifecycles and "
+                "its states are not the default lifecycle's): migrate it to its definition"
+            )
+        else:
+            wanted = (
+                "" if given is None else f", not {given.name} {given.version} ({given.sha256[:12]})"
+            )
+            problem = (
+                f"cohort {cohort} runs lifecycle {stored.name} {stored.version} "
+                f"({stored.sha256[:12]}){wanted}: migrate the cohort to change it"
+            )
+        super().__init__([problem], name=None if given is None else given.name)
+
+
 class RuleError(ChangeflowError):
     """A rule raised instead of returning a verdict; the transition was not applied."""
 
@@ -86,7 +134,7 @@ class RuleError(ChangeflowError):
 
 
 class TransitionRejected(ChangeflowError):
-    """A transition (or an enrolment) was refused; nothing was changed.
+    """A command (a move, an enrolment, a data command) was refused; nothing was changed.
 
     ``violations`` holds every rule that said no, each with a stable ``code``.
     """
@@ -117,6 +165,25 @@ class TransitionRejected(ChangeflowError):
 
 class IllegalTransition(TransitionRejected):
     """The event exists but does not leave the participant's current state."""
+
+
+class MigrationRejected(ChangeflowError):
+    """A migration plan cannot be applied: a state has no mapping, or maps to nothing known.
+
+    ``violations`` lists every problem (codes ``state_unmapped``, ``state_unknown``);
+    nothing was written.
+    """
+
+    def __init__(self, cohort: str, violations: Iterable[Violation]) -> None:
+        self.cohort = cohort
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        reasons = "; ".join(f"{v.code}: {v.message}" for v in self.violations)
+        super().__init__(f"migration of {cohort} refused: {reasons}")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of the violations."""
+        return tuple(v.code for v in self.violations)
 
 
 class NotFound(ChangeflowError, LookupError):

@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     AfterValidator,
@@ -21,11 +21,15 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    field_serializer,
     field_validator,
 )
 
 from changeflow.dates import retirement_date
 from changeflow.nip import Nip, parse_nip
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "CODE_PATTERN",
@@ -195,11 +199,11 @@ class GradingScheme(_Frozen):
         # frozen Cohort (which holds a scheme in its parameters) would be unhashable.
         return hash((tuple(sorted(self.weights.items())), self.bands, self.failing_band))
 
-    def missing(self, scores: dict[str, float]) -> tuple[str, ...]:
+    def missing(self, scores: Mapping[str, float]) -> tuple[str, ...]:
         """Components that have a weight but no score yet."""
         return tuple(c for c in self.weights if c not in scores)
 
-    def grade(self, scores: dict[str, float]) -> Grade:
+    def grade(self, scores: Mapping[str, float]) -> Grade:
         """Grade complete component scores; raise ``KeyError`` naming a missing component.
 
         >>> GradingScheme().grade({"overall": 85}).band
@@ -223,8 +227,16 @@ class CohortParameters(_Frozen):
     retirement_age: int = Field(default=58, ge=30, le=80)
     eligible_ranks: frozenset[Rank] = DEFAULT_ELIGIBLE_RANKS
     grading: GradingScheme = GradingScheme()
-    rule_pack: Text = "changeflow-default-1"
-    """Label of the regulation regime the parameters come from, cited in refusals."""
+    rule_pack: Text = "probolinggo-2019"
+    """Id of the rule pack (the regulation regime) the parameters come from."""
+    rule_pack_version: Text = "1"
+    """Version of the rule pack; a cohort keeps the version it was created with."""
+
+    @field_serializer("eligible_ranks", when_used="json")
+    def _ranks_in_order(self, ranks: frozenset[str]) -> list[str]:
+        # A set has no order of its own: JSON lists the ranks sorted, so documents (and
+        # the hashes over them) do not depend on the interpreter's hash seed.
+        return sorted(ranks)
 
 
 class Cohort(_Frozen):

@@ -316,8 +316,7 @@ def enrol_roster(
     :meth:`Engine.check_enrolments`.
     """
     engine.cohort(cohort)  # an unknown cohort fails before any row is judged
-    finals = engine.lifecycle.finals
-    active = {e.nip for e in engine.participants(cohort) if e.state not in finals}
+    active = {e.nip for e in engine.participants(cohort) if e.active}
     outcomes: list[RosterOutcome | None] = []
     pending: list[tuple[int, RosterRow, Participant]] = []
     seen: set[str] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from changeflow.cli.app import app
@@ -12,17 +13,33 @@ from factories import make_nip
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from pathlib import Path
 
     from typer.testing import CliRunner, Result
 
-__all__ = ["CODE", "HEADER", "Cli", "nip_of", "person", "write_roster"]
+__all__ = [
+    "CODE",
+    "HEADER",
+    "PROJECT",
+    "SUPERVISOR",
+    "Cli",
+    "builtin_supervisor",
+    "nip_of",
+    "person",
+    "to_seminar",
+    "write_roster",
+]
 
 CODE = "PKA-1"
 """The cohort most tests work on."""
 
 HEADER = "nip,name,office,echelon"
 """The minimal roster header."""
+
+PROJECT = ("--title", "Antrean online", "--theme", "kesehatan", "--mentor", "Kepala Dinas")
+"""Options of `changeflow project` registering a project with a mentor."""
+
+SUPERVISOR = Path(__file__).resolve().parents[2] / "examples" / "supervisor_course.toml"
+"""The supervisor-course lifecycle of examples/custom_lifecycle.py (rule supervisor_rank)."""
 
 
 @dataclass
@@ -65,3 +82,20 @@ def person(number: int, office: str = "", *, born_year: int = 1975) -> str:
     """A valid roster row: an eligible echelon III.a official from office ``office``."""
     nip = nip_of(number, born_year)
     return f"{nip},Peserta {number},{office or f'Dinas Nomor {number}'},III.a"
+
+
+def to_seminar(cli: Cli, cohort: str, nip: str) -> None:
+    """Take an enrolled participant to the seminar, a project with a mentor registered."""
+    cli("fire", cohort, nip, "start_class")
+    cli("project", cohort, nip, *PROJECT)
+    for event in ("present_proposal", "approve_proposal", "present_results"):
+        cli("fire", cohort, nip, event)
+
+
+def builtin_supervisor(folder: Path) -> Path:
+    """The supervisor-course lifecycle with the built-in ``rank`` rule, as a TOML file."""
+    text = SUPERVISOR.read_text(encoding="utf-8").replace('"supervisor_rank"', '"rank"')
+    assert '"rank"' in text
+    path = folder / "supervisor_builtin.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -7,7 +7,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from changeflow.cli.app import app as cli_app
-from cli.support import nip_of
+from cli.support import PROJECT, nip_of, to_seminar
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,7 +48,7 @@ def test_advance_shows_progress_on_stderr_for_large_cohorts(
     cli: Cli, enrolled: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past the threshold a progress note goes to stderr while stdout stays pure JSON."""
-    monkeypatch.setattr("changeflow.cli.app.PROGRESS_THRESHOLD", len(enrolled))
+    monkeypatch.setattr("changeflow.cli.cohort_views.PROGRESS_THRESHOLD", len(enrolled))
     result = cli("advance", "PKA-1", "start_class", "--json")
     assert json.loads(result.stdout)["accepted"] == enrolled
     assert result.stderr.startswith("start_class: 3 participants of PKA-1 ...")
@@ -142,9 +142,10 @@ def test_verify_an_intact_chain(cli: Cli, enrolled: list[str]) -> None:
     (cohort,) = checked["cohorts"]
     assert cohort["cohort"] == "PKA-1"
     assert cohort["ok"] is True
-    assert cohort["entries"] == len(enrolled)
-    assert cohort["head"]["seq"] == len(enrolled)
-    assert "audit chain intact (3 entries" in cli("verify", "PKA-1").stdout
+    assert cohort["entries"] == len(enrolled) + 1  # the cohort's own create_cohort entry first
+    assert cohort["head"]["seq"] == len(enrolled) + 1
+    assert cohort["differences"] == []
+    assert "audit chain intact (4 entries" in cli("verify", "PKA-1").stdout
 
 
 def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_path: Path) -> None:
@@ -161,11 +162,11 @@ def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_pat
 
 def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: Path) -> None:
     """Deleting the last audit rows makes verify exit 1 and report the missing tail."""
-    assert enrolled
-    _tamper(db_path, "DELETE FROM audit WHERE seq = 3")
+    assert len(enrolled) == 3  # seq 1 creates the cohort, 2 to 4 enrol
+    _tamper(db_path, "DELETE FROM audit WHERE seq = 4")
     checked = cli.json("verify", expect=1)["cohorts"][0]
     assert checked["missing_tail"] is True
-    assert checked["first_bad_seq"] == 3
+    assert checked["first_bad_seq"] == 4
     assert "missing tail" in cli("verify", expect=1).stdout
 
 
@@ -183,8 +184,9 @@ def test_export_prints_or_writes_the_engine_export(
     assert exported["schema_version"] == 1
     assert exported["cohort"]["code"] == "PKA-1"
     assert [p["nip"] for p in exported["participants"]] == enrolled
-    assert len(exported["history"]) == 3
-    assert exported["head"]["seq"] == 3
+    assert exported["lifecycle"]["name"] == "change_project"
+    assert [e["event"] for e in exported["history"]] == ["create_cohort"] + ["enrol"] * 3
+    assert exported["head"]["seq"] == 4
     target = tmp_path / "export.json"
     written = cli("export", "PKA-1", "--output", str(target))
     assert written.stdout == ""
@@ -226,3 +228,113 @@ def test_verbose_logs_transitions_on_stderr(cli: Cli, enrolled: list[str]) -> No
     assert "start_class" in result.stderr
     quiet = cli("fire", "PKA-1", enrolled[1], "start_class")
     assert quiet.stderr == ""
+
+
+def test_groups_are_audited_and_refused_once_someone_graduated(
+    cli: Cli, enrolled: list[str]
+) -> None:
+    """Each placement is a form_groups entry; after a graduation a re-run is refused (exit 3)."""
+    for nip in enrolled:
+        cli("project", "PKA-1", nip, *PROJECT)
+    formed = cli.json("groups", "PKA-1", "--count", "2", "--actor", "BKD", "--reason", "week 1")
+    placed = {nip: g["number"] for g in formed["groups"] for nip in g["members"]}
+    entry = cli.json("history", enrolled[0])["history"][-1]
+    assert (entry["event"], entry["actor"], entry["reason"]) == ("form_groups", "BKD", "week 1")
+    assert entry["data"]["group"] == placed[enrolled[0]]
+    nip = enrolled[0]
+    cli("fire", "PKA-1", nip, "start_class")
+    for event in ("present_proposal", "approve_proposal", "present_results"):
+        cli("fire", "PKA-1", nip, event)
+    cli("assess", "PKA-1", nip, "--score", "85")
+    cli("fire", "PKA-1", nip, "graduate")
+    refused = cli.json("groups", "PKA-1", "--count", "3", expect=3)
+    assert refused["event"] == "form_groups"
+    assert [v["code"] for v in refused["violations"]] == ["record_closed"]
+    assert refused["violations"][0]["facts"]["nip"] == nip
+    text = cli("groups", "PKA-1", "--count", "3", expect=3)
+    assert (
+        text.stderr.splitlines()[0] == "error: 'form_groups' refused in PKA-1: nobody was regrouped"
+    )
+    after = {p["nip"]: p["group"] for p in cli.json("status", "PKA-1")["participants"]}
+    assert after == placed
+
+
+def test_status_as_of_replays_the_chain(cli: Cli, enrolled: list[str]) -> None:
+    """--as-of shows states, projects, scores and groups as they were at that moment."""
+    nip = enrolled[0]
+    to_seminar(cli, "PKA-1", nip)
+    then = cli.json("history", nip)["history"][-1]["at"]  # present_results: in the seminar
+    cli("assess", "PKA-1", nip, "--score", "85")
+    cli("groups", "PKA-1", "--count", "1")
+    cli("fire", "PKA-1", nip, "graduate")
+    now = cli.json("status", "PKA-1")
+    assert now["as_of"] is None
+    assert (now["participants"][0]["state"], now["participants"][0]["scores"]) == (
+        "graduated",
+        {"overall": 85.0},
+    )
+    past = cli.json("status", "PKA-1", "--as-of", then)
+    assert past["as_of"] == then
+    first = past["participants"][0]
+    assert (first["state"], first["scores"], first["group"]) == ("seminar", {}, None)
+    assert first["project"]["title"] == "Antrean online"
+    assert past["counts"]["seminar"] == 1
+    assert past["counts"]["graduated"] == 0
+    assert past["total"] == 3
+    before_anything = cli.json("status", "PKA-1", "--as-of", "2000-01-01T00:00:00+07:00")
+    assert before_anything["participants"] == []
+    text = cli("status", "PKA-1", "--as-of", then).stdout
+    assert text.startswith(f"PKA-1 as of {then}: 3 participant(s)")
+    assert "Antrean online" in text
+
+
+def test_status_as_of_needs_a_timezone(cli: Cli, enrolled: list[str]) -> None:
+    """A time without a timezone, or no time at all, is unusable input (exit 2)."""
+    assert enrolled
+    naive = cli("status", "PKA-1", "--as-of", "2024-04-01T12:00", expect=2)
+    assert naive.stderr.splitlines()[0] == "error: --as-of '2024-04-01T12:00' has no timezone"
+    cli("status", "PKA-1", "--as-of", "yesterday", expect=2)
+    assert cli.json("status", "PKA-1", "--as-of", "2024-04-01T12:00Z")["as_of"] == (
+        "2024-04-01T12:00:00+00:00"
+    )
+
+
+def test_verify_catches_a_score_edited_on_the_database_file(
+    cli: Cli, enrolled: list[str], db_path: Path
+) -> None:
+    """UPDATE assessments SET score = 99 behind changeflow's back: exit 1 naming the fact."""
+    nip = enrolled[0]
+    to_seminar(cli, "PKA-1", nip)
+    cli("assess", "PKA-1", nip, "--score", "85")
+    assert cli.json("verify", "PKA-1")["ok"] is True
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        connection.execute("UPDATE assessments SET score = 99")
+    finally:
+        connection.close()
+    checked = cli.json("verify", "PKA-1", expect=1)
+    assert checked["ok"] is False
+    (cohort,) = checked["cohorts"]
+    assert cohort["first_bad_seq"] is None  # the chain itself is intact
+    assert cohort["differences"] == [
+        {"table": "assessments", "key": nip, "field": "overall", "stored": 99.0, "replayed": 85.0}
+    ]
+    result = cli("verify", "PKA-1", expect=1)
+    assert result.stdout.splitlines() == [
+        "PKA-1: stored facts DIFFER from the audit chain (1 difference(s)):",
+        f"  assessments {nip} overall: stored 99.0, the audit chain says 85.0",
+    ]
+    assert result.stderr.startswith("hint: ")
+
+
+def test_verify_catches_a_project_edited_on_the_database_file(
+    cli: Cli, enrolled: list[str], db_path: Path
+) -> None:
+    """A project title changed directly in the database is a difference too."""
+    cli("project", "PKA-1", enrolled[0], *PROJECT)
+    _tamper(db_path, "UPDATE change_projects SET title = 'Forged'")
+    checked = cli.json("verify", expect=1)["cohorts"][0]
+    assert [(d["table"], d["key"]) for d in checked["differences"]] == [
+        ("change_projects", enrolled[0])
+    ]
+    assert "Forged" in cli("verify", expect=1).stdout

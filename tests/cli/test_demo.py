@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from typer.testing import CliRunner
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import pytest
+
+DEWI = "197104221995032004"  # the graduate whose score the demo corrects
 
 
 def test_demo_tells_the_story_on_a_fresh_file(
@@ -30,15 +33,31 @@ def test_demo_tells_the_story_on_a_fresh_file(
     for code in ("office_quota", "retirement_horizon", "rank", "cohort_capacity"):
         assert f"[{code}]" in out
     assert "Graduation, 19 July 2019: 28 graduated" in out
-    assert "PKA-III-VII-2019: 30 participant(s)" in out
+    assert "the grounds recorded with 'fail': 68.0 (kurang memuaskan)" in out
+    assert "== Correction, 24 July 2019: Dewi Lestari's score was entered as 83.6" in out
+    assert "correct_assessment (graduated)            by penguji, " in out
+    assert out.index("== Correction") < out.index("PKA-III-VII-2019: 30 participant(s)")
     last = out.splitlines()[-1]
-    assert last.startswith("PKA-III-VII-2019: audit chain intact (185 entries, head 185 ")
+    # every command is an entry: the cohort's creation, enrolments, moves, projects, scores,
+    # group placements, the fail and the correction
+    assert last.startswith("PKA-III-VII-2019: audit chain intact (276 entries, head 276 ")
     assert "changeflow-demo.db" in result.stderr
     assert not mine.exists()  # CHANGEFLOW_DB is never the demo's database
     status = CliRunner().invoke(
         app, ["--db", "sqlite:///changeflow-demo.db", "status", "PKA-III-VII-2019", "--json"]
     )
     assert '"graduated": 28' in status.stdout
+    history = CliRunner().invoke(
+        app, ["--db", "sqlite:///changeflow-demo.db", "history", DEWI, "--json"]
+    )
+    assert history.exit_code == 0, history.stderr
+    entries = json.loads(history.stdout)["history"]
+    assert [e["event"] for e in entries][-3:] == [
+        "record_assessment",
+        "graduate",
+        "correct_assessment",
+    ]
+    assert entries[-1]["reason"] == "entered wrongly; the examiners' sheet says 73.6"
 
 
 def test_demo_needs_an_sqlite_file(tmp_path: Path) -> None:

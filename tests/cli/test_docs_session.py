@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "cli.md"
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.DOTALL | re.MULTILINE)
+FILE = re.compile(r"^```\w+\n# file: (\S+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 EXITS = re.compile(r"#\s*exits\s+(\d)")
 
 
@@ -32,9 +33,15 @@ def _session() -> list[tuple[str, int]]:
     return commands
 
 
+def _files() -> dict[str, str]:
+    """The files the doc shows with a ``# file: NAME`` first line, by name."""
+    return dict(FILE.findall(DOC.read_text(encoding="utf-8")))
+
+
 def test_the_session_covers_every_command() -> None:
-    """The documented session uses every command but the demo."""
-    used = {shlex.split(command, comments=True)[1] for command, _ in _session()}
+    """The documented session uses every command but the demo, and every new subcommand."""
+    lines = [shlex.split(command, comments=True) for command, _ in _session()]
+    used = {args[1] for args in lines}
     assert used >= {
         "init",
         "cohort",
@@ -51,14 +58,30 @@ def test_the_session_covers_every_command() -> None:
         "verify",
         "export",
         "diagram",
+        "correct",
+        "transfer",
     }
+    assert {tuple(args[1:3]) for args in lines if args[1] in {"cohort", "correct"}} >= {
+        ("cohort", "create"),
+        ("cohort", "list"),
+        ("cohort", "show"),
+        ("cohort", "migrate"),
+        ("correct", "score"),
+        ("correct", "participant"),
+    }
+    options = {arg for args in lines for arg in args if arg.startswith("--")}
+    assert options >= {"--lifecycle", "--map", "--as-of", "--office-name", "--dry-run"}
     assert {status for _, status in _session()} == {0, 2, 3}
+    assert set(_files()) == {"workshop.toml", "workshop-2.toml"}
 
 
 def test_the_session_runs_as_documented(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from a copy of the repository's examples, each command exits as the doc says."""
     (tmp_path / "examples").mkdir()
-    shutil.copy(ROOT / "examples" / "roster.csv", tmp_path / "examples" / "roster.csv")
+    for name in ("roster.csv", "supervisor_course.toml"):
+        shutil.copy(ROOT / "examples" / name, tmp_path / "examples" / name)
+    for name, text in _files().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     env = {"CHANGEFLOW_DB": f"sqlite:///{tmp_path / 'changeflow.db'}"}

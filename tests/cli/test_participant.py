@@ -10,21 +10,12 @@ import pytest
 
 from changeflow import Cohort, CohortParameters, ConcurrentTransition, Engine, GradingScheme
 from changeflow.store.sql import SqlStore
-from cli.support import nip_of, person, write_roster
+from cli.support import PROJECT, nip_of, person, to_seminar, write_roster
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from cli.support import Cli
-
-PROJECT = ("--title", "Antrean online", "--theme", "kesehatan", "--mentor", "Kepala Dinas")
-
-
-def _to_seminar(cli: Cli, cohort: str, nip: str) -> None:
-    cli("fire", cohort, nip, "start_class")
-    cli("project", cohort, nip, *PROJECT)
-    for event in ("present_proposal", "approve_proposal", "present_results"):
-        cli("fire", cohort, nip, event)
 
 
 def test_an_accepted_event_prints_the_audit_entry(cli: Cli, enrolled: list[str]) -> None:
@@ -204,7 +195,7 @@ def test_assess_prints_the_grade_band_and_graduation_records_it(
 ) -> None:
     """Assess reports the band once complete; graduate then records score and band."""
     nip = enrolled[0]
-    _to_seminar(cli, "PKA-1", nip)
+    to_seminar(cli, "PKA-1", nip)
     scored = cli.json("assess", "PKA-1", nip, "--score", "91.5")
     assert scored["grade"] == {"score": 91.5, "band": "sangat memuaskan", "passed": True}
     assert scored["missing"] == []
@@ -253,3 +244,104 @@ def test_groups_split_by_theme(cli: Cli, enrolled: list[str]) -> None:
     assert "kesehatan" in cli("groups", "PKA-1").stdout
     cli("groups", "PKA-1", "--count", "0", expect=2)
     cli("groups", "PKA-9", expect=2)
+
+
+def test_project_and_assess_are_audited_commands(cli: Cli, enrolled: list[str]) -> None:
+    """Project and assess take --actor, --reason and --key and appear in the history."""
+    nip = enrolled[0]
+    registered = cli.json(
+        "project", "PKA-1", nip, *PROJECT, "--actor", "BKD", "--reason", "SK 12", "--key", "p-1"
+    )
+    entry = registered["entry"]
+    assert (entry["event"], entry["outcome"], entry["actor"]) == (
+        "register_project",
+        "accepted",
+        "BKD",
+    )
+    assert entry["change"]["project"]["before"] is None
+    assert entry["change"]["project"]["after"]["title"] == "Antrean online"
+    again = cli.json(
+        "project", "PKA-1", nip, *PROJECT, "--actor", "BKD", "--reason", "SK 12", "--key", "p-1"
+    )
+    assert again["entry"]["seq"] == entry["seq"]  # the retry repeats nothing
+    reused = cli.json(
+        "project", "PKA-1", nip, "--title", "T", "--theme", "t", "--key", "p-1", expect=2
+    )
+    assert reused["error"]["kind"] == "idempotency_conflict"
+    cli("assess", "PKA-1", nip, "--score", "70", "--actor", "penguji", "--key", "a-1")
+    cli("assess", "PKA-1", nip, "--score", "70", "--actor", "penguji", "--key", "a-1")
+    history = cli.json("history", nip)["history"]
+    assert [(e["event"], e["actor"]) for e in history] == [
+        ("enrol", None),
+        ("register_project", "BKD"),
+        ("record_assessment", "penguji"),
+    ]
+    assert history[1]["reason"] == "SK 12"
+    assert history[2]["change"] == {"scores": {"before": None, "after": {"overall": 70.0}}}
+    table = cli("history", nip).stdout
+    assert "register_project" in table
+    assert "scores.overall - -> 70.0" in table
+
+
+def test_a_closed_record_refuses_project_and_assess(cli: Cli, enrolled: list[str]) -> None:
+    """A graduate's or a withdrawn participant's record is closed: exit 3, nothing changes."""
+    graduate, leaver = enrolled[0], enrolled[1]
+    to_seminar(cli, "PKA-1", graduate)
+    cli("assess", "PKA-1", graduate, "--score", "85")
+    cli("fire", "PKA-1", graduate, "graduate")
+    before = cli.json("status", "PKA-1")["participants"][0]
+    refused = cli.json("assess", "PKA-1", graduate, "--score", "40", expect=3)
+    assert refused["outcome"] == "refused"
+    assert refused["event"] == "record_assessment"
+    assert [v["code"] for v in refused["violations"]] == ["record_closed"]
+    assert refused["error"]["kind"] == "refused"
+    text = cli("project", "PKA-1", graduate, "--title", "Lain", "--theme", "t", expect=3)
+    assert text.stdout == ""
+    assert text.stderr.splitlines()[0] == (
+        f"error: 'register_project' refused for {graduate} in PKA-1"
+    )
+    assert text.stderr.splitlines()[1].startswith("  record_closed: ")
+    assert cli.json("status", "PKA-1")["participants"][0] == before
+    assert before["scores"] == {"overall": 85.0}
+    assert before["project"]["mentor"]["name"] == "Kepala Dinas"
+    cli("fire", "PKA-1", leaver, "withdraw", "--reason", "moved")
+    withdrawn = cli.json("assess", "PKA-1", leaver, "--score", "99", expect=3)
+    assert [v["code"] for v in withdrawn["violations"]] == ["record_closed"]
+    assert cli.json("status", "PKA-1")["participants"][1]["scores"] == {}
+    history = cli.json("history", graduate)["history"]
+    assert [(e["event"], e["outcome"]) for e in history[-2:]] == [
+        ("record_assessment", "refused"),
+        ("register_project", "refused"),
+    ]
+
+
+def test_fail_needs_grounds(cli: Cli, enrolled: list[str]) -> None:
+    """Failing someone assessed at 95 is refused (assessment_passes); unassessed needs a reason."""
+    assessed, unassessed = enrolled[0], enrolled[1]
+    for nip in (assessed, unassessed):
+        to_seminar(cli, "PKA-1", nip)
+    cli("assess", "PKA-1", assessed, "--score", "95")
+    refused = cli.json("fire", "PKA-1", assessed, "fail", "--reason", "absent", expect=3)
+    assert [v["code"] for v in refused["violations"]] == ["assessment_passes"]
+    assert cli.json("status", "PKA-1")["participants"][0]["state"] == "seminar"
+    no_reason = cli.json("fire", "PKA-1", unassessed, "fail", expect=3)
+    assert [v["code"] for v in no_reason["violations"]] == ["reason_required"]
+    failed = cli.json("fire", "PKA-1", unassessed, "fail", "--reason", "no seminar held")
+    assert failed["to"] == "not_passed"
+
+
+def test_reopen_undoes_a_mistaken_withdrawal(cli: Cli, enrolled: list[str]) -> None:
+    """Fire reopen (with a reason) returns a withdrawn participant to the state left."""
+    nip = enrolled[0]
+    cli("fire", "PKA-1", nip, "start_class")
+    cli("fire", "PKA-1", nip, "withdraw", "--reason", "wrong person")
+    assert cli.json("events", "PKA-1", nip, "--reason", "x")["events"] == ["reopen"]
+    refused = cli.json("fire", "PKA-1", nip, "reopen", expect=3)
+    assert [v["code"] for v in refused["violations"]] == ["reason_required"]
+    reopened = cli.json("fire", "PKA-1", nip, "reopen", "--reason", "withdrawn by mistake")
+    assert (reopened["from"], reopened["to"], reopened["event"]) == (
+        "withdrawn",
+        "on_class",
+        "reopen",
+    )
+    assert cli.json("status", "PKA-1")["participants"][0]["state"] == "on_class"

@@ -157,11 +157,13 @@ def test_someone_who_left_is_refused_not_already_enrolled(engine: Engine) -> Non
 def test_dry_run_matches_the_real_run_and_writes_nothing(engine: Engine) -> None:
     """check_enrolments judges rows with the earlier ones enrolled, then rolls back."""
     rows = parse_roster(_text(person(1, "BKD"), person(2, "BKD"), person(3, "BKD"), person(1)))
+    before = engine.history(cohort=COHORT)
     dry = enrol_roster(engine, COHORT, rows, dry_run=True)
     assert dry.dry_run
     assert engine.participants(COHORT) == []
-    assert engine.history(cohort=COHORT) == []
-    assert engine.store.offices() == []
+    assert engine.history(cohort=COHORT) == before
+    assert [e.event for e in before] == ["create_cohort"]
+    assert engine.offices() == []
     real = enrol_roster(engine, COHORT, rows)
     assert [(o.line, o.status) for o in dry.outcomes] == [(o.line, o.status) for o in real.outcomes]
     assert [o.violations for o in dry.refused] == [o.violations for o in real.refused]

@@ -2,7 +2,8 @@
 
 A victim opens its own :class:`~changeflow.store.sql.SqlStore` and :class:`~changeflow.Engine`
 on the shared database and runs a seeded stream of real commands on one cohort: keyed
-enrolments, keyed fires (refused ones too), keyed bulk advances, change projects and scores.
+enrolments, keyed fires (refused ones and reopenings too), keyed bulk advances, and keyed
+data commands (change projects and scores), every one of them an audit entry.
 A :class:`KillSwitch` installed on the store's SQLAlchemy engine sends the process
 ``SIGKILL`` at a planned point of a command:
 
@@ -49,6 +50,7 @@ from changeflow.errors import TransitionRejected
 from changeflow.rules.registry import RuleRegistry
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.machine import Lifecycle
+from changeflow.states.names import DATA_COMMANDS
 from changeflow.store.sql import SqlStore, SqlUnit
 from factories import make_nip, make_participant, office
 
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR",
+    "DATA_KINDS",
     "HOOK_PHASES",
     "KEYED_KINDS",
     "PEOPLE",
@@ -72,6 +75,7 @@ __all__ = [
     "KillSwitch",
     "Outcome",
     "Plan",
+    "carried_key",
     "choose",
     "cohort_code",
     "execute",
@@ -100,8 +104,11 @@ HOOK_PHASES = ("before_flush", "after_flush", "statement", "before_commit", "aft
 PHASES = (*HOOK_PHASES, "timer")
 """Every kill point, the parent's random timer included."""
 
-KEYED_KINDS = frozenset({"enrol", "fire", "advance"})
-"""Commands that carry an idempotency key (and write audit rows)."""
+DATA_KINDS = frozenset({"project", "assess"})
+"""Data commands: they change a participant's facts, not the state."""
+
+KEYED_KINDS = frozenset({"enrol", "fire", "advance", *DATA_KINDS})
+"""Commands that carry an idempotency key (every command writes audit rows)."""
 
 # Compiled once, in the forkserver that preloads this module: every victim forks with it.
 _RULES = RuleRegistry.default()
@@ -125,7 +132,7 @@ class Command(NamedTuple):
     """One command of a victim's stream; everything needed to run it again."""
 
     kind: str
-    """``enrol``, ``fire``, ``advance``, ``project`` or ``assess``."""
+    """``enrol``, ``fire``, ``advance``, or the data commands ``project`` and ``assess``."""
     cohort: str
     block: int
     """The cohort's roster number (participants are derived from it)."""
@@ -151,7 +158,8 @@ class Outcome:
     """What a command returned: its entries (accepted or refused), or the refusal's codes."""
 
     kind: str
-    """``accepted``, ``refused``, ``advanced`` (a bulk report) or ``done`` (no audit)."""
+    """``accepted``, ``refused``, ``advanced`` (a bulk report) or ``graded`` (a score was
+    recorded: the command returns the grade, not its entry)."""
     entries: tuple[HistoryEntry, ...] = ()
     codes: tuple[str, ...] = ()
 
@@ -173,6 +181,17 @@ def _payload(command: Command) -> dict[str, Any] | None:
     # The key travels in the payload too, so a checker can tie every audit row to the
     # idempotency record that must name it.
     return None if command.key is None else {"key": command.key}
+
+
+def carried_key(entry: HistoryEntry) -> str | None:
+    """The idempotency key an audit entry carries: in its payload, or a data command's reason.
+
+    Data commands take no payload, so victims give their key as the reason.
+    """
+    key = (entry.payload or {}).get("key")
+    if key is None and entry.event in DATA_COMMANDS:
+        return entry.reason
+    return key
 
 
 def execute(engine: Engine, command: Command) -> Outcome:
@@ -197,27 +216,29 @@ def execute(engine: Engine, command: Command) -> Outcome:
             report = engine.advance(cohort, command.arg, actor=ACTOR, payload=payload, key=key)
             entries = sorted(report.accepted + report.refused, key=lambda e: e.seq)
             return Outcome("advanced", tuple(entries))
+        elif command.kind == "assess":
+            engine.record_assessment(
+                cohort, nip, float(command.arg), actor=ACTOR, reason=key, key=key
+            )
+            return Outcome("graded")
+        elif command.kind == "project":
+            entry = engine.register_project(
+                cohort, nip, _project(command, nip), actor=ACTOR, reason=key, key=key
+            )
         else:
-            _unaudited(engine, command, nip)
-            return Outcome("done")
+            raise ValueError(f"unknown command kind {command.kind!r}")
     except TransitionRejected as refused:
         return Outcome("refused", codes=refused.codes)
     return Outcome("accepted", (entry,))
 
 
-def _unaudited(engine: Engine, command: Command, nip: str) -> None:
-    """Run a command that writes no audit row: a change project or a score."""
-    if command.kind == "project":
-        project = ChangeProject(
-            title=f"Proyek {nip[-4:]}",
-            theme=f"tema {command.who % 5}",
-            mentor=Mentor(name="Kepala Dinas"),
-        )
-        engine.register_project(command.cohort, nip, project)
-    elif command.kind == "assess":
-        engine.record_assessment(command.cohort, nip, float(command.arg))
-    else:
-        raise ValueError(f"unknown command kind {command.kind!r}")
+def _project(command: Command, nip: str) -> ChangeProject:
+    """The change project a victim registers for ``nip``."""
+    return ChangeProject(
+        title=f"Proyek {nip[-4:]}",
+        theme=f"tema {command.who % 5}",
+        mentor=Mentor(name="Kepala Dinas"),
+    )
 
 
 def summary(outcome: Outcome) -> tuple[str, tuple[tuple[int, str, str | None, str], ...]]:
@@ -346,7 +367,17 @@ def _seminar(rng: random.Random, member: _Member) -> Step:
     if member.score is None and rng.random() < 0.7:
         return "assess", str(rng.choice((62.5, 75.0, 85.0, 95.0))), None
     passing = member.score is not None and member.score > _PASS_MARK
-    return "fire", "graduate" if passing or rng.random() < 0.3 else "fail", None
+    if passing or rng.random() < 0.3:
+        return "fire", "graduate", None
+    # Failing needs grounds: a failing score, or (none recorded) a reason; sometimes neither.
+    return "fire", "fail", "tidak hadir seminar hasil" if rng.random() < 0.5 else None
+
+
+def _final(rng: random.Random, _member: _Member) -> Step:
+    """Now and then reopen (a correction taking the seat back), else fire something illegal."""
+    if rng.random() < 0.2:
+        return "fire", "reopen", "koreksi: salah input"
+    return "fire", rng.choice(_ALL_EVENTS), None
 
 
 _STEPS: dict[str, Callable[[random.Random, _Member], Step]] = {
@@ -362,9 +393,7 @@ def _next_step(rng: random.Random, member: _Member) -> Step:
     """A plausible next command for an enrolled participant (refused ones included)."""
     if member.state in _ACTIVE and rng.random() < 0.05:
         return "fire", rng.choice(("withdraw", "drop")), "sakit berkepanjangan"
-    step = _STEPS.get(member.state)
-    if step is None:  # a final state: anything fired is refused as illegal
-        return "fire", rng.choice(_ALL_EVENTS), None
+    step = _STEPS.get(member.state, _final)
     return step(rng, member)
 
 

@@ -10,7 +10,8 @@ connection the store checks out, which gives a genuine ``SQLITE_FULL`` without m
 and its outcome. Only commands that returned (or were refused, which is audited) change the
 :class:`Model`; :func:`audit` opens the database afresh and counts how far it differs from
 the model: rows ``lost``, rows written by failed commands (``phantom``), and anything
-``inconsistent`` (states, projects, counters, replayed states, the audit chain, integrity).
+``inconsistent`` (states, projects, counters, replayed states, the audit chain and every
+stored fact against its replay, integrity).
 """
 
 from __future__ import annotations
@@ -274,9 +275,9 @@ class Command:
     payload: dict[str, Any] | None = None
 
     @property
-    def key(self) -> str | None:
-        """The idempotency key (register_project takes none)."""
-        return None if self.name == "project" else f"disk-full-{self.index}"
+    def key(self) -> str:
+        """The idempotency key (every command of the workload has one)."""
+        return f"disk-full-{self.index}"
 
 
 @dataclass(frozen=True)
@@ -393,9 +394,13 @@ class Workload:
 
     def _execute(self, command: Command) -> Effect:
         engine, key = self.engine, command.key
-        if command.name == "project":
-            engine.register_project(CODE, command.nip or "", PROJECT)
-            return Effect(project=command.nip)
+        if command.name == "project":  # a data command: audited like a move, keyed too
+            entry = engine.register_project(
+                CODE, command.nip or "", PROJECT, actor="coach", key=key
+            )
+            return Effect(
+                ((entry.nip, entry.event, entry.outcome),), project=command.nip, keyed=True
+            )
         if command.name == "advance":
             report = engine.advance(CODE, "start_class", actor="BKD", key=key)
             entries = (*report.accepted, *report.refused)
@@ -531,6 +536,9 @@ def _integrity(store: SqlStore) -> str:
         return "ok" if not heap else f"heap: {heap[:3]}"
 
 
+OPENING = (("", "create_cohort", "accepted"),)
+"""The cohort's own entries, which open its chain: its creation."""
+
 _COUNTERS = {
     "cohort_seated": "SELECT seated FROM cohorts WHERE code = :code",
     "seated_rows": "SELECT count(*) FROM enrolments WHERE seated",
@@ -570,36 +578,39 @@ def audit(url: str, model: Model) -> Audit:
         enrolments = store.enrolments(CODE)
         states = {e.nip: e.state for e in enrolments}
         projects = {e.nip for e in enrolments if e.project is not None}
-        history = [(e.nip, e.event, e.outcome) for e in engine.history(cohort=CODE)]
+        trail = [(e.nip, e.event, e.outcome) for e in engine.history(cohort=CODE)]
         check = engine.verify(CODE)[0]
         replayed = engine.states_as_of(CODE, _FAR_FUTURE)
         counters = _counters(store)
         integrity = _integrity(store)
     finally:
         store.close()
+    opening, history = tuple(trail[: len(OPENING)]), trail[len(OPENING) :]
     lost, phantom, mismatched = _compare_history(history, model)
     lost += len(model.states.keys() - states.keys())
     phantom += len(states.keys() - model.states.keys())
     problems = [
+        f"the chain opens with {opening}" if opening != OPENING else "",
         f"{mismatched} commands' audit rows differ" if mismatched else "",
         "states differ"
         if any(states[n] != s for n, s in model.states.items() if n in states)
         else "",
         "projects differ" if projects != model.projects else "",
         "replayed states differ" if replayed != states else "",
-        f"chain: {check.problem}" if not check.ok or check.entries != len(history) else "",
+        f"verify: {check.problem}" if not check.ok or check.entries != len(trail) else "",
         f"integrity: {integrity}" if integrity not in ("ok", "n/a") else "",
         f"counters {counters}" if not _counters_sound(counters, model) else "",
     ]
     problems = [p for p in problems if p]
-    return Audit(len(history), lost, phantom, len(problems), integrity, problems)
+    return Audit(len(trail), lost, phantom, len(problems), integrity, problems)
 
 
 def _counters_sound(counters: dict[str, int], model: Model) -> bool:
     """Seat counters agree with the rows and the model; so do the chain head and the keys."""
     seated = sum(1 for state in model.states.values() if state != "withdrawn")
+    rows = len(OPENING) + model.rows
     return (
         counters["cohort_seated"] == counters["seated_rows"] == counters["office_seats"] == seated
-        and counters["chain_seq"] == counters["audit_rows"] == model.rows
+        and counters["chain_seq"] == counters["audit_rows"] == rows
         and counters["keys"] == model.keys
     )

@@ -23,6 +23,7 @@ import itertools
 import json
 import re
 import reprlib
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -32,7 +33,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from changeflow import ChangeProject, Cohort, Mentor, Participant
+from changeflow import Assessment, ChangeProject, Cohort, Engine, Mentor, Office, Participant
 from changeflow.errors import (
     AlreadyExists,
     CohortNotFound,
@@ -40,18 +41,19 @@ from changeflow.errors import (
     IdempotencyConflict,
     IllegalTransition,
     InvalidInput,
+    MigrationRejected,
     NotFound,
     ParticipantNotFound,
     TransitionRejected,
     UnknownEvent,
 )
 from changeflow.states.default import DEFAULT_LIFECYCLE
+from changeflow.states.definition import LifecycleDefinition
 from factories import make_cohort, make_nip, office
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
-    from changeflow import Engine
 
 __all__ = [
     "COHORT",
@@ -80,27 +82,51 @@ COHORT = "PKA-III-VII-2019"
 OTHER = "PKA-II-2019"
 """A second cohort, so that cohort look-ups have something to miss."""
 
+_TO_SEMINAR = ("start_class", "present_proposal", "approve_proposal", "present_results")
 _STATE_AFTER = {
     (): "enrolled",
     ("start_class",): "on_class",
     ("start_class", "present_proposal"): "proposal",
+    _TO_SEMINAR: "seminar",
+    (*_TO_SEMINAR, "graduate"): "graduated",
     ("withdraw",): "withdrawn",
 }
+FINALS = frozenset({"graduated", "withdrawn"})
+"""The final states :data:`WORLD`'s participants reach."""
 
 
 @dataclass(frozen=True)
 class Member:
-    """A participant of :data:`WORLD`: NIP, the events that bring it to its state, office."""
+    """A participant of :data:`WORLD`: NIP, the events that bring it to its state, office.
+
+    ``score`` is recorded at the seminar (before a graduation); ``moved_to`` is the office
+    the participant is transferred to once withdrawn (no seat: no quota to judge);
+    ``elsewhere`` enrols the withdrawn participant in :data:`OTHER` afterwards, where it is
+    active.
+    """
 
     nip: str
     path: tuple[str, ...]
     office: int
     reason: str | None = None
+    score: float | None = None
+    moved_to: int | None = None
+    elsewhere: bool = False
 
     @property
     def state(self) -> str:
         """The state the path ends in."""
         return _STATE_AFTER[self.path]
+
+    @property
+    def seated(self) -> bool:
+        """Whether the participant holds a seat (withdrawn ones do not)."""
+        return self.state != "withdrawn"
+
+    @property
+    def desk(self) -> int:
+        """The office the participant is in now."""
+        return self.office if self.moved_to is None else self.moved_to
 
 
 WORLD = (
@@ -109,10 +135,16 @@ WORLD = (
     Member(make_nip(date(1977, 8, 3), sequence=903), ("start_class",), 2),
     Member(make_nip(date(1978, 9, 4), sequence=904), ("start_class",), 3),
     Member(make_nip(date(1979, 10, 5), sequence=905), ("start_class", "present_proposal"), 4),
-    Member(make_nip(date(1980, 11, 6), sequence=906), ("withdraw",), 5, "moved to Jakarta"),
+    Member(make_nip(date(1980, 11, 6), sequence=906), ("withdraw",), 5, "pindah", elsewhere=True),
+    Member(make_nip(date(1981, 12, 7), sequence=907), ("withdraw",), 7, "cuti", moved_to=1),
+    Member(make_nip(date(1972, 1, 8), sequence=908), _TO_SEMINAR, 8, score=90.0),
+    Member(make_nip(date(1973, 2, 9), sequence=909), _TO_SEMINAR, 9),
+    Member(make_nip(date(1974, 3, 10), sequence=910), (*_TO_SEMINAR, "graduate"), 6, score=85.0),
 )
 """Two enrolled from one office (which is then full), two on class without a project, one
-in proposal with a project and a mentor, one withdrawn."""
+in proposal with a project and a mentor, two withdrawn (one now active in :data:`OTHER`,
+one since transferred to the full office), two at the seminar (one with a passing score,
+one unscored) and one graduate."""
 
 _PROJECT = ChangeProject(
     title="Antrean online puskesmas",
@@ -125,9 +157,28 @@ LEAVING = {
     "enrolled": frozenset({"start_class", "withdraw", "drop"}),
     "on_class": frozenset({"present_proposal", "withdraw", "drop"}),
     "proposal": frozenset({"revise_proposal", "approve_proposal", "withdraw", "drop"}),
-    "withdrawn": frozenset(),
+    "seminar": frozenset({"graduate", "fail", "withdraw", "drop"}),
+    "graduated": frozenset({"reopen"}),
+    "withdrawn": frozenset({"reopen"}),
 }
 """The events leaving each state of the world, from the documented lifecycle."""
+
+SCORED = tuple(m for m in WORLD if m.score is not None)
+UNSCORED = tuple(m for m in WORLD if m.score is None)
+CLOSED = tuple(m for m in WORLD if m.state in FINALS)
+SEATED = tuple(m for m in WORLD if m.seated)
+GRADUATES = tuple(m for m in WORLD if m.state == "graduated")
+PASS_MARK = 70.0
+"""The default grading scheme passes a score above this."""
+
+
+def _person(member: Member) -> Participant:
+    return Participant(
+        nip=member.nip,
+        name=f"Peserta {member.nip[-3:]}",
+        office=office(member.office),
+        echelon="III.a",
+    )
 
 
 def build_world(engine: Engine) -> None:
@@ -135,15 +186,21 @@ def build_world(engine: Engine) -> None:
     engine.create_cohort(make_cohort(COHORT))
     engine.create_cohort(make_cohort(OTHER))
     for member in WORLD:
-        name = f"Peserta {member.nip[-3:]}"
-        person = Participant(
-            nip=member.nip, name=name, office=office(member.office), echelon="III.a"
-        )
-        engine.enrol(COHORT, person, actor="BKD")
+        engine.enrol(COHORT, _person(member), actor="BKD")
         for event in member.path:
             if event == "present_proposal":
                 engine.register_project(COHORT, member.nip, _PROJECT)
+            if event == "graduate" and member.score is not None:
+                engine.record_assessment(COHORT, member.nip, member.score)
             engine.fire(COHORT, member.nip, event, actor="BKD", reason=member.reason)
+        if member.score is not None and member.state not in FINALS:
+            engine.record_assessment(COHORT, member.nip, member.score)
+        if member.moved_to is not None:
+            engine.transfer_office(
+                COHORT, member.nip, office(member.moved_to), reason="pindah tugas"
+            )
+        if member.elsewhere:
+            engine.enrol(OTHER, _person(member), actor="BKD")
     assert [engine.state(COHORT, m.nip) for m in WORLD] == [m.state for m in WORLD]
 
 
@@ -440,7 +497,7 @@ def names_what_it_should(error: BaseException, names: str) -> bool:  # noqa: PLR
             return any(not e["loc"] and e["input"] == names for e in error.errors())
         located = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
         return names in located and names in str(error)
-    if isinstance(error, TransitionRejected):
+    if isinstance(error, TransitionRejected | MigrationRejected):
         return names in error.codes and names in str(error)
     if isinstance(error, InvalidInput):
         return error.field == names and str(error).startswith(f"{names}: ")
@@ -662,6 +719,9 @@ def _rule_refused_nominations(draw: st.DrawFn) -> Case:
 
 # -- moves --------------------------------------------------------------------------------------
 
+_NO_REASONS = (None, "", "   ", "\t\n")
+"""Reasons that are no reason."""
+
 _PAYLOADS = st.one_of(
     st.none(),
     st.dictionaries(st.text(max_size=8), st.one_of(st.text(max_size=8), st.integers()), max_size=3),
@@ -675,12 +735,22 @@ def _refused_moves(draw: st.DrawFn) -> Case:
     member = pick(draw, WORLD)
     actor, reason = draw(NASTY_ACTOR), draw(NASTY_REASON)
     payload, key = draw(_PAYLOADS), draw(_MAYBE_KEY)
-    choice = pick(draw, ("illegal", "reason", "project"))
-    if choice == "reason" and member.state != "withdrawn":
-        event, code = pick(draw, ("withdraw", "drop")), "reason_required"
-        reason = pick(draw, (None, "", "   "))
+    choice = pick(draw, ("illegal", "reason", "project", "grounds", "seat"))
+    if choice == "reason":  # leaving, or reopening a final state, needs a reason
+        event = "reopen" if member.state in FINALS else pick(draw, ("withdraw", "drop"))
+        code, reason = "reason_required", pick(draw, _NO_REASONS)
     elif choice == "project" and member.state == "on_class":
         event, code = "present_proposal", "change_project_missing"
+    elif choice == "grounds" and member.state == "seminar":
+        if member.score is not None:  # a passing score: no failing it, whatever the reason
+            event, code = "fail", "assessment_passes"
+        elif draw(_COIN):  # no score: failing needs a reason
+            event, code, reason = "fail", "reason_required", pick(draw, _NO_REASONS)
+        else:
+            event, code = "graduate", "assessment_missing"
+    elif choice == "seat" and member.state == "withdrawn" and member.moved_to == 1:
+        # Reopening takes the seat back, in an office that is full meanwhile.
+        event, code = "reopen", "office_quota"
     else:
         event, code = pick(draw, _OUTSIDE[member.state]), "illegal_transition"
     replay = key is not None and draw(_COIN)
@@ -704,12 +774,12 @@ _TWO_EVENTS = st.lists(st.sampled_from(sorted(EVENTS)), min_size=2, max_size=2, 
 @st.composite
 def _reused_keys(draw: st.DrawFn) -> Case:
     """A key used for a refused move, then for a different command."""
-    nip = WORLD[-1].nip  # withdrawn: every event is illegal
+    nip = pick(draw, CLOSED).nip  # a final state: every event is illegal or needs a reason
     first, second = draw(_TWO_EVENTS)
     key = _fresh_key()
 
     def run(engine: Engine) -> object:
-        with suppress(IllegalTransition):
+        with suppress(TransitionRejected):  # illegal, or a reopening without a reason
             engine.fire(COHORT, nip, first, key=key)
         return engine.fire(COHORT, nip, second, key=key)
 
@@ -1036,6 +1106,359 @@ def _cohorts(draw: st.DrawFn) -> Case:
     )
 
 
+# -- the record's commands: closed records, corrections, transfers, migrations --------------------
+
+
+_Call = Callable[[Engine], object]
+
+
+def _replayed(draw: st.DrawFn, key: str | None, call: _Call) -> tuple[_Call, bool]:
+    """``call``, sent twice with its key now and then; whether it is.
+
+    The retry must be refused the same way and write nothing more.
+    """
+    if key is None or not draw(_COIN):
+        return call, False
+
+    def twice(engine: Engine) -> object:
+        with suppress(TransitionRejected):
+            call(engine)
+        return call(engine)
+
+    return twice, True
+
+
+@st.composite
+def _closed_records(draw: st.DrawFn) -> Case:
+    """Projects, scores and groups for a participant whose record is closed (final state).
+
+    Forming groups is all or nothing: each seated participant in a final state is refused
+    (audited), nobody is regrouped.
+    """
+    member = pick(draw, CLOSED)
+    actor, reason, key = draw(NASTY_ACTOR), draw(NASTY_REASON), draw(_MAYBE_KEY)
+    command = pick(draw, ("register_project", "record_assessment", "form_groups"))
+    audited = 1
+    if command == "register_project":
+        call: Callable[[Engine], object] = lambda e: e.register_project(  # noqa: E731
+            COHORT, member.nip, _PROJECT, actor=actor, reason=reason, key=key
+        )
+    elif command == "record_assessment":
+        score = float(draw(_index(101)))
+        call = lambda e: e.record_assessment(  # noqa: E731
+            COHORT, member.nip, score, actor=actor, reason=reason, key=key
+        )
+    else:
+        count = 1 + draw(_index(6))
+        call = lambda e: e.form_groups(COHORT, count, actor=actor, reason=reason, key=key)  # noqa: E731
+        audited = len([m for m in SEATED if m.state in FINALS])
+    run, replay = _replayed(draw, key, call)
+    label = f"{command}:record_closed" + (":replayed" if replay else "")
+    detail = f"{member.state} actor={actor!r:.60} reason={reason!r:.60}"
+    return Case(label, run, (TransitionRejected,), "record_closed", audited, detail)
+
+
+_NAMED_REASONS = st.sampled_from(("salah ketik", *SQL))
+"""Reasons that are reasons (SQL included: stored as text)."""
+_FAILING = st.integers(0, int(PASS_MARK) - 5).map(float)
+_PASSING = st.integers(int(PASS_MARK) + 1, 100).map(float)
+_BAD_COMPONENTS = st.one_of(BAD_CODES, st.integers(), CONTAINERS)
+
+
+@st.composite
+def _assessment_corrections(draw: st.DrawFn) -> Case:
+    """A score correction with a defect: no score to correct, no reason, a turned outcome."""
+    actor, key = draw(NASTY_ACTOR), draw(_MAYBE_KEY)
+    defect = pick(draw, ("no_score", "component", "reason", "outcome", "score", "bad_component"))
+    audited, errors, names = 0, (InvalidInput,), "component"
+    if defect == "no_score":  # nothing recorded yet: record_assessment it is
+        member, score, reason = pick(draw, UNSCORED), draw(_PASSING), draw(_NAMED_REASONS)
+    elif defect == "component":  # a component never scored
+        member, reason = pick(draw, SCORED), draw(_NAMED_REASONS)
+        score = Assessment(score=draw(_PASSING), component="seminar_hasil")
+    elif defect == "reason":  # the outcome stays, the reason is missing
+        member, score, reason = pick(draw, SCORED), draw(_PASSING), pick(draw, _NO_REASONS)
+        audited, errors, names = 1, (TransitionRejected,), "reason_required"
+    elif defect == "outcome":  # a graduate's pass would turn into a fail
+        member, score, reason = pick(draw, GRADUATES), draw(_FAILING), draw(_NAMED_REASONS)
+        audited, errors, names = 1, (TransitionRejected,), "outcome_would_change"
+    elif defect == "score":
+        member, score, reason = pick(draw, WORLD), draw(_BAD_SCORES), draw(_NAMED_REASONS)
+        errors, names = _VALIDATION, "score"
+    else:
+        member, reason, errors = pick(draw, SCORED), draw(_NAMED_REASONS), _VALIDATION
+        bad = draw(_BAD_COMPONENTS)
+        return Case(
+            "correct_assessment:bad_component",
+            lambda e: e.correct_assessment(
+                COHORT,
+                member.nip,
+                Assessment.model_validate({"score": 80, "component": bad}, strict=False),
+                actor=actor,
+                reason=reason,
+                key=key,
+            ),
+            errors,
+            names,
+            detail=_shown(bad),
+        )
+    run, replay = _replayed(
+        draw,
+        key if audited else None,
+        lambda e: e.correct_assessment(
+            COHORT, member.nip, score, actor=actor, reason=reason, key=key
+        ),
+    )
+    detail = f"{member.state} score={score!r:.60} reason={reason!r:.60}"
+    label = f"correct_assessment:{defect}" + (":replayed" if replay else "")
+    return Case(label, run, errors, names, audited, detail)
+
+
+_NOT_GIVEN_NAMES = BAD_TEXT_VALUES.filter(lambda v: v is not None)
+_CORRECTABLE = ("name", "birth_date", "echelon")
+
+
+def _born(member: Member) -> date:
+    """The birth date :data:`WORLD`'s NIPs encode."""
+    return date(int(member.nip[:4]), int(member.nip[4:6]), int(member.nip[6:8]))
+
+
+@st.composite
+def _participant_corrections(draw: st.DrawFn) -> Case:
+    """A correction of a name, birth date or echelon with a defect (one given is bad)."""
+    member = pick(draw, WORLD)
+    actor, key, reason = draw(NASTY_ACTOR), draw(_MAYBE_KEY), draw(_NAMED_REASONS)
+    defect = pick(draw, ("nothing", "same", *_CORRECTABLE, "reason"))
+    updates: dict[str, Any] = {}
+    audited, errors, names = 0, _VALIDATION, defect
+    if defect == "nothing":
+        errors, names = (InvalidInput,), "correction"
+    elif defect == "same":  # every fact given is the one already recorded
+        updates = {"name": f"Peserta {member.nip[-3:]}", "echelon": "III.a"}
+        updates = dict([pick(draw, tuple(updates.items()))])
+        errors, names = (InvalidInput,), "correction"
+    elif defect == "name":
+        updates["name"] = draw(_NOT_GIVEN_NAMES)
+    elif defect == "birth_date":
+        born = _born(member)
+        updates["birth_date"] = draw(
+            st.one_of(NOT_DATES, st.dates(date(1900, 1, 1), date(2100, 1, 1))).filter(
+                lambda d: d not in (born, born.isoformat())
+            )
+        )
+    elif defect == "echelon":
+        updates["echelon"] = draw(_BAD_ECHELONS)
+    else:  # a good correction, without its reason
+        updates = {"name": "Nama Yang Benar", "echelon": "III.b"}
+        reason = pick(draw, _NO_REASONS)
+        audited, errors, names = 1, (TransitionRejected,), "reason_required"
+    run, replay = _replayed(
+        draw,
+        key if audited else None,
+        lambda e: e.correct_participant(
+            COHORT, member.nip, **updates, actor=actor, reason=reason, key=key
+        ),
+    )
+    label = f"correct_participant:{defect}" + (":replayed" if replay else "")
+    return Case(label, run, errors, names, audited, _shown(updates))
+
+
+_NOT_AN_OFFICE_VALUE = st.one_of(
+    st.sampled_from(["OPD001", "", *SQL]),
+    st.integers(),
+    st.none(),
+    st.just({"code": "OPD001", "name": "Organisasi Perangkat Daerah 1"}),
+    CONTAINERS,
+)
+_NEW_OFFICES = st.integers(100, 999).map(office)
+_REGISTRY = frozenset(office(n).code for n in range(1, 10))
+"""A closed office registry: the world's offices only."""
+
+
+@st.composite
+def _transfers(draw: st.DrawFn) -> Case:
+    """A change of office with a defect: no office, the same one, no reason, a full office."""
+    member = pick(draw, WORLD)
+    actor, key, reason = draw(NASTY_ACTOR), draw(_MAYBE_KEY), draw(_NAMED_REASONS)
+    defect = pick(draw, ("not_an_office", "bad_office", "same", "reason", "quota", "unknown"))
+    audited, errors, names, registry = 0, (InvalidInput,), "office", None
+    target: Any = draw(_NEW_OFFICES)
+    if defect == "not_an_office":
+        target = draw(_NOT_AN_OFFICE_VALUE)
+    elif defect == "bad_office":
+        bad = draw(_BAD_COMPONENTS)
+        return Case(
+            "transfer_office:bad_office",
+            lambda e: e.transfer_office(
+                COHORT,
+                member.nip,
+                Office.model_validate({"code": bad, "name": "Dinas Baru"}, strict=False),
+                actor=actor,
+                reason=reason,
+                key=key,
+            ),
+            _VALIDATION,
+            "code",
+            detail=_shown(bad),
+        )
+    elif defect == "same":
+        target = Office(code=office(member.desk).code, name=pick(draw, ("Dinas Lain", *SQL)))
+    elif defect == "reason":
+        reason = pick(draw, _NO_REASONS)
+        audited, errors, names = 1, (TransitionRejected,), "reason_required"
+    elif defect == "quota":  # office 1 is full: a seated participant may not move in
+        member = pick(draw, tuple(m for m in SEATED if m.desk != 1))
+        target = office(1)
+        audited, errors, names = 1, (TransitionRejected,), "office_quota"
+    else:  # the registry is closed and does not know the office
+        registry = _REGISTRY
+        audited, errors, names = 1, (TransitionRejected,), "unknown_office"
+
+    def call(engine: Engine) -> object:
+        if registry is not None:
+            engine = Engine(engine.store, clock=engine.clock, known_offices=registry)
+        return engine.transfer_office(
+            COHORT, member.nip, target, actor=actor, reason=reason, key=key
+        )
+
+    run, replay = _replayed(draw, key if audited else None, call)
+    label = f"transfer_office:{defect}" + (":replayed" if replay else "")
+    return Case(label, run, errors, names, audited, f"{member.state} to {_shown(target)}")
+
+
+def _definition(version: str, **changes: Any) -> LifecycleDefinition:
+    """The default lifecycle under another version, with ``changes``."""
+    data = DEFAULT_LIFECYCLE.model_dump(mode="json")
+    return LifecycleDefinition.model_validate({**data, "version": version, **changes})
+
+
+_NEXT = _definition("2-next")
+"""The default lifecycle's states under another definition: every state maps to itself."""
+
+
+def _without_proposal() -> LifecycleDefinition:
+    """The default lifecycle without the ``proposal`` state (present_proposal leads on)."""
+    data = DEFAULT_LIFECYCLE.model_dump(mode="json")
+    transitions = []
+    for spec in data["transitions"]:
+        if spec["event"] == "present_proposal":
+            transitions.append({**spec, "dest": "laboratory"})
+        elif "proposal" not in spec["source"] and spec["dest"] != "proposal":
+            transitions.append(spec)
+    states = [s for s in data["states"] if s["name"] != "proposal"]
+    return _definition("2-without-proposal", states=states, transitions=transitions)
+
+
+_SHORTER = _without_proposal()
+_HELD = sorted({m.state for m in WORLD})
+"""The states someone in the world is in (a mapping of another state changes nothing)."""
+_ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
+_NOT_STATES = st.one_of(
+    HOSTILE.filter(lambda s: s not in _NEXT.state_names), st.integers(), st.none(), CONTAINERS
+)
+_NOT_MAPS = st.one_of(
+    st.text(min_size=1, max_size=6),
+    st.integers(),
+    st.lists(st.integers(), min_size=1, max_size=3),
+    st.just([("proposal",)]),
+    st.just({1: 2}),
+)
+_NOT_DEFINITIONS = st.one_of(
+    st.just(DEFAULT_LIFECYCLE.model_dump(mode="json")),
+    st.just("change_project"),
+    st.integers(),
+    st.none(),
+    CONTAINERS,
+)
+
+
+@st.composite
+def _migrations(draw: st.DrawFn) -> Case:
+    """A migration that cannot be applied: nothing is written, not even a refused entry."""
+    actor, reason, key = draw(NASTY_ACTOR), draw(NASTY_REASON), draw(_MAYBE_KEY)
+    dry_run = draw(_COIN)
+    defect = pick(
+        draw, ("unmapped", "unknown_state", "reactivates", "same", "not_a_definition", "not_a_map")
+    )
+    target: Any = _NEXT
+    mapping: Any = None
+    errors: tuple[type[BaseException], ...] = (MigrationRejected,)
+    if defect == "unmapped":  # someone is in proposal, which the shorter lifecycle lacks
+        target, names = _SHORTER, "state_unmapped"
+    elif defect == "unknown_state":
+        unknown = draw(_NOT_STATES)
+        mapping, names = {pick(draw, _HELD): unknown}, "state_unknown"
+        if not isinstance(unknown, str):  # not even a state name: the map itself is refused
+            errors, names = (InvalidInput,), "state_map"
+    elif defect == "reactivates":  # a withdrawn participant is active in the other cohort
+        mapping, names = {"withdrawn": pick(draw, _ACTIVE)}, "already_active"
+    elif defect == "same":
+        target, errors, names = DEFAULT_LIFECYCLE, (InvalidInput,), "lifecycle"
+    elif defect == "not_a_definition":
+        target, errors, names = draw(_NOT_DEFINITIONS), (InvalidInput,), "lifecycle"
+    else:
+        mapping, errors, names = draw(_NOT_MAPS), (InvalidInput,), "state_map"
+    return Case(
+        f"migrate:{defect}",
+        lambda e: e.migrate(
+            COHORT, target, mapping, actor=actor, reason=reason, key=key, dry_run=dry_run
+        ),
+        errors,
+        names,
+        detail=f"{_shown(mapping)} dry_run={dry_run}",
+    )
+
+
+_DATA_COMMANDS = (
+    "register_project",
+    "record_assessment",
+    "correct_assessment",
+    "correct_participant",
+    "transfer_office",
+    "form_groups",
+    "migrate",
+)
+
+
+def _data_call(command: str, cohort: Any, nip: Any, **kwargs: Any) -> _Call:
+    """A well-formed call of a data command (or a migration), but for what ``kwargs`` add."""
+    calls: dict[str, _Call] = {
+        "register_project": lambda e: e.register_project(cohort, nip, _PROJECT, **kwargs),
+        "record_assessment": lambda e: e.record_assessment(cohort, nip, 75.0, **kwargs),
+        "correct_assessment": lambda e: e.correct_assessment(cohort, nip, 75.0, **kwargs),
+        "correct_participant": lambda e: e.correct_participant(
+            cohort, nip, name="Nama Yang Benar", **kwargs
+        ),
+        "transfer_office": lambda e: e.transfer_office(cohort, nip, office(321), **kwargs),
+        "form_groups": lambda e: e.form_groups(cohort, 2, **kwargs),
+        "migrate": lambda e: e.migrate(cohort, _NEXT, **kwargs),
+    }
+    return calls[command]
+
+
+@st.composite
+def _data_lookups(draw: st.DrawFn) -> Case:
+    """The record's commands with a bad actor, reason or key, or an unknown cohort or NIP."""
+    command = pick(draw, _DATA_COMMANDS)
+    member = pick(draw, WORLD)
+    family = pick(draw, ("argument", "cohort", "nip"))
+    if command in {"form_groups", "migrate"} and family == "nip":
+        family = "cohort"  # they take no NIP
+    if family == "argument":
+        name = pick(draw, ("actor", "reason", "key"))
+        value = draw(_BAD_ARGUMENTS[name])
+        call = _data_call(command, COHORT, member.nip, **{name: value})
+        return Case(f"{command}:argument:{name}", call, (InvalidInput,), name, detail=_shown(value))
+    reason = draw(_NAMED_REASONS)
+    if family == "cohort":
+        bad = draw(UNKNOWN_COHORTS)
+        call = _data_call(command, bad, member.nip, reason=reason)
+        return Case(f"{command}:unknown_cohort", call, (CohortNotFound,), bad)
+    bad = draw(UNKNOWN_NIPS)
+    call = _data_call(command, COHORT, bad, reason=reason)
+    return Case(f"{command}:unknown_nip", call, (ParticipantNotFound,), bad)
+
+
 command_cases = st.one_of(
     _malformed_nominations(),
     _not_nominations(),
@@ -1047,6 +1470,12 @@ command_cases = st.one_of(
     _scores_groups_and_times(),
     _queries(),
     _cohorts(),
+    _closed_records(),
+    _assessment_corrections(),
+    _participant_corrections(),
+    _transfers(),
+    _migrations(),
+    _data_lookups(),
 )
 """Every hostile engine call."""
 

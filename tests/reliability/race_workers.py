@@ -24,6 +24,7 @@ from changeflow.errors import CohortNotFound, TransitionRejected
 from changeflow.rules.registry import RuleRegistry
 from changeflow.rules.verdict import Verdict
 from changeflow.states.default import DEFAULT_LIFECYCLE
+from changeflow.states.definition import LifecycleDefinition
 from changeflow.store.sql import SqlStore, SqlUnit
 from changeflow.store.sql.errors import translated
 from changeflow.store.sql.tables import CohortRow, EnrolmentRow
@@ -39,12 +40,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BARRIER_TIMEOUT",
+    "PAUSING",
     "NaiveSqlStore",
     "Outcome",
     "PauseRule",
     "enrol_batch",
     "fire_once",
     "init_worker",
+    "paused_engine",
     "timed_enrol",
 ]
 
@@ -92,14 +95,26 @@ def _open(url: str, *, naive: bool, lock_timeout: float) -> SqlStore:
     return kind(url, lock_timeout=lock_timeout)
 
 
-def _engine(store: SqlStore, pause: float) -> Engine:
-    """An engine whose enrolment rules end with a pause after every count has been read."""
+PAUSING = LifecycleDefinition.model_validate(
+    {
+        **DEFAULT_LIFECYCLE.model_dump(),
+        "name": "change_project_paused",
+        "enrolment_rules": (*DEFAULT_LIFECYCLE.enrolment_rules, "pause"),
+    }
+)
+"""The default lifecycle whose enrolment rules end with ``pause``: the race cohorts run it."""
+
+
+def paused_engine(store: SqlStore, pause: float) -> Engine:
+    """An engine on :data:`PAUSING`, whose ``pause`` rule sleeps ``pause`` seconds.
+
+    The pause comes after every count has been read, widening the check-to-write window.
+    The race cohort is created on :data:`PAUSING` too (an engine given a lifecycle refuses
+    a cohort pinned to another), so every worker's engine may insist on it.
+    """
     rules = RuleRegistry.default()
     rules.register("pause", PauseRule(pause))
-    lifecycle = DEFAULT_LIFECYCLE.model_copy(
-        update={"enrolment_rules": (*DEFAULT_LIFECYCLE.enrolment_rules, "pause")}
-    )
-    return Engine(store, lifecycle=lifecycle, rules=rules)
+    return Engine(store, lifecycle=PAUSING, rules=rules)
 
 
 def _error(exc: BaseException) -> str:
@@ -119,7 +134,7 @@ def enrol_batch(
     """Enrol ``people`` one by one after the start line; the outcomes and the seconds taken."""
     store = _open(url, naive=naive, lock_timeout=lock_timeout)
     try:
-        engine = _engine(store, pause)
+        engine = paused_engine(store, pause)
         outcomes: list[Outcome] = []
         started = _start_line()
         for person in people:
@@ -140,10 +155,10 @@ def fire_once(url: str, cohort: str, nip: str, event: str) -> Outcome:
     """Fire ``event`` on one participant after the start line; what happened."""
     store = SqlStore(url)
     try:
-        engine = Engine(store)
+        fired = paused_engine(store, 0.0)
         _start_line()
         try:
-            engine.fire(cohort, nip, event)
+            fired.fire(cohort, nip, event)
         except TransitionRejected as refused:
             return (nip, "refused", refused.codes, type(refused).__name__)
         except Exception as exc:  # noqa: BLE001 - every other error is recorded, by type
@@ -159,10 +174,10 @@ def timed_enrol(
     """Try one enrolment with ``lock_timeout`` (no start line); the error type and seconds."""
     store = SqlStore(url, lock_timeout=lock_timeout)
     try:
-        engine = Engine(store)
+        timed = paused_engine(store, 0.0)
         started = time.perf_counter()
         try:
-            engine.enrol(cohort, person)
+            timed.enrol(cohort, person)
         except Exception as exc:  # noqa: BLE001 - the test asserts which error it was
             return type(exc).__name__, time.perf_counter() - started
         return "accepted", time.perf_counter() - started

@@ -56,11 +56,20 @@ QUIRKS = (
     "revise",  # the mentor sends the proposal back once (a reflexive transition)
     "early_graduate",  # asks to graduate before any score (assessment_missing)
     "no_reason",  # tries to withdraw or drop without a reason first (reason_required)
+    "correct",  # corrects the recorded score, first without a reason (reason_required)
+    "reopen",  # reopens the final state once (its seat may be gone), then ends it again
 )
 """Detours a nomination takes on its way, each with the refusal it provokes."""
 
 ENROL_REFUSALS = frozenset({"office_quota", "cohort_capacity", "rank", "already_active"})
 """Codes an enrolment may be refused with in the soak (quota, rank, one course at a time)."""
+
+REOPEN_REFUSALS = frozenset({"office_quota", "cohort_capacity", "already_active"})
+"""Codes a reopening may be refused with: its seat was taken, or the person moved on."""
+
+UNSEQUENCED = 0
+"""The seq a worker reports for a ``record_assessment`` entry: the command returns the
+grade, not its entry, so the entry is matched on everything but its position."""
 
 BARRIER_TIMEOUT = 120.0
 """Seconds a worker waits at the start line (spawning four interpreters can be slow)."""
@@ -123,10 +132,12 @@ class Tally:
     """What one worker did and saw, for the test to reconcile with the database.
 
     ``accepted`` holds ``(cohort, seq, nip, event, source, target)`` of every accepted audit
-    entry the worker's commands produced (replays excluded); ``refused`` counts refused
-    entries per ``(cohort, nip, event)``; ``codes`` counts refusal codes; ``advanced`` counts
-    the participants its bulk commands moved; ``raced`` the ``start_class`` fires refused
-    because a bulk command moved the participant between the worker's read and its fire.
+    entry the worker's commands produced, data commands included (replays excluded; a
+    score's seq is :data:`UNSEQUENCED`); ``refused`` counts refused entries per ``(cohort,
+    nip, event)``; ``codes`` counts refusal codes; ``advanced`` counts the participants its
+    bulk commands moved; ``raced`` the ``start_class`` fires refused because a bulk command
+    moved the participant between the worker's read and its fire; ``reopened`` the
+    accepted reopenings.
     """
 
     worker: int
@@ -138,6 +149,7 @@ class Tally:
     retries: Counter[str] = field(default_factory=Counter)
     advanced: int = 0
     raced: int = 0
+    reopened: int = 0
     unexpected: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     nominations: int = 0
@@ -262,6 +274,9 @@ class _Driver:
         cohort, nip = run.nomination.cohort, run.nomination.nip
         member: Enrolment = self._retrying(lambda: self.engine.participant(cohort, nip))
         if member.state in _FINALS:
+            if "reopen" in run.nomination.quirks and "reopen" not in run.used:
+                self._reopen(run, member)
+                return
             run.done = True
             self.tally.ended[member.state] += 1
             return
@@ -300,6 +315,26 @@ class _Driver:
         if plan.refusal is not None:
             self._unexpected(run, f"enrolment accepted, expected {plan.refusal}")
 
+    def _reopen(self, run: _Run, member: Enrolment) -> None:
+        """Reopen the final state once; a seat taken meanwhile may refuse it."""
+        run.used.add("reopen")
+        cohort, nip = run.nomination.cohort, run.nomination.nip
+        try:
+            entry = self._command(
+                run,
+                "reopen",
+                lambda key: self.engine.fire(
+                    cohort, nip, "reopen", actor="BKD", reason="soak: reopen", key=key
+                ),
+            )
+        except _Refused as refused:
+            if not refused.codes or not set(refused.codes) <= REOPEN_REFUSALS:
+                self._unexpected(run, f"reopen of {member.state} refused with {refused.codes}")
+            return
+        self.tally.reopened += 1
+        if member.state in ("graduated", "not_passed") and entry.target != "seminar":
+            self._unexpected(run, f"reopen of {member.state} led to {entry.target}")
+
     def _leave(self, run: _Run) -> None:
         event = run.nomination.fate
         if "no_reason" in run.nomination.quirks and "no_reason" not in run.used:
@@ -334,8 +369,17 @@ class _Driver:
             theme=f"tema {int(plan.nip[-1]) % 3}",
             mentor=Mentor(name=f"Kepala {plan.person.office.code}") if mentor else None,
         )
-        self.tally.commands += 1
-        self._retrying(lambda: self.engine.register_project(plan.cohort, plan.nip, project))
+        try:
+            self._command(
+                run,
+                "register_project",
+                lambda key: self.engine.register_project(
+                    plan.cohort, plan.nip, project, actor="coach", key=key
+                ),
+            )
+        except _Refused as refused:
+            self._unexpected(run, f"register_project refused {refused.codes}")
+            return
         if not mentor:
             self._expect(run, "present_proposal", "mentor_missing")
 
@@ -357,11 +401,17 @@ class _Driver:
             self.tally.commands += 1
             grade = self._retrying(
                 lambda: self.engine.record_assessment(
-                    plan.cohort, plan.nip, Assessment(score=plan.score)
+                    plan.cohort, plan.nip, Assessment(score=plan.score), actor="penguji"
                 )
             )
             if grade is None or grade.passed != (plan.fate != "fail"):
                 self._unexpected(run, f"score {plan.score} graded {grade}")
+            self.tally.accepted.append(
+                (plan.cohort, UNSEQUENCED, plan.nip, "record_assessment", "seminar", "seminar")
+            )
+        elif "correct" in plan.quirks and "correct" not in used:
+            used.add("correct")
+            self._correct(run)
         elif plan.fate == "fail" and "graduate_refused" not in used:
             used.add("graduate_refused")
             self._expect(run, "graduate", "assessment_not_passing", actor="penguji")
@@ -369,6 +419,28 @@ class _Driver:
             self._expect(run, "fail", None, actor="penguji")
         else:
             self._expect(run, "graduate", None, actor="penguji")
+
+    def _correct(self, run: _Run) -> None:
+        """Correct the score by half a point, away from the pass mark: refused without a reason."""
+        plan = run.nomination
+        corrected = plan.score - 0.5 if plan.fate == "fail" else plan.score + 0.5
+
+        def correct(reason: str | None) -> Callable[[str | None], HistoryEntry]:
+            return lambda key: self.engine.correct_assessment(
+                plan.cohort, plan.nip, corrected, actor="penguji", reason=reason, key=key
+            )
+
+        for reason, refusal in ((None, "reason_required"), ("soak: typo", None)):
+            try:
+                entry = self._command(run, "correct_assessment", correct(reason))
+            except _Refused as refused:
+                if refused.codes != (refusal,):
+                    self._unexpected(run, f"correction refused {refused.codes}, not {refusal}")
+                continue
+            if refusal is not None:
+                self._unexpected(run, f"correction accepted, expected {refusal}")
+            elif (entry.data or {}).get("passed") != (plan.fate != "fail"):
+                self._unexpected(run, f"corrected score {corrected} graded {entry.data}")
 
     def advance(self, cohort: str, worker: int) -> None:
         """Move every enrolled participant of ``cohort`` to class in one keyed bulk command."""

@@ -15,10 +15,11 @@ from fresh stores and connections:
   result without writing anything;
 - checks that every command the victim heard back from is stored as it was told;
 - checks the cohort: each enrolment's state, version and revision count equal a replay of
-  its accepted audit rows (and :meth:`Engine.states_as_of`), state flags and the seat
-  counters (per cohort and per office) agree with the enrolments, every idempotency key
-  names exactly the audit rows that carry it, the chain verifies, and on SQLite
-  ``PRAGMA integrity_check`` is ``ok``.
+  its accepted moves (and :meth:`Engine.states_as_of`), state flags and the seat counters
+  (per cohort and per office) agree with the enrolments, every idempotency key names
+  exactly the audit rows that carry it, the chain verifies and every stored fact (states,
+  projects, scores, counters) equals the chain's replay (:meth:`Engine.verify`), and on
+  SQLite ``PRAGMA integrity_check`` is ``ok``.
 
 Two controls show the harness can fail: the checker names partial states written behind
 the store's back, and victims whose units commit their rows before the chain head and
@@ -49,6 +50,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from changeflow import Engine
+from changeflow.records import COHORT_NIP
+from changeflow.states.names import CREATE_COHORT, DATA_COMMANDS
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql.tables import (
     CohortOfficeRow,
@@ -97,6 +100,9 @@ REACH = {
     "after_commit": 8,
 }
 
+_SINGLE_ROW = {"refused": "refused", "graded": "accepted"}
+"""Outcomes reported without their entry, and the one row each must have left."""
+
 _cohorts = cast("Table", CohortRow.__table__)
 _seats = cast("Table", CohortOfficeRow.__table__)
 _enrolments = cast("Table", EnrolmentRow.__table__)
@@ -144,12 +150,15 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
 
 def _replay_problems(engine: Engine, cohort: str, history: list[HistoryEntry]) -> list[str]:
-    """Enrolments that differ from the replay of their accepted audit rows."""
+    """Enrolments that differ from the replay of their accepted moves."""
     problems: list[str] = []
     states: dict[str, str] = {}
     moves: Counter[str] = Counter()
     revisions: Counter[str] = Counter()
     for entry in history:
+        # The cohort's own entries and data commands (facts, not states) are no moves.
+        if entry.nip == COHORT_NIP or entry.event in DATA_COMMANDS:
+            continue
         if entry.accepted and entry.target is not None:
             states[entry.nip] = entry.target
             moves[entry.nip] += 1
@@ -223,13 +232,13 @@ def _key_problems(store: SqlStore, cohort: str, history: list[HistoryEntry]) -> 
         seqs = json.loads(seqs_text)
         for seq in seqs if isinstance(seqs, list) else [seqs]:
             entry = by_seq.get(seq)
-            if entry is None or (entry.payload or {}).get("key") != key:
+            if entry is None or crash_workers.carried_key(entry) != key:
                 problems.append(f"key: {key} names seq {seq}, which does not carry it")
             elif seq in claimed:
                 problems.append(f"key: seq {seq} is named by {claimed[seq]} and {key}")
             claimed[seq] = key
     for entry in history:
-        key = (entry.payload or {}).get("key")
+        key = crash_workers.carried_key(entry)
         if key is not None and claimed.get(entry.seq) != key:
             problems.append(f"key: audit seq {entry.seq} carries {key}, no record names it")
     return problems
@@ -267,8 +276,12 @@ def _store_problems(store: SqlStore, cohort: str) -> list[str]:
     problems += _key_problems(store, cohort, history)
     check = engine.verify(cohort)[0]
     head = store.head(cohort)
-    if not check.ok or head.seq != len(history):
+    problems += [f"record: {difference}" for difference in check.differences]
+    if (not check.ok and not check.differences) or head.seq != len(history):
         problems.append(f"chain: {check}, head {head.seq}, {len(history)} rows")
+    opening = [(e.seq, e.event) for e in history if e.nip == COHORT_NIP]
+    if opening != [(1, CREATE_COHORT)]:
+        problems.append(f"chain: the cohort's own entries are {opening}")
     return problems
 
 
@@ -416,7 +429,7 @@ class CrashRun:
         try:
             found += self._next_writer(store, block, started)
             found += self._heard_back(store, victim, block)
-            found += _unaudited_writes(store, victim, plan)
+            found += _data_writes(store, victim, plan)
             found += self._retry(store, victim, plan)
             found += _store_problems(store, crash_workers.cohort_code(block))
         finally:
@@ -494,10 +507,11 @@ class CrashRun:
         problems = []
         for key, (kind, rows) in heard.items():
             got = stored.get(key)
-            # A refusal comes back as an exception without its seq: one refused row it is.
+            # A refusal comes back as an exception, a score as its grade, without their
+            # seq: one refused (accepted) row it is.
             ok = (
-                got is not None and len(got) == 1 and got[0][3] == "refused"
-                if kind == "refused"
+                got is not None and len(got) == 1 and got[0][3] == _SINGLE_ROW[kind]
+                if kind in _SINGLE_ROW
                 else got == rows
             )
             if not ok:
@@ -575,7 +589,7 @@ def _median(values: list[float]) -> float:
     return ordered[len(ordered) // 2] if ordered else 0.0
 
 
-def _unaudited_writes(store: SqlStore, victim: Victim, plan: Plan) -> list[str]:
+def _data_writes(store: SqlStore, victim: Victim, plan: Plan) -> list[str]:
     """Projects and scores the victim heard back about are stored; one killed before COMMIT is not.
 
     Victims register a project only for someone without one and score only someone
@@ -624,6 +638,9 @@ def _replay_mismatch(
             problems.append(f"retry of {command.key} refused, first result was {first}")
         elif outcome.codes != tuple(v.code for v in entries[0].violations):
             problems.append(f"retry of {command.key} refused with other codes {outcome.codes}")
+    elif outcome.kind == "graded":
+        if len(entries) != 1 or not entries[0].accepted or entries[0].event != "record_assessment":
+            problems.append(f"retry of {command.key} graded, first result was {first}")
     elif outcome.entries != entries:
         problems.append(f"retry of {command.key} returned {outcome.entries}, first {entries}")
     return problems
@@ -781,7 +798,12 @@ def test_checker_names_injected_partial_states(backend: Backend) -> None:
         store.close()
     problems = cohort_problems(backend, code)
     kinds = Counter(problem.split(":", 1)[0] for problem in problems)
-    assert {"state", "counter", "office counter", "key"} <= set(kinds), problems
+    assert {"state", "counter", "office counter", "key", "record"} <= set(kinds), problems
+    # Verify names each planted fact: the state, and both seat counters.
+    named = [p for p in problems if p.startswith("record:")]
+    assert any(f"enrolments {moved} state" in p for p in named), named
+    assert any("cohorts CRASH-000 seated" in p for p in named), named
+    assert any("cohort_offices" in p for p in named), named
     if backend.path is not None:
         _corrupt_page(backend.path)
         assert any(p.startswith("integrity") for p in _sqlite_problems(backend.path))

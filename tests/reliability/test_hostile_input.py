@@ -2,13 +2,18 @@
 
 Hypothesis generates malformed engine commands (wrong types, extra keys, unknown offices,
 cohorts, NIPs and events, bad dates, huge strings, SQL, NUL, control characters and
-unpaired surrogates), malformed rosters (headers, encodings, quotes, long lines, bad rows),
-malformed lifecycle definitions (as mappings and as TOML, YAML and JSON text) and malformed
-``changeflow --json`` command lines. Each must be refused:
+unpaired surrogates; the record's commands too: projects, scores and groups for closed
+records, corrections without a reason or turning an outcome, transfers into a full or an
+unknown office, reopenings, migrations that cannot be applied), malformed rosters
+(headers, encodings, quotes, long lines, bad rows), malformed lifecycle definitions (as
+mappings and as TOML, YAML and JSON text) and malformed ``changeflow --json`` command lines.
+Each must be refused:
 
 - engine calls with a :class:`~changeflow.errors.ChangeflowError` subclass, or pydantic's
   ``ValidationError`` where the API documents it (a nomination given as data, a bare score,
-  a model built with ``model_validate``), naming the field, the unknown key or the rule;
+  a corrected fact, a model built with ``model_validate``), naming the field, the unknown
+  key or the rule; a refusal by the rules leaves its refused-attempt entry, a refused
+  migration nothing at all;
 - rosters row by row (``line N: field: ...``) or as a whole (``InvalidInput`` on ``roster``);
 - definitions with a ``DefinitionError`` listing the problem;
 - command lines with exit status 2, 3 or 4 and one JSON error document on stdout, never a
@@ -17,7 +22,8 @@ malformed lifecycle definitions (as mappings and as TOML, YAML and JSON text) an
 The stateful parts run on a real SQLite file and on the private PostgreSQL server. A logical
 dump (every table, rows sorted) is taken before and after the barrage: the only difference
 allowed is new audit rows whose outcome is ``refused`` (with the chain head on the cohort row
-moving accordingly, and the idempotency records of keyed refused commands).
+moving accordingly, and the idempotency records of keyed refused commands), and afterwards
+:meth:`Engine.verify` passes: every stored fact still equals its chain's replay.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The load: worker threads, each with its own :class:`SqlStore` (reopened every few dozen
 commands, so opening a store and reading a cohort not yet cached are hit too), run keyed
-commands (enrol, start_class and, for every third person, withdraw), retrying a failed one
+commands (enrol, start_class, for every second person a change project, for every third
+withdraw), retrying a failed one
 with the same idempotency key. A killer thread on a superuser connection terminates every
 backend of the database (``pg_terminate_backend``, waiting for each to exit) at random
 moments and samples ``pg_stat_activity`` in between. Afterwards:
@@ -12,11 +13,12 @@ moments and samples ``pg_stat_activity`` in between. Afterwards:
 - each key has exactly one audit row, accepted (the retry returned the committed result or
   performed the command then), and one idempotency row;
 - no session is idle in transaction and no pooled connection is checked out; the audit
-  chains verify and the seat counters equal the counts of seated enrolments.
+  chains verify, every stored fact equals its chain's replay, and the seat counters equal
+  the counts of seated enrolments.
 
 Random moments rarely land on the few interesting instants, so two deterministic checks
-pin them: a termination just before each statement of a keyed enrol and fire (and before
-their COMMIT), and a termination after the COMMIT took effect but before it was answered
+pin them: a termination just before each statement of a keyed enrol, fire and data command
+(and before their COMMIT), and a termination after the COMMIT took effect but before it was answered
 (the commit waits for a synchronous standby that never comes), whose retry must return the
 committed result without writing again. A last check terminates every pooled connection of
 a long-lived store while idle: the next commands succeed without any error.
@@ -43,8 +45,9 @@ from psycopg import sql as pg_sql
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
-from changeflow import Engine
+from changeflow import ChangeProject, Engine, Mentor
 from changeflow.errors import StoreError, StoreUnavailable
+from changeflow.records import COHORT_NIP
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
 from reliability.figures import report
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from postgres_server import PostgresServer
 
 CODES = ("PKA-LOST-A", "PKA-LOST-B")
+PROJECT = ChangeProject(title="Antrean daring", theme="pelayanan", mentor=Mentor(name="Kadis"))
 OFFICES = 12
 MAX_PEOPLE = 5_000  # per worker; far more than a run reaches (a guard, not a target)
 MAX_TRIES = 40  # attempts of one command before the test gives up on it
@@ -120,12 +124,16 @@ class Command:
     key: str
     cohort: str
     person: Participant
-    event: str  # "enrol" or a lifecycle event
+    event: str  # "enrol", "register_project" or a lifecycle event
 
     def run(self, engine: Engine) -> HistoryEntry:
         """Carry the command out through ``engine``."""
         if self.event == "enrol":
             return engine.enrol(self.cohort, self.person, reason=self.key, key=self.key)
+        if self.event == "register_project":
+            return engine.register_project(
+                self.cohort, self.person.nip, PROJECT, reason=self.key, key=self.key
+            )
         return engine.fire(self.cohort, self.person.nip, self.event, reason=self.key, key=self.key)
 
 
@@ -159,23 +167,25 @@ def _person(worker: int, index: int) -> Participant:
 
 
 def _commands(worker: int, index: int) -> list[Command]:
-    """The commands for one person: enrol, start_class and, for every third, withdraw."""
+    """One person's commands: enrol, start_class, every second a project, every third withdraw."""
     person = _person(worker, index)
     cohort = CODES[(worker + index) % len(CODES)]
-    events = ["enrol", "start_class"] + (["withdraw"] if index % 3 == 0 else [])
+    events = ["enrol", "start_class"]
+    events += ["register_project"] if index % 2 == 0 else []
+    events += ["withdraw"] if index % 3 == 0 else []
     return [Command(f"{event}-{person.nip}", cohort, person, event) for event in events]
 
 
-def _same_shape(index: int) -> tuple[Command, Command]:
-    """A keyed enrol and start_class that run the same statements for every ``index``.
+SHAPES = ("enrol", "start_class", "register_project")
+
+
+def _same_shape(index: int) -> tuple[Command, ...]:
+    """A keyed enrol, start_class and change project whose statements are the same for any index.
 
     One cohort, and an office of its own (created by the enrolment) for each person.
     """
     person = _person(7, index).model_copy(update={"office": office(100 + index)})
-    enrol, fire = (
-        Command(f"{e}-{person.nip}", CODES[0], person, e) for e in ("enrol", "start_class")
-    )
-    return enrol, fire
+    return tuple(Command(f"{e}-{person.nip}", CODES[0], person, e) for e in SHAPES)
 
 
 # -- the load ------------------------------------------------------------------------------
@@ -410,17 +420,24 @@ def _stored(url: str, command: Command) -> HistoryEntry:
     return entry
 
 
-def _audit_by_key(store: SqlStore) -> dict[str, list[Any]]:
-    """Every audit row (code, seq, outcome), grouped by its reason (the command's key)."""
+def _audit_by_key(store: SqlStore) -> tuple[dict[str, list[Any]], list[Any]]:
+    """The audit rows: the participants' grouped by their reason (the command's key).
+
+    Also the cohorts' own rows, as ``(code, seq, event)``.
+    """
     rows = defaultdict(list)
+    cohort_rows = []
     query = text(
-        "SELECT a.reason, c.code, a.seq, a.outcome FROM audit a"
+        "SELECT a.nip, a.reason, a.event, c.code, a.seq, a.outcome FROM audit a"
         " JOIN cohorts c ON c.id = a.cohort_id"
     )
     with store.engine.connect() as connection:
         for row in connection.execute(query):
-            rows[row.reason].append(row)
-    return rows
+            if row.nip == COHORT_NIP:
+                cohort_rows.append((row.code, row.seq, row.event))
+            else:
+                rows[row.reason].append(row)
+    return rows, sorted(cohort_rows)
 
 
 def _counters(store: SqlStore) -> tuple[dict[Any, int], dict[Any, int], dict[Any, int]]:
@@ -444,7 +461,8 @@ def _check_data(url: str, done: dict[str, Done]) -> None:
     """Exactly one accepted audit row and one idempotency row per key; counters = counts."""
     store = SqlStore(url)
     try:
-        audit = _audit_by_key(store)
+        audit, opening = _audit_by_key(store)
+        assert opening == [(code, 1, "create_cohort") for code in sorted(CODES)], opening
         assert set(audit) == set(done), set(audit) ^ set(done)
         for key, result in done.items():
             rows = audit[key]
@@ -454,7 +472,8 @@ def _check_data(url: str, done: dict[str, Done]) -> None:
         with store.engine.connect() as connection:
             keys = {k for (k,) in connection.execute(text("SELECT key FROM idempotency"))}
         assert keys == set(done)
-        assert all(check.ok for check in Engine(store).verify())
+        checks = Engine(store).verify()  # the chains, and every stored fact against them
+        assert all(check.ok for check in checks), [c.problem for c in checks if not c.ok]
         cohorts, offices, counted = _counters(store)
         assert {o: n for o, n in offices.items() if n} == counted
         for code in CODES:
@@ -610,34 +629,37 @@ def _kill_at_each_statement(
 def test_termination_before_each_statement_is_typed_and_retried(
     postgres_server: PostgresServer, pg_url: str
 ) -> None:
-    """Each statement of a keyed enrol and fire, and their COMMIT, losing the connection."""
+    """Each statement (and the COMMIT) of a keyed enrol, fire and data command losing its link."""
     started = time.perf_counter()
     _setup(pg_url)
+    results: dict[str, dict[str, Done]] = {}
+    statements: dict[str, int] = {}
     with postgres_server.connect_admin() as admin:
-        enrols, enrol_statements = _kill_at_each_statement(
-            pg_url, admin, lambda i: _same_shape(i)[0]
-        )
-        fires, fire_statements = _kill_at_each_statement(pg_url, admin, lambda i: _same_shape(i)[1])
+        for shape, name in enumerate(SHAPES):
+            results[name], statements[name] = _kill_at_each_statement(
+                pg_url, admin, lambda i, shape=shape: _same_shape(i)[shape]
+            )
         idle_in_tx = _idle_in_transaction(admin, _dbname(pg_url))
-    done = {**enrols, **fires}
-    # The two commands that counted the statements ran once, untouched.
+    done = {key: result for by_key in results.values() for key, result in by_key.items()}
+    # The commands that counted the statements ran once, untouched.
     done.update({c.key: Done(_stored(pg_url, c), 0, replayed=False) for c in _same_shape(0)})
     report(
         "termination before each statement",
         "postgresql",
         {
-            "enrol_statements": enrol_statements,
-            "fire_statements": fire_statements,
-            "faults": enrol_statements + fire_statements,
-            "retried_ok": len(enrols) + len(fires),
+            **{f"{name}_statements": n for name, n in statements.items()},
+            "faults": sum(statements.values()),
+            "retried_ok": sum(len(r) for r in results.values()),
             "replayed": sum(d.replayed for d in done.values()),
             "lost": 0,
             "duration_s": round(time.perf_counter() - started, 1),
         },
     )
-    assert len(enrols) == enrol_statements
-    assert len(fires) == fire_statements
-    assert fire_statements < enrol_statements  # so each fire's person was enrolled above
+    for name in SHAPES:
+        assert len(results[name]) == statements[name], name
+    # So that each later command's person was enrolled (and moved to class) above.
+    assert statements["start_class"] < statements["enrol"]
+    assert statements["register_project"] < statements["enrol"]
     # Nothing had committed: each retry performed its command.
     assert not any(d.replayed for d in done.values())
     assert idle_in_tx == 0

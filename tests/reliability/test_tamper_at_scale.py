@@ -1,12 +1,18 @@
-"""Tamper evidence at scale: random tamperings of a large audit trail are all named.
+"""Tamper evidence at scale: random tamperings of a large record are all named.
 
-On each backend a cohort's trail (2,000 entries in ``make test``, 10,000 with 1,000
+On each backend a cohort's trail (about 2,000 entries in ``make test``, 10,000 with 1,000
 tamperings per backend in ``make test-reliability``) is built once, then seeded random
 tamperings (edit a field, delete a row, swap two rows' contents, insert a correctly chained
 forged row in the middle, append one past the head, truncate the tail) are applied one at a
 time to the pristine trail, as a database owner could: SQLite gets a fresh copy of the file
 for each case; PostgreSQL's rows are put back after each case and compared with the pristine
 table at the end. The first broken entry :meth:`Engine.verify` names must be the one computed here.
+
+The stored facts are tampered with the same way, the chain left intact: a direct ``UPDATE``
+of a score, a project, a mentor, a state, a version, a name, a group, an office's or the
+cohort's seat counter, and an enrolment row inserted with no audit entry. Each must be
+reported by verify as exactly one difference naming its table, whose fact (the participant,
+the office or the cohort) and the field, with the forged value and the chain's own.
 """
 
 from __future__ import annotations
@@ -23,14 +29,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy import exc as sa_exc
 
-from changeflow import Engine, FixedClock
+from changeflow import ChangeProject, Engine, FixedClock, Mentor
 from changeflow.audit import GENESIS, chain_hash
 from changeflow.store.sql import SqlStore
 from factories import make_cohort, make_nip, make_participant, office
 from reliability.figures import report
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from sqlalchemy import Connection
@@ -39,12 +45,44 @@ if TYPE_CHECKING:
 
 CODE = "PKA-III-VII-2019"
 REFUSED_ROUNDS = 3
+SCORED_EVERY = 4
+"""Every fourth person registers a change project and is scored (facts to tamper with)."""
 KINDS = ("edit", "delete", "swap", "insert", "append", "truncate")
 FIELDS = ("actor", "reason", "nip", "event", "hash")
 COLUMNS = (
     "cohort_id, seq, at, nip, event, source, target, outcome, actor, reason, payload, "
-    "violations, data, effective_date, hash"
+    "violations, data, effective_date, change, format, hash"
 )
+PROJECTED = ("enrolments", "assessments", "change_projects", "cohort_offices", "cohorts")
+"""The tables holding the stored facts (the chain's projection)."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A direct UPDATE of one stored fact: where it lives and how verify must name it."""
+
+    table: str
+    column: str
+    field: str
+    """The field verify names (the column, or the assessment's component)."""
+    forge: Callable[[Any], Any]
+    """The forged value, from the stored one (always different)."""
+
+
+EDITS = {
+    "score": Edit("assessments", "score", "overall", lambda v: v - 13.5),
+    "project": Edit("change_projects", "title", "title", lambda v: f"{v} (forged)"),
+    "mentor": Edit("change_projects", "mentor_name", "mentor_name", lambda v: f"{v} (forged)"),
+    "state": Edit("enrolments", "state", "state", lambda _: "graduated"),
+    "version": Edit("enrolments", "version", "version", lambda v: v + 1),
+    "name": Edit("enrolments", "name", "name", lambda v: f"{v} (forged)"),
+    "group": Edit("enrolments", "group_no", "group_no", lambda _: 7),
+    "office_seats": Edit("cohort_offices", "seated", "seated", lambda v: v + 1),
+    "cohort_seats": Edit("cohorts", "seated", "seated", lambda v: v - 1),
+}
+FACT_KINDS = (*EDITS, "phantom")
+"""Tamperings of the stored facts; ``phantom`` inserts an enrolment with no audit entry."""
+PHANTOM_NIP = make_nip(sequence=999, appointed=(1999, 12))
 
 
 @dataclass(frozen=True)
@@ -53,19 +91,39 @@ class Scale:
 
     people: int
     cases: int
+    fact_cases: int
+
+    @property
+    def scored(self) -> range:
+        """Roster indexes of the people with a project and a score."""
+        return range(0, self.people, SCORED_EVERY)
 
     @property
     def entries(self) -> int:
-        """Audit entries in the trail: enrolment, start_class and the refused rounds."""
-        return self.people * (2 + REFUSED_ROUNDS)
+        """Audit entries in the trail.
+
+        The cohort's creation; per person the enrolment, start_class and the refused
+        rounds; per scored person the project and the score.
+        """
+        return 1 + self.people * (2 + REFUSED_ROUNDS) + 2 * len(self.scored)
 
 
-REDUCED = Scale(people=400, cases=100)
-FULL = Scale(people=2_000, cases=1_000)
+REDUCED = Scale(people=400, cases=100, fact_cases=20)
+FULL = Scale(people=2_000, cases=1_000, fact_cases=200)
 SCALES = [
-    pytest.param(REDUCED, id="2000-rows"),
-    pytest.param(FULL, id="10000-rows", marks=pytest.mark.heavy),
+    pytest.param(REDUCED, id=f"{REDUCED.entries}-rows"),
+    pytest.param(FULL, id=f"{FULL.entries}-rows", marks=pytest.mark.heavy),
 ]
+
+
+def _nip(index: int) -> str:
+    """The NIP of roster member ``index``."""
+    return make_nip(sequence=index % 999 + 1, appointed=(2000, index // 999 + 1))
+
+
+def _office_of(index: int) -> int:
+    """The office number of roster member ``index``."""
+    return index % 40
 
 
 @dataclass(frozen=True)
@@ -98,15 +156,21 @@ def _build(url: str, scale: Scale) -> Trail:
         engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
         engine.create_cohort(make_cohort(capacity=people, max_per_office=people))
         for i in range(people):
-            nip = make_nip(sequence=i % 999 + 1, appointed=(2000, i // 999 + 1))
-            engine.enrol(CODE, make_participant(nip=nip, office=office(i % 40)), actor=f"BKD-{i}")
+            person = make_participant(nip=_nip(i), office=office(_office_of(i)))
+            engine.enrol(CODE, person, actor=f"BKD-{i}")
         assert len(engine.advance(CODE, "start_class", actor="BKD").accepted) == people
         for _ in range(REFUSED_ROUNDS):  # nobody has a project: every attempt is refused
             assert len(engine.advance(CODE, "present_proposal", actor="coach").refused) == people
+        for i in scale.scored:
+            project = ChangeProject(
+                title=f"Proyek {i}", theme=f"tema {i % 7}", mentor=Mentor(name=f"Kepala {i}")
+            )
+            engine.register_project(CODE, _nip(i), project, actor="coach")
+            engine.record_assessment(CODE, _nip(i), 60.0 + i % 40, actor="penguji")
         check = engine.verify(CODE)[0]
-        assert check.ok
+        assert check.ok, check.problem
         assert check.entries == scale.entries
-        return Trail(scale, store.trail(CODE))
+        return Trail(scale, list(store.trail(CODE)))
     finally:
         store.close()
 
@@ -201,9 +265,72 @@ def _insert_copy(connection: Connection, *, source: int, seq: int, trail: Trail)
     )
 
 
-def _snapshot(connection: Connection) -> list[tuple[Any, ...]]:
-    """Every audit row, every column, in seq order."""
-    return [tuple(r) for r in connection.execute(text("SELECT * FROM audit ORDER BY seq, id"))]
+@dataclass(frozen=True)
+class Forged:
+    """A stored fact tampered with: the one difference verify must report, and its undoing."""
+
+    difference: tuple[str, str, str, Any, Any]
+    """``(table, key, field, stored, replayed)``."""
+    undo: str
+    params: dict[str, Any]
+
+
+def _where(table: str) -> str:
+    """The condition selecting one fact's row of ``table`` by its key."""
+    if table in ("assessments", "change_projects"):
+        return "enrolment_id = (SELECT id FROM enrolments WHERE nip = :key)"
+    return {"enrolments": "nip = :key", "cohort_offices": "office_code = :key"}.get(
+        table, "code = :key"
+    )
+
+
+def _tamper_fact(connection: Connection, kind: str, rng: random.Random, scale: Scale) -> Forged:
+    """Tamper with one stored fact (the chain untouched); what verify must report."""
+    if kind == "phantom":
+        # A copy of a real enrolment under a NIP the chain never enrolled.
+        columns = (
+            "cohort_id, name, office_code, echelon, birth_date, retirement_age, state, "
+            "version, revisions, active, seated, completed, group_no"
+        )
+        connection.execute(
+            text(
+                f"INSERT INTO enrolments (nip, {columns}) "  # noqa: S608
+                f"SELECT :nip, {columns} FROM enrolments WHERE nip = :copy"
+            ),
+            {"nip": PHANTOM_NIP, "copy": _nip(rng.randrange(scale.people))},
+        )
+        return Forged(
+            ("enrolments", PHANTOM_NIP, "row", "present", "absent"),
+            "DELETE FROM enrolments WHERE nip = :key",
+            {"key": PHANTOM_NIP},
+        )
+    edit = EDITS[kind]
+    person = rng.choice(scale.scored)
+    key = {"cohort_offices": office(_office_of(person)).code, "cohorts": CODE}.get(
+        edit.table, _nip(person)
+    )
+    where = _where(edit.table)
+    select_old = f"SELECT {edit.column} FROM {edit.table} WHERE {where}"  # noqa: S608
+    old = connection.execute(text(select_old), {"key": key}).scalar_one()
+    forged = edit.forge(old)
+    update = f"UPDATE {edit.table} SET {edit.column} = :value WHERE {where}"  # noqa: S608
+    connection.execute(text(update), {"value": forged, "key": key})
+    return Forged((edit.table, key, edit.field, forged, old), update, {"value": old, "key": key})
+
+
+def _assert_fact_named(check: Any, forged: Forged, kind: str) -> None:
+    """Verify failed on exactly the forged fact; the chain itself is not blamed."""
+    assert not check.ok, kind
+    assert (check.first_bad_seq, check.missing_tail) == (None, False), (kind, check.problem)
+    found = [(d.table, d.key, d.field, d.stored, d.replayed) for d in check.differences]
+    assert found == [forged.difference], (kind, check.problem)
+
+
+def _snapshot(connection: Connection, table: str = "audit") -> list[tuple[Any, ...]]:
+    """Every row of ``table``, every column, in a stable order (the audit trail by seq)."""
+    order = "seq, id" if table == "audit" else "1, 2"
+    query = text(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608
+    return [tuple(r) for r in connection.execute(query)]
 
 
 def _assert_detected(check: Any, expected: Expected, kind: str) -> None:
@@ -249,8 +376,19 @@ def test_sqlite_tamperings_are_all_named(tmp_path: Path, scale: Scale) -> None:
             expected, _ = _tamper(connection, kind, rng, trail)
         _assert_detected(_verify(copy_url), expected, kind)
         counts[kind] += 1
-    _report("sqlite", scale, counts, started)
+    facts = dict.fromkeys(FACT_KINDS, 0)
+    for case in range(scale.fact_cases):
+        kind = FACT_KINDS[case % len(FACT_KINDS)]
+        copy = tmp_path / "case.db"
+        shutil.copyfile(pristine, copy)
+        copy_url = f"sqlite:///{copy}"
+        with _superuser(copy_url) as connection:
+            forged = _tamper_fact(connection, kind, rng, scale)
+        _assert_fact_named(_verify(copy_url), forged, kind)
+        facts[kind] += 1
+    _report("sqlite", scale, counts, facts, started)
     assert sum(counts.values()) == scale.cases
+    assert sum(facts.values()) == scale.fact_cases
 
 
 @pytest.mark.parametrize("scale", SCALES)
@@ -261,8 +399,10 @@ def test_postgresql_tamperings_are_all_named(pg_url: str, scale: Scale) -> None:
     _assert_append_only(pg_url)
     with _superuser(pg_url) as connection:
         pristine = _snapshot(connection)
+        facts_before = {table: _snapshot(connection, table) for table in PROJECTED}
     rng = random.Random(2)
     counts = dict.fromkeys(KINDS, 0)
+    facts = dict.fromkeys(FACT_KINDS, 0)
     store = SqlStore(pg_url)
     owner = create_engine(pg_url)
     try:
@@ -275,14 +415,26 @@ def test_postgresql_tamperings_are_all_named(pg_url: str, scale: Scale) -> None:
                 _assert_detected(Engine(store).verify(CODE)[0], expected, kind)
                 _restore(connection, pristine, touched)
             counts[kind] += 1
+        for case in range(scale.fact_cases):
+            kind = FACT_KINDS[case % len(FACT_KINDS)]
+            with owner.connect() as connection:
+                forged = _tamper_fact(connection, kind, rng, scale)
+                connection.commit()
+                _assert_fact_named(Engine(store).verify(CODE)[0], forged, kind)
+                connection.execute(text(forged.undo), forged.params)
+                connection.commit()
+            facts[kind] += 1
     finally:
         owner.dispose()
         store.close()
     with _superuser(pg_url) as connection:
         assert _snapshot(connection) == pristine
+        for table, rows in facts_before.items():
+            assert _snapshot(connection, table) == rows, table
     assert _verify(pg_url).ok
-    _report("postgresql", scale, counts, started)
+    _report("postgresql", scale, counts, facts, started)
     assert sum(counts.values()) == scale.cases
+    assert sum(facts.values()) == scale.fact_cases
 
 
 def _restore(connection: Connection, pristine: list[tuple[Any, ...]], touched: set[int]) -> None:
@@ -298,8 +450,16 @@ def _restore(connection: Connection, pristine: list[tuple[Any, ...]], touched: s
     connection.commit()
 
 
-def _report(backend: str, scale: Scale, counts: dict[str, int], started: float) -> None:
+def _report(
+    backend: str, scale: Scale, counts: dict[str, int], facts: dict[str, int], started: float
+) -> None:
     """Print the figures of one run (shown with ``-s`` or on failure)."""
-    figures = {"rows": scale.entries, "tamperings": sum(counts.values()), "kinds": counts}
+    figures = {
+        "rows": scale.entries,
+        "tamperings": sum(counts.values()),
+        "kinds": counts,
+        "fact_tamperings": sum(facts.values()),
+        "fact_kinds": facts,
+    }
     duration = round(time.perf_counter() - started, 1)
     report("tamper evidence", backend, {**figures, "undetected": 0, "duration_s": duration})

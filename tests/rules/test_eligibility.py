@@ -318,8 +318,10 @@ def test_engine_lets_someone_not_passed_enrol_elsewhere(engine: Engine, cohort: 
     engine.fire(cohort.code, person.nip, "start_class")
     project = ChangeProject(title="Layanan", theme="kesehatan", mentor=Mentor(name="Kepala"))
     engine.register_project(cohort.code, person.nip, project)
-    for event in ("present_proposal", "approve_proposal", "present_results", "fail"):
+    for event in ("present_proposal", "approve_proposal", "present_results"):
         engine.fire(cohort.code, person.nip, event)
+    engine.record_assessment(cohort.code, person.nip, 55)
+    engine.fire(cohort.code, person.nip, "fail")
     assert engine.state(cohort.code, person.nip) == "not_passed"
     assert engine.enrol(other.code, person).accepted
 

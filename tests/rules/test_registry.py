@@ -37,6 +37,9 @@ BUILTINS = {
     "mentor_approval",
     "passing_assessment",
     "reason_required",
+    "record_open",
+    "outcome_unchanged",
+    "fail_grounds",
 }
 
 PLUGIN = "fake_rules_pkg"
@@ -87,7 +90,7 @@ def a_context(payload: dict[str, object] | None = None) -> RuleContext:
 
 
 def test_default_holds_exactly_the_builtins() -> None:
-    """Without installed plugins the default registry holds the nine built-in rules."""
+    """Without installed plugins the default registry holds the twelve built-in rules."""
     registry = RuleRegistry.default(entry_points=False)
     assert set(registry) == BUILTINS
     assert len(registry) == len(BUILTINS)

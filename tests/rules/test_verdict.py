@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from changeflow import ChangeProject
+from changeflow import DEFAULT_LIFECYCLE, ChangeProject, Enrolment, Lifecycle
 from changeflow.rules import OK, RuleContext, RuleRegistry, Standing, Verdict, Violation
 from changeflow.testing import CountingFacts
 from factories import DINKES, make_cohort, make_participant
@@ -159,6 +159,16 @@ def context(**overrides: Any) -> RuleContext:
 
 
 NOMINEE = make_participant(office=DINKES)
+LIFECYCLE = Lifecycle(DEFAULT_LIFECYCLE, RuleRegistry.default(entry_points=False))
+GRADUATE = {
+    "event": "correct_assessment",
+    "source": "graduated",
+    "target": "graduated",
+    "lifecycle": LIFECYCLE,
+    "enrolment": Enrolment(CODE, NOMINEE, "graduated", scores={"overall": 85.0}),
+    "reason": "typo",
+}
+"""A score correction on a graduate (the participant as before it)."""
 REFUSALS = [
     ("rank", {"participant": make_participant(echelon="IV.a")}, "rank"),
     (
@@ -187,6 +197,14 @@ REFUSALS = [
     ("passing_assessment", {"scores": None}, "assessment_missing"),
     ("passing_assessment", {"scores": {"overall": 50}}, "assessment_not_passing"),
     ("reason_required", {"event": "withdraw", "reason": " "}, "reason_required"),
+    ("record_open", {**GRADUATE, "event": "register_project"}, "record_closed"),
+    ("outcome_unchanged", {**GRADUATE, "scores": {"overall": 40.0}}, "outcome_would_change"),
+    (
+        "fail_grounds",
+        {"event": "fail", "source": "seminar", "scores": {"overall": 95.0}},
+        "assessment_passes",
+    ),
+    ("fail_grounds", {"event": "fail", "source": "seminar", "scores": None}, "reason_required"),
 ]
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from changeflow import DEFAULT_LIFECYCLE, DefinitionError, Lifecycle, RuleRegistry
+from changeflow import DEFAULT_LIFECYCLE, DefinitionError, Lifecycle, MissingRules, RuleRegistry
 from changeflow.states import ANY_ACTIVE, LifecycleDefinition, check_definition, load_definition
 
 if TYPE_CHECKING:
@@ -139,7 +139,32 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     (
         "reserved event name",
         _add_transition(event="enrol", source="open", dest="busy"),
-        ["event name 'enrol' is reserved for enrolment"],
+        ["event name 'enrol' is reserved for a command of the engine"],
+    ),
+    (
+        "data command as an event name",
+        _add_transition(event="register_project", source="open", dest="busy"),
+        ["event name 'register_project' is reserved for a command of the engine"],
+    ),
+    (
+        "reopening a non-final state",
+        _add_transition(event="undo", source="busy", dest="open", reopens=True),
+        ["event 'undo' reopens non-final state 'busy'"],
+    ),
+    (
+        "reopening every active state",
+        _add_transition(event="undo_all", source="*", dest="open", reopens=True),
+        ["event 'undo_all': a reopening names the final states it leaves"],
+    ),
+    (
+        "reopening into a final state",
+        _add_transition(event="redo", source="gone", dest="done", reopens=True),
+        ["event 'redo': a reopening must lead to a non-final state"],
+    ),
+    (
+        "return to the state left without reopening",
+        _add_transition(event="back", source="busy", dest="@previous"),
+        ["event 'back': unknown destination state '@previous'"],
     ),
     (
         "seat freed by an active state",
@@ -152,6 +177,51 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
 def test_base_definition_has_no_problems() -> None:
     """The small lifecycle the other cases break is itself valid."""
     assert problems_of(base()) == []
+
+
+def test_reopenings_may_leave_final_states() -> None:
+    """A reopening leaves final states, to a named state or to the state left (@previous)."""
+    data = base()
+    data["transitions"] += [
+        {"event": "undo", "source": "done", "dest": "busy", "reopens": True},
+        {"event": "undo", "source": "gone", "dest": "@previous", "reopens": True},
+    ]
+    assert problems_of(data) == []
+    lifecycle = Lifecycle(load_definition(data, RULES), RULES)
+    assert [m.event for m in lifecycle.leaving["gone"]] == ["undo"]
+    assert lifecycle.move("undo", "gone").dest == "@previous"  # type: ignore[union-attr]
+
+
+def test_a_reopening_is_no_way_out_of_a_state() -> None:
+    """A state left only by a reopening is still a dead end when it is not final."""
+    data = base()
+    data["states"].append({"name": "stuck"})
+    data["transitions"] += [
+        {"event": "jam", "source": "busy", "dest": "stuck"},
+        {"event": "undo", "source": "done", "dest": "stuck", "reopens": True},
+    ]
+    assert problems_of(data) == ["non-final state 'stuck' has no way out"]
+
+
+def test_unknown_data_command_is_a_definition_error() -> None:
+    """A definition naming a data command the engine lacks is refused, listing the known ones."""
+    data = base()
+    data["commands"] = {"delete_everything": {"rules": []}}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(data, RULES)
+    [problem] = caught.value.problems
+    assert "unknown data command(s) delete_everything" in problem
+    assert "register_project" in problem
+
+
+def test_commands_default_to_the_default_rules() -> None:
+    """A definition naming one data command keeps the default rules for every other one."""
+    data = base()
+    data["commands"] = {"register_project": {"rules": []}}
+    definition = load_definition(data, RULES)
+    assert definition.commands["register_project"].rules == ()
+    assert definition.commands["record_assessment"].rules == ("record_open",)
+    assert definition.commands["transfer_office"].rules == ("reason_required", "office_quota")
 
 
 @pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -223,13 +293,32 @@ def test_lifecycle_refuses_an_inconsistent_definition() -> None:
     """Lifecycle builds no machine from a definition with problems, and says why."""
     data = base()
     _add_dead_end(data)
-    _unregistered_enrolment_rule(data)
+    _add_unreachable(data)
     with pytest.raises(DefinitionError) as caught:
         Lifecycle(LifecycleDefinition.model_validate(data), RULES)
+    assert not isinstance(caught.value, MissingRules)
     assert set(caught.value.problems) == {
         "non-final state 'stuck' has no way out",
-        "enrolment rule 'no_such_rule' is not registered",
+        "state 'island' is unreachable from 'open'",
     }
+
+
+def test_lifecycle_names_every_unregistered_rule() -> None:
+    """Rules the registry lacks raise MissingRules (a DefinitionError) naming each once, sorted."""
+    data = base()
+    _add_dead_end(data)
+    _unregistered_enrolment_rule(data)
+    _unregistered_transition_rule(data)
+    data["commands"] = {"register_project": {"rules": ["ghost", "record_open"]}}
+    with pytest.raises(MissingRules) as caught:
+        Lifecycle(LifecycleDefinition.model_validate(data), RULES)
+    assert isinstance(caught.value, DefinitionError)
+    assert caught.value.rules == ("ghost", "no_such_rule")
+    assert caught.value.problems == (
+        "rule 'ghost' is not registered",
+        "rule 'no_such_rule' is not registered",
+    )
+    assert caught.value.name == "mini"
 
 
 def test_star_source_expands_to_every_non_final_state() -> None:
@@ -280,10 +369,24 @@ def _shape(definition: LifecycleDefinition) -> tuple[object, ...]:
     )
 
 
-def test_toml_file_loads_the_default_lifecycle() -> None:
-    """The default lifecycle written as TOML loads to the same states, events and rules."""
+def _version_1(definition: LifecycleDefinition) -> LifecycleDefinition:
+    """The default lifecycle as version 1 had it: no reopening, no grounds needed to fail."""
+    transitions = [
+        t.model_copy(update={"rules": ()}) if t.event == "fail" else t
+        for t in definition.transitions
+        if not t.reopens
+    ]
+    return definition.model_copy(update={"transitions": tuple(transitions)})
+
+
+def test_toml_file_loads_the_first_default_lifecycle() -> None:
+    """The TOML copy of version 1 of the default lifecycle has its states, events and rules."""
+    # Version 2 added ``reopen`` and the ``fail_grounds`` rule: the file is another definition
+    # (another SHA-256), which the tests use as a custom lifecycle.
     loaded = load_definition(DATA / "change_project.toml", RULES)
-    assert _shape(loaded) == _shape(DEFAULT_LIFECYCLE)
+    assert _shape(loaded) == _shape(_version_1(DEFAULT_LIFECYCLE))
+    assert (loaded.version, DEFAULT_LIFECYCLE.version) == ("1", "2")
+    assert loaded.sha256 != DEFAULT_LIFECYCLE.sha256
 
 
 def test_yaml_file_loads_another_lifecycle() -> None:
@@ -391,3 +494,20 @@ def test_schema_error_in_a_file_raises_definition_error(tmp_path: Path) -> None:
         load_definition(path)
     assert caught.value.problems == ("name: Field required",)
     assert caught.value.name is None
+
+
+def test_a_changed_copy_has_its_own_sha256_and_stages() -> None:
+    """model_copy(update=...) and deepcopy recompute what the original had cached."""
+    import copy  # noqa: PLC0415 - only this test copies
+
+    original = DEFAULT_LIFECYCLE.sha256, DEFAULT_LIFECYCLE.final_states  # cached now
+    states = tuple(
+        s.model_copy(update={"final": False}) if s.name == "dropped" else s
+        for s in DEFAULT_LIFECYCLE.states
+    )
+    changed = DEFAULT_LIFECYCLE.model_copy(update={"version": "9", "states": states})
+    assert changed.sha256 != original[0]
+    assert changed.sha256 == LifecycleDefinition.model_validate(changed.document()).sha256
+    assert "dropped" not in changed.final_states
+    assert "dropped" in original[1]
+    assert copy.deepcopy(DEFAULT_LIFECYCLE).sha256 == original[0]

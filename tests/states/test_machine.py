@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from changeflow import DEFAULT_LIFECYCLE, Lifecycle, RuleRegistry
-from changeflow.states import LifecycleDefinition, load_definition
+from changeflow.states import PREVIOUS, LifecycleDefinition, load_definition
 
 DATA = Path(__file__).parent.parent / "data"
 RULES = RuleRegistry.default()
 LIFECYCLE = Lifecycle(DEFAULT_LIFECYCLE, RULES)
 ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
+REOPEN_RULES = ("reason_required", "already_active", "office_quota", "cohort_capacity")
 
 EXPECTED_MOVES = {
     ("start_class", "enrolled"): ("on_class", ()),
@@ -21,9 +22,13 @@ EXPECTED_MOVES = {
     ("approve_proposal", "proposal"): ("laboratory", ("mentor_approval",)),
     ("present_results", "laboratory"): ("seminar", ()),
     ("graduate", "seminar"): ("graduated", ("passing_assessment",)),
-    ("fail", "seminar"): ("not_passed", ()),
+    ("fail", "seminar"): ("not_passed", ("fail_grounds",)),
     **{("withdraw", s): ("withdrawn", ("reason_required",)) for s in ACTIVE},
     **{("drop", s): ("dropped", ("reason_required",)) for s in ACTIVE},
+    ("reopen", "graduated"): ("seminar", REOPEN_RULES),
+    ("reopen", "not_passed"): ("seminar", REOPEN_RULES),
+    ("reopen", "withdrawn"): (PREVIOUS, REOPEN_RULES),
+    ("reopen", "dropped"): (PREVIOUS, REOPEN_RULES),
 }
 """Every move of the default lifecycle: (event, source) -> (dest, rule names)."""
 
@@ -45,8 +50,12 @@ def test_default_moves_are_pinned() -> None:
 @pytest.mark.parametrize("event", LIFECYCLE.events)
 def test_table_agrees_with_the_machine(event: str) -> None:
     """For every event and source, the table's dest is the transitions.Machine's dest."""
+    # A reopening to the state left has no fixed dest: the machine lacks it, the table
+    # holds it as @previous.
     machine_event = LIFECYCLE.machine.events[event]
-    assert set(LIFECYCLE.table[event]) == set(machine_event.transitions)
+    returning = {s for s, m in LIFECYCLE.table[event].items() if m.dest == PREVIOUS}
+    assert returning == ({"withdrawn", "dropped"} if event == "reopen" else set())
+    assert set(LIFECYCLE.table[event]) - returning == set(machine_event.transitions)
     for source, found in machine_event.transitions.items():
         assert len(found) == 1
         move = LIFECYCLE.table[event][source]
@@ -56,6 +65,15 @@ def test_table_agrees_with_the_machine(event: str) -> None:
 def test_table_covers_every_event_of_the_machine() -> None:
     """The table has exactly the machine's events, in definition order."""
     assert tuple(LIFECYCLE.machine.events) == LIFECYCLE.events == DEFAULT_LIFECYCLE.events
+    assert len(LIFECYCLE.events) == 10
+
+
+def test_only_reopen_reopens() -> None:
+    """Exactly the reopen moves are flagged as reopenings, and they leave the final states."""
+    reopening = {
+        (m.event, m.source) for by in LIFECYCLE.table.values() for m in by.values() if m.reopens
+    }
+    assert reopening == {("reopen", s) for s in LIFECYCLE.finals}
 
 
 def test_machine_knows_the_states_and_initial() -> None:
@@ -74,11 +92,17 @@ def test_leaving_lists_the_events_out_of_each_state(state: str) -> None:
     assert all(m.source == state for m in leaving)
 
 
-def test_final_states_have_nothing_leaving() -> None:
-    """No move leaves a final state."""
+def test_final_states_are_left_only_by_reopen() -> None:
+    """The one move leaving a final state is the reopen correction."""
     assert LIFECYCLE.finals == {"graduated", "not_passed", "withdrawn", "dropped"}
     for state in LIFECYCLE.finals:
-        assert LIFECYCLE.leaving[state] == ()
+        assert [m.event for m in LIFECYCLE.leaving[state]] == ["reopen"]
+        assert LIFECYCLE.events_from(state) == ("reopen",)
+
+
+def test_outcomes_come_from_the_definition() -> None:
+    """Graduated stands for a pass and not_passed for a fail; no other state has an outcome."""
+    assert dict(LIFECYCLE.outcomes) == {"graduated": "passed", "not_passed": "failed"}
 
 
 def test_move_and_sources_of() -> None:
@@ -95,7 +119,7 @@ def test_move_and_sources_of() -> None:
 def test_only_revision_is_reflexive() -> None:
     """revise_proposal is the default lifecycle's one move that stays in its state."""
     reflexive = [m.event for by in LIFECYCLE.table.values() for m in by.values() if m.reflexive]
-    assert reflexive == ["revise_proposal"]
+    assert reflexive == ["revise_proposal"]  # a reopening to the state left is not one
 
 
 def test_state_roles_come_from_the_definition() -> None:
@@ -139,15 +163,20 @@ def test_rules_are_bound_per_source_of_a_shared_event() -> None:
     }
 
 
-def test_loaded_toml_compiles_like_the_default() -> None:
-    """The TOML copy of the default lifecycle compiles to the same move table."""
+def test_loaded_toml_compiles_like_the_first_default() -> None:
+    """The TOML copy of version 1 compiles to today's table without reopen and fail's grounds."""
     loaded = Lifecycle(load_definition(DATA / "change_project.toml", RULES), RULES)
-    assert _table(loaded) == _table(LIFECYCLE)
+    first = {
+        key: ((dest, ()) if key[0] == "fail" else (dest, rules))
+        for key, (dest, rules) in _table(LIFECYCLE).items()
+        if key[0] != "reopen"
+    }
+    assert _table(loaded) == first
     assert {s: [m.event for m in ms] for s, ms in loaded.leaving.items()} == {
-        s: [m.event for m in ms] for s, ms in LIFECYCLE.leaving.items()
+        s: [m.event for m in ms if m.event != "reopen"] for s, ms in LIFECYCLE.leaving.items()
     }
 
 
 def test_repr_names_the_lifecycle() -> None:
     """Repr shows the lifecycle's name and size."""
-    assert repr(LIFECYCLE) == "Lifecycle('change_project', states=9, events=9)"
+    assert repr(LIFECYCLE) == "Lifecycle('change_project', states=9, events=10)"

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from changeflow import DEFAULT_LIFECYCLE, Event, Stage
 from changeflow.states import ENROL
+from changeflow.states.names import (
+    CARRY_OVER,
+    CREATE_COHORT,
+    DATA_COMMANDS,
+    MIGRATE,
+    RESERVED_EVENTS,
+    DataCommand,
+)
 
 STATES = (
     "enrolled",
@@ -27,6 +35,7 @@ EVENTS = (
     "fail",
     "withdraw",
     "drop",
+    "reopen",
 )
 
 
@@ -36,7 +45,7 @@ def test_stage_values_are_pinned() -> None:
 
 
 def test_event_values_are_pinned() -> None:
-    """Event lists exactly the nine canonical event names, in lifecycle order."""
+    """Event lists exactly the ten canonical event names, in lifecycle order."""
     assert tuple(e.value for e in Event) == EVENTS
 
 
@@ -65,3 +74,24 @@ def test_enrol_is_reserved_and_not_a_lifecycle_event() -> None:
     assert ENROL == "enrol"
     assert ENROL not in DEFAULT_LIFECYCLE.events
     assert ENROL not in {e.value for e in Event}
+
+
+def test_data_command_values_are_pinned() -> None:
+    """DataCommand lists exactly the six data command names audited entries carry."""
+    assert tuple(c.value for c in DataCommand) == (
+        "register_project",
+        "record_assessment",
+        "form_groups",
+        "correct_assessment",
+        "correct_participant",
+        "transfer_office",
+    )
+    assert frozenset(DataCommand) == DATA_COMMANDS
+
+
+def test_engine_command_names_are_reserved() -> None:
+    """The engine's own entry names are reserved and no event of the default lifecycle."""
+    engine_names = {"enrol", "create_cohort", "migrate", "carry_over"}
+    assert {ENROL, CREATE_COHORT, MIGRATE, CARRY_OVER} == engine_names
+    assert DATA_COMMANDS | engine_names == RESERVED_EVENTS
+    assert not RESERVED_EVENTS & set(DEFAULT_LIFECYCLE.events)

@@ -1,7 +1,7 @@
-"""The store and engine contracts, bound to the in-memory store.
+"""The store and engine contracts (shipped in ``changeflow.testing``), bound to the memory store.
 
 The memory store keeps nothing across processes by design, so it does not take the
-durable mixin (:class:`store.contract.DurableStoreContract`).
+durable contract (:class:`changeflow.testing.DurableStoreContract`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from changeflow import MemoryStore
-from store.contract import EngineContract, StoreContract
+from changeflow.testing import EngineContract, StoreContract
 
 if TYPE_CHECKING:
     from collections.abc import Callable

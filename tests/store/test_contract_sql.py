@@ -1,4 +1,4 @@
-"""The store and engine contracts, run on a SQLite file (WAL) and on a real PostgreSQL server."""
+"""The store and engine contracts (shipped in ``changeflow.testing``) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from changeflow.store.sql import SqlStore
-from store.contract import DurableStoreContract, EngineContract, StoreContract
+from changeflow.testing import DurableStoreContract, EngineContract, StoreContract
 
 if TYPE_CHECKING:
     from collections.abc import Callable

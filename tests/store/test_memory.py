@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from changeflow import (
     AlreadyExists,
     ChangeProject,
     CohortNotFound,
+    ConcurrentTransition,
     Enrolment,
     HistoryEntry,
     MemoryStore,
@@ -18,6 +20,7 @@ from changeflow import (
     ParticipantNotFound,
 )
 from changeflow.rules import Standing
+from changeflow.states import DEFAULT_LIFECYCLE, LifecycleDefinition
 from factories import BKD, DINKES, make_cohort, make_participant
 
 AT = datetime(2019, 4, 4, 8, 0, tzinfo=UTC)
@@ -25,10 +28,16 @@ CODE = "PKA-III-VII-2019"
 PROJECT = ChangeProject(title="Perizinan satu hari", theme="perizinan", mentor=Mentor(name="K"))
 
 
+def _add_cohort(store: MemoryStore, code: str) -> None:
+    """Create a cohort pinned to the default lifecycle, in one committed unit."""
+    with store.new_cohort(make_cohort(code), DEFAULT_LIFECYCLE) as uow:
+        uow.commit()
+
+
 def _store() -> MemoryStore:
     """A store holding the 2019 cohort."""
     store = MemoryStore()
-    store.add_cohort(make_cohort(CODE))
+    _add_cohort(store, CODE)
     return store
 
 
@@ -78,11 +87,14 @@ def test_unit_rolls_back_unless_committed() -> None:
 def _write_everything_then_crash(store: MemoryStore, enrolment: Enrolment) -> None:
     """Make every kind of write in one unit, then raise before committing."""
     with store.unit(CODE) as uow:
-        uow.move(enrolment, "withdrawn", final=True, frees_seat=True, completes=False)
-        uow.set_project(enrolment.nip, PROJECT)
-        uow.set_score(enrolment.nip, "overall", 90.0)
-        uow.set_group(enrolment.nip, 2)
+        withdrawn = enrolment.moved("withdrawn", DEFAULT_LIFECYCLE)
+        uow.update(enrolment, withdrawn)
+        changed = replace(withdrawn, project=PROJECT, scores={"overall": 90.0}, group=2)
+        uow.update(withdrawn, changed)
         uow.record(_entry(uow.next_seq(), enrolment.nip))
+        uow.pin(
+            LifecycleDefinition.model_validate({**DEFAULT_LIFECYCLE.document(), "version": "x"})
+        )
         raise RuntimeError("crash")
 
 
@@ -102,18 +114,19 @@ def test_unit_rolls_back_when_an_error_escapes() -> None:
     )
     assert len(store.history(cohort=CODE)) == 1
     assert _counts(store) == (1, 1)
+    assert store.lifecycle(CODE) is DEFAULT_LIFECYCLE
     with store.unit(CODE) as uow:
         assert uow.standing(enrolment.nip) == Standing(active_in=CODE)
 
 
 def test_committed_writes_stay() -> None:
-    """Committed writes are visible to later reads, moves counted as the flags say."""
+    """Committed writes are visible to later reads, seats and standing as the flags say."""
     store = _store()
     first = _enrol(store)
     second = _enrol(store, office=BKD)
     with store.unit(CODE) as uow:
-        uow.move(first, "withdrawn", final=True, frees_seat=True, completes=False)
-        uow.move(second, "graduated", final=True, frees_seat=False, completes=True)
+        uow.update(first, first.moved("withdrawn", DEFAULT_LIFECYCLE))
+        uow.update(second, second.moved("graduated", DEFAULT_LIFECYCLE))
         uow.commit()
     assert [e.state for e in store.enrolments(CODE)] == ["withdrawn", "graduated"]
     assert _counts(store) == (1, 0)
@@ -130,7 +143,7 @@ def test_reflexive_move_counts_a_revision() -> None:
     store = _store()
     enrolment = _enrol(store)
     with store.unit(CODE) as uow:
-        uow.move(enrolment, "enrolled", final=False, frees_seat=False, completes=False)
+        uow.update(enrolment, enrolment.moved("enrolled", DEFAULT_LIFECYCLE))
         uow.commit()
     kept = store.enrolment(CODE, enrolment.nip)
     assert (kept.state, kept.version, kept.revisions) == ("enrolled", 2, 1)
@@ -152,9 +165,11 @@ def test_writes_after_commit_are_refused_and_not_applied() -> None:
     with store.unit(CODE) as uow:
         uow.commit()
         with pytest.raises(RuntimeError, match="closed"):
-            uow.set_group(enrolment.nip, 3)
+            uow.update(enrolment, replace(enrolment, group=3))
         with pytest.raises(RuntimeError, match="closed"):
-            uow.move(enrolment, "on_class", final=False, frees_seat=False, completes=False)
+            uow.update(enrolment, enrolment.moved("on_class", DEFAULT_LIFECYCLE))
+        with pytest.raises(RuntimeError, match="closed"):
+            uow.pin(DEFAULT_LIFECYCLE)
     kept = store.enrolment(CODE, enrolment.nip)
     assert (kept.group, kept.state, kept.version) == (None, "enrolled", 1)
 
@@ -164,7 +179,7 @@ def test_snapshots_are_copies() -> None:
     store = _store()
     enrolment = _enrol(store)
     with store.unit(CODE) as uow:
-        uow.set_score(enrolment.nip, "overall", 80.0)
+        uow.update(enrolment, replace(enrolment, scores={"overall": 80.0}))
         uow.commit()
     one = store.enrolment(CODE, enrolment.nip)
     one.state = "graduated"
@@ -194,25 +209,41 @@ def test_history_lists_are_copies() -> None:
     assert len(store.history(nip=enrolment.nip)) == 1
 
 
-def test_add_cohort_twice_raises_already_exists() -> None:
-    """A cohort code can be added once."""
+def test_new_cohort_twice_raises_already_exists() -> None:
+    """A cohort code can be created once."""
     store = _store()
     with pytest.raises(AlreadyExists) as caught:
-        store.add_cohort(make_cohort(CODE))
+        _add_cohort(store, CODE)
     assert (caught.value.kind, caught.value.key) == ("cohort", CODE)
     assert len(store.cohorts()) == 1
+
+
+def test_new_cohort_is_gone_unless_committed() -> None:
+    """A new cohort's unit left without commit takes the cohort with it."""
+    store = MemoryStore()
+    with store.new_cohort(make_cohort(CODE), DEFAULT_LIFECYCLE) as uow:
+        uow.add(Enrolment(CODE, make_participant(), "enrolled"))
+    assert store.cohorts() == []
+    with pytest.raises(CohortNotFound):
+        store.lifecycle(CODE)
+    _add_cohort(store, CODE)
+    assert store.lifecycle(CODE) is DEFAULT_LIFECYCLE
 
 
 def test_cohorts_are_listed_by_code() -> None:
     """cohorts() lists every cohort sorted by code."""
     store = _store()
-    store.add_cohort(make_cohort("AAA-1"))
+    _add_cohort(store, "AAA-1")
     assert [c.code for c in store.cohorts()] == ["AAA-1", CODE]
     assert store.cohort("AAA-1").code == "AAA-1"
 
 
 def test_unknown_names_raise() -> None:
-    """Unknown cohorts raise CohortNotFound, unknown participants ParticipantNotFound."""
+    """Unknown cohorts raise CohortNotFound, unknown participants ParticipantNotFound.
+
+    An update of someone the cohort does not hold is a ConcurrentTransition: the enrolment
+    it was computed from is not the stored one.
+    """
     store = _store()
     with pytest.raises(CohortNotFound):
         store.cohort("NOPE")
@@ -222,16 +253,22 @@ def test_unknown_names_raise() -> None:
         store.enrolments("NOPE")
     with pytest.raises(CohortNotFound):
         store.history(cohort="NOPE")
+    for read in (store.lifecycle, store.projection, store.head):
+        with pytest.raises(CohortNotFound):
+            read("NOPE")
+    with pytest.raises(CohortNotFound):
+        list(store.trail("NOPE"))
     with pytest.raises(ParticipantNotFound):
         store.enrolment(CODE, make_participant().nip)
-    with pytest.raises(ParticipantNotFound), store.unit(CODE) as uow:
-        uow.set_project(make_participant().nip, PROJECT)
+    stranger = Enrolment(CODE, make_participant(), "enrolled")
+    with pytest.raises(ConcurrentTransition), store.unit(CODE) as uow:
+        uow.update(stranger, replace(stranger, project=PROJECT))
 
 
 def test_history_filters_and_merges() -> None:
     """History filters by participant and cohort; unfiltered it merges cohorts by time."""
     store = _store()
-    store.add_cohort(make_cohort("AAA-1"))
+    _add_cohort(store, "AAA-1")
     nip = make_participant().nip
     with store.unit("AAA-1") as uow:
         uow.record(_entry(1, nip, cohort="AAA-1", at=AT))

@@ -20,12 +20,19 @@ from changeflow import (
     StoreUnavailable,
 )
 from changeflow.records import Enrolment
+from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql.errors import SQLITE_ERRORS, SQLSTATES, translate
 from factories import make_cohort, make_participant
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+
+def _add_cohort(store: SqlStore, code: str = "PKA-III-VII-2019") -> None:
+    """Create a cohort pinned to the default lifecycle, in one committed unit."""
+    with store.new_cohort(make_cohort(code), DEFAULT_LIFECYCLE) as uow:
+        uow.commit()
 
 
 def _sqlite_error(name: str, message: str) -> sa_exc.DBAPIError:
@@ -94,7 +101,7 @@ def test_a_held_sqlite_write_lock_gives_store_busy_after_the_timeout(tmp_path: P
     """While one writer holds the file, another waits about lock_timeout then gets StoreBusy."""
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     holder, waiter = SqlStore(url), SqlStore(url, lock_timeout=0.3)
-    holder.add_cohort(make_cohort())
+    _add_cohort(holder)
     try:
         with holder.unit("PKA-III-VII-2019"):
             started = time.perf_counter()
@@ -118,8 +125,8 @@ def test_one_person_active_in_two_cohorts_is_refused_by_the_database(tmp_path: P
     """The partial unique index stops a second active enrolment even without the rules."""
     store = SqlStore(f"sqlite:///{tmp_path / 'twice.db'}")
     try:
-        store.add_cohort(make_cohort("A"))
-        store.add_cohort(make_cohort("B"))
+        _add_cohort(store, "A")
+        _add_cohort(store, "B")
         person = make_participant()
         for code in ("A", "B"):
             with store.unit(code) as uow:
@@ -146,7 +153,10 @@ def test_the_audit_trail_refuses_update_and_delete(tmp_path: Path) -> None:
         for statement in ("UPDATE audit SET actor = 'forger'", "DELETE FROM audit"):
             with pytest.raises(sa_exc.DBAPIError, match="append-only"), store.engine.begin() as c:
                 c.execute(text(statement))
-        assert len(engine.history(cohort="PKA-III-VII-2019")) == 1
+        assert [e.event for e in engine.history(cohort="PKA-III-VII-2019")] == [
+            "create_cohort",
+            "enrol",
+        ]
         assert engine.verify()[0].ok
     finally:
         store.close()

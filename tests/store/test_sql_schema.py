@@ -10,7 +10,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from changeflow import SchemaVersionError
+from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import HEAD, REVISIONS, SqlStore
+from factories import make_cohort
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,8 +26,15 @@ TABLES = {
     "cohorts",
     "enrolments",
     "idempotency",
+    "lifecycles",
     "offices",
 }
+NEW_COLUMNS = {
+    "audit": {"change", "format"},
+    "cohorts": {"lifecycle_sha256"},
+    "lifecycles": {"sha256", "name", "version", "document"},
+}
+"""Columns schema 0002 added for the record (entry formats, pinned lifecycles)."""
 
 
 def _url(tmp_path: Path) -> str:
@@ -38,16 +47,19 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS
-    assert scripts.get_current_head() == HEAD
+    assert tuple(shipped) == REVISIONS == ("0001", "0002")
+    assert scripts.get_current_head() == HEAD == "0002"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:
-    """A new SQLite file gets every table, at the head revision, in WAL mode."""
+    """A new SQLite file gets every table and column, at the head revision, in WAL mode."""
     store = SqlStore(_url(tmp_path))
     try:
         with store.engine.connect() as connection:
-            assert set(inspect(connection).get_table_names()) == TABLES
+            found = inspect(connection)
+            assert set(found.get_table_names()) == TABLES
+            for table, columns in NEW_COLUMNS.items():
+                assert columns <= {c["name"] for c in found.get_columns(table)}, table
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
             assert version.scalar() == HEAD
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -56,15 +68,22 @@ def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:
 
 
 def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
-    """Opening an existing database at the head revision changes nothing."""
-    from factories import make_cohort  # noqa: PLC0415 - test helper module
-
+    """Opening an existing database at the head revision keeps cohorts and their lifecycles."""
     first = SqlStore(_url(tmp_path))
-    first.add_cohort(make_cohort())
+    with first.new_cohort(make_cohort(), DEFAULT_LIFECYCLE) as uow:
+        uow.commit()
     first.close()
     second = SqlStore(_url(tmp_path))
     try:
         assert [c.code for c in second.cohorts()] == ["PKA-III-VII-2019"]
+        pinned = second.lifecycle("PKA-III-VII-2019")
+        assert pinned is not None
+        assert pinned.sha256 == DEFAULT_LIFECYCLE.sha256
+        with second.engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert version.scalar() == HEAD
+            stored = connection.execute(text("SELECT sha256, name, version FROM lifecycles"))
+            assert stored.all() == [(DEFAULT_LIFECYCLE.sha256, "change_project", "2")]
     finally:
         second.close()
 

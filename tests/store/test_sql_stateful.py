@@ -4,14 +4,18 @@ Hypothesis drives the same random commands through two engines sharing one fixed
 one on a :class:`~changeflow.store.sql.SqlStore` (SQLite or PostgreSQL, a fresh database
 per example) and one on a :class:`~changeflow.MemoryStore`, the reference. Nominations
 (eligible or not, repeated NIPs, crowded offices, full cohorts, an office code under a
-second name), single events (legal or not, with and without reason, payload and effective
-date), bulk advances, projects, scores, groups, dry runs, nominations to the other cohort,
+second name), single events (legal or not, ``reopen`` included, with and without reason,
+payload and effective date), bulk advances, projects, scores, groups, score and person
+corrections, office transfers, migrations between the default lifecycle and a variant
+(dry runs and refused ones included), dry runs of moves, nominations to the other cohort,
 idempotency keys (reused for the same command, which must replay, or for another, which
-must conflict), a clock that moves and a store reopened mid-run. Every command must end
-the same way on both (the same value, or the same error with the same violations); after
-every step participants, histories, hash-chain heads, audit verification and offices must
-be equal, and every few steps also headcounts, seat counters and standings, on this store
-and on a new store opened on the same database.
+must conflict), a clock that moves, a store reopened mid-run, and direct edits of a
+projection table that ``verify`` must name. Every command must end the same way on both
+(the same value, or the same error with the same violations); after every step
+participants, histories, pinned lifecycles, hash-chain heads, offices and the SQL
+engine's ``verify`` (chain and stored facts against the replay) must agree, and every few
+steps also headcounts, seat counters, standings and the memory engine's ``verify``, on
+this store and on a new store opened on the same database.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,6 +41,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from pydantic import ValidationError
+from sqlalchemy import Connection, TextClause, text
 
 from changeflow import (
     AdvanceReport,
@@ -45,6 +51,7 @@ from changeflow import (
     ChangeProject,
     Cohort,
     CohortParameters,
+    Difference,
     Engine,
     FixedClock,
     GradingScheme,
@@ -52,6 +59,8 @@ from changeflow import (
     IdempotencyConflict,
     MemoryStore,
     Mentor,
+    MigrationPlan,
+    MigrationRejected,
     Office,
     Participant,
     TransitionRejected,
@@ -59,6 +68,18 @@ from changeflow import (
 from changeflow.store.sql import SqlStore
 from changeflow.testing import eligible_participants, participants
 from postgres_server import database_name
+from stateful_support import (
+    BIRTH_CORRECTIONS,
+    CORRECTED_ECHELONS,
+    CORRECTED_NAMES,
+    CORRECTION_REASONS,
+    DEFAULT,
+    LAB,
+    LIFECYCLES,
+    MIGRATIONS,
+    corrected_birth,
+    migration,
+)
 
 if TYPE_CHECKING:
     from postgres_server import PostgresServer
@@ -100,27 +121,16 @@ OFFICES = tuple(
         ("DINKES", "Dinas Kesehatan Kabupaten Probolinggo"),
     )
 )
-ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
 OFFICE = st.sampled_from(OFFICES)
-LEAVING = {
-    "start_class": ("enrolled",),
-    "present_proposal": ("on_class",),
-    "revise_proposal": ("proposal",),
-    "approve_proposal": ("proposal",),
-    "present_results": ("laboratory",),
-    "graduate": ("seminar",),
-    "fail": ("seminar",),
-    "withdraw": ACTIVE,
-    "drop": ACTIVE,
-}
-"""The states each event leaves from (the default lifecycle)."""
-EVENTS = tuple(LEAVING)
+FINAL = frozenset({"graduated", "not_passed", "withdrawn", "dropped"})
+EVENTS = tuple(dict.fromkeys(t.event for t in LIFECYCLES[DEFAULT].transitions))
+"""The events of both lifecycles (they differ in a state's name only)."""
 ANY_EVENT = st.sampled_from((*EVENTS, "graduate_early"))  # the last is not an event
 FORWARD = {
     "enrolled": "start_class",
     "on_class": "present_proposal",
     "proposal": "approve_proposal",
-    "laboratory": "present_results",
+    **dict.fromkeys(LAB.values(), "present_results"),
     "seminar": "graduate",
 }
 ECHELONS = st.sampled_from(("III.a", "III.a", "III.b", "administrator", "IV.a", "II.b"))
@@ -130,6 +140,8 @@ BIRTHS = st.one_of(
 REASONS = st.sampled_from((None, "", "   ", "sakit", "mutasi — rawat inap ü"))
 ACTORS = st.sampled_from((None, "bkd", "mentor"))
 KEYS = st.one_of(st.none(), st.sampled_from(("k-1", "k-2", "k-3", "k-4")))
+SOME_KEYS = st.sampled_from((None, None, None, "k-1", "k-5", "k-6", "k-7"))
+"""Keys for data commands, corrections and migrations: mostly none, so that they run."""
 PAYLOADS = st.one_of(
     st.none(),
     st.fixed_dictionaries(
@@ -173,10 +185,14 @@ def run(engine: Engine, command: Command) -> Any:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a command did: the value it returned or the changeflow error it raised."""
+    """What a command did: the value it returned or the error it raised.
+
+    The error is a changeflow error, or pydantic's ``ValidationError`` for an invalid
+    corrected value.
+    """
 
     value: Any = None
-    error: ChangeflowError | None = None
+    error: ChangeflowError | ValidationError | None = None
 
     @property
     def remembered(self) -> bool:
@@ -185,10 +201,10 @@ class Outcome:
 
 
 def outcome_of(call: Callable[[], Any]) -> Outcome:
-    """Run ``call``, catching the changeflow error it may raise."""
+    """Run ``call``, catching the changeflow (or validation) error it may raise."""
     try:
         return Outcome(value=call())
-    except ChangeflowError as error:
+    except (ChangeflowError, ValidationError) as error:
         return Outcome(error=error)
 
 
@@ -196,16 +212,25 @@ def comparable(outcome: Outcome) -> object:
     """An outcome in a shape that is equal exactly when two outcomes are the same."""
     error = outcome.error
     if error is not None:
-        if isinstance(error, TransitionRejected):
-            details = (error.cohort, error.nip, error.event, error.state)
-            return type(error), error.codes, details, [v.to_dict() for v in error.violations]
-        return type(error), str(error)
+        return type(error), error_details(error)
     value = outcome.value
     if isinstance(value, HistoryEntry):
         return "entry", value, value.to_dict()
-    if isinstance(value, AdvanceReport):
+    if isinstance(value, AdvanceReport | MigrationPlan):
         return "report", value, value.to_dict()
     return "value", value
+
+
+def error_details(error: ChangeflowError | ValidationError) -> object:
+    """What must be equal for two errors to be the same: the violations, or the message."""
+    if isinstance(error, TransitionRejected):
+        details = (error.cohort, error.nip, error.event, error.state)
+        return error.codes, details, [v.to_dict() for v in error.violations]
+    if isinstance(error, MigrationRejected):
+        return error.cohort, [v.to_dict() for v in error.violations]
+    if isinstance(error, ValidationError):
+        return [(e["loc"], e["type"]) for e in error.errors()]
+    return str(error)
 
 
 def entries(history: list[HistoryEntry]) -> list[tuple[HistoryEntry, dict[str, Any]]]:
@@ -221,8 +246,9 @@ def view(engine: Engine, nips: set[str], *, full: bool) -> dict[str, object]:
     keeps them, the memory store computes them), the whole history across cohorts, and
     the store's own seat counters and standings (see :func:`counters`).
     """
-    seen: dict[str, object] = {"offices": engine.store.offices()}
+    seen: dict[str, object] = {"offices": engine.offices()}
     for code in CODES:
+        seen[f"lifecycle/{code}"] = engine.pinned(code)
         seen[f"participants/{code}"] = [e.to_dict() for e in engine.participants(code)]
         seen[f"history/{code}"] = entries(engine.history(cohort=code))
     for nip in sorted(nips):
@@ -246,6 +272,82 @@ def counters(engine: Engine, nips: set[str]) -> dict[str, object]:
             if code == CODES[0]:
                 seen["standing"] = {nip: unit.standing(nip) for nip in sorted(nips)}
     return seen
+
+
+# -- editing a projection directly, as a database owner could ---------------------------------
+
+TAMPERED = ("enrolments", "assessments", "change_projects", "cohort_offices")
+"""The projection tables a direct edit may hit."""
+
+
+class Tampering(NamedTuple):
+    """One stored fact to edit: its row, its column, and how verify names it."""
+
+    table: str
+    column: str
+    where: str
+    params: dict[str, Any]
+    key: str
+    """Whose fact a :class:`Difference` names: the NIP, or the office for seat counters."""
+    field: str
+    """The field a :class:`Difference` names."""
+
+    def select(self) -> TextClause:
+        """The statement reading the fact."""
+        return text(f"SELECT {self.column} FROM {self.table} WHERE {self.where}")  # noqa: S608
+
+    def update(self) -> TextClause:
+        """The statement setting the fact to ``:value``."""
+        return text(f"UPDATE {self.table} SET {self.column} = :value WHERE {self.where}")  # noqa: S608
+
+
+def tampering(connection: Connection, table: str, code: str, nip: str) -> Tampering:
+    """A fact of ``table`` about the participant (their enrolment's version if none is stored)."""
+    enrolment, office, cohort = connection.execute(
+        text(
+            "SELECT e.id, e.office_code, c.id FROM enrolments e "
+            "JOIN cohorts c ON c.id = e.cohort_id WHERE c.code = :code AND e.nip = :nip"
+        ),
+        {"code": code, "nip": nip},
+    ).one()
+    ids = {"id": enrolment}
+    component = connection.execute(
+        text("SELECT min(component) FROM assessments WHERE enrolment_id = :id"), ids
+    ).scalar()
+    candidates = {
+        "assessments": Tampering(
+            "assessments",
+            "score",
+            "enrolment_id = :id AND component = :component",
+            {**ids, "component": component},
+            nip,
+            str(component),
+        ),
+        "change_projects": Tampering(
+            "change_projects", "title", "enrolment_id = :id", ids, nip, "title"
+        ),
+        "cohort_offices": Tampering(
+            "cohort_offices",
+            "seated",
+            "cohort_id = :cohort AND office_code = :office",
+            {"cohort": cohort, "office": office},
+            office,
+            "seated",
+        ),
+    }
+    edit = candidates.get(table)
+    if edit is not None and connection.execute(edit.select(), edit.params).first() is not None:
+        return edit
+    return Tampering("enrolments", "version", "id = :id", ids, nip, "version")
+
+
+def forgery(value: Any) -> Any:
+    """A different value of the same type."""
+    if isinstance(value, str):
+        return "Proyek palsu" if value != "Proyek palsu" else "Proyek asli"
+    if isinstance(value, float):
+        return value + 1.5
+    return value + 100
 
 
 # -- where each example's database comes from ------------------------------------------------
@@ -358,6 +460,20 @@ class SqlVersusMemory(RuleBasedStateMachine):
         """The ``(cohort, NIP)`` of a member, whatever their state."""
         return self.members[index % len(self.members)]
 
+    def _choose(self, index: int, states: frozenset[str] | None) -> tuple[str, str]:
+        """A member in one of ``states`` when anyone is (``None``: anyone), else anyone."""
+        found = [
+            (code, nip)
+            for code, nip in self.members
+            if states is None or self.memory.state(code, nip) in states
+        ]
+        return found[index % len(found)] if found else self._pick(index)
+
+    def _lifecycle(self, code: str) -> str:
+        """The name (in :data:`LIFECYCLES`) of the lifecycle the cohort runs."""
+        pinned = self.memory.pinned(code)
+        return next(name for name, d in LIFECYCLES.items() if pinned and d.sha256 == pinned.sha256)
+
     def _has_keys(self) -> bool:
         """Whether some idempotency key is recorded (a precondition)."""
         return bool(self.keyed)
@@ -386,14 +502,19 @@ class SqlVersusMemory(RuleBasedStateMachine):
         target=people,
         first=st.lists(eligible_participants(COHORTS[0], office=OFFICE), max_size=3),
         second=st.lists(eligible_participants(COHORTS[1], office=OFFICE), max_size=3),
+        steps=st.lists(st.integers(0, 6), min_size=6, max_size=6),
+        score=SCORES,
     )
     def open_both_cohorts(
-        self, first: list[Participant], second: list[Participant]
+        self, first: list[Participant], second: list[Participant], steps: list[int], score: float
     ) -> MultipleResults[Participant]:
-        """Both cohorts start with a few eligible people enrolled (quotas permitting)."""
+        """Both cohorts start with a few eligible people enrolled, each walked some way on."""
+        walks = iter(steps)
         for code, people in zip(CODES, (first, second), strict=True):
             for person in people:
                 self._enrol(code, person, actor="bkd")
+                if (code, person.nip) in self.members:
+                    self._walk(code, person.nip, next(walks), MENTORED[0], score, revise=False)
         return multiple(*first, *second)
 
     @rule(
@@ -484,6 +605,12 @@ class SqlVersusMemory(RuleBasedStateMachine):
     ) -> None:
         """A participant goes forward, prepared with a project and scores, until refused."""
         code, nip = self._pick(pick)
+        self._walk(code, nip, steps, project, score, revise=revise)
+
+    def _walk(
+        self, code: str, nip: str, steps: int, project: ChangeProject, score: float, *, revise: bool
+    ) -> None:
+        """Fire each next forward event, ``steps`` times or until refused (prepared)."""
         for _ in range(steps):
             state = self.memory.state(code, nip)
             if state not in FORWARD:
@@ -507,7 +634,7 @@ class SqlVersusMemory(RuleBasedStateMachine):
         """An event the participant's state allows (guards may still refuse it)."""
         code, nip = self._pick(pick)
         state = self.memory.state(code, nip)
-        legal = [e for e in EVENTS if state in LEAVING[e]] or list(EVENTS)
+        legal = list(self.memory.lifecycle_of(code).events_from(state)) or list(EVENTS)
         self._fire(code, nip, legal[choice % len(legal)], reason=reason, key=key)
 
     @rule(person=people, code=st.sampled_from(CODES), event=ANY_EVENT, key=KEYS)
@@ -573,27 +700,35 @@ class SqlVersusMemory(RuleBasedStateMachine):
             kwargs = {**kwargs, "actor": f"{kwargs.get('actor')}-2"}
         elif name == "enrol":
             name, args = "fire", (args[0], args[1].nip, "start_class")
-        else:
+        elif name in {"fire", "advance"}:
             args = (*args[:-1], "drop" if args[-1] != "drop" else "withdraw")
+        else:  # a data command or a migration: another reason makes it another command
+            kwargs = {**kwargs, "reason": f"{kwargs.get('reason')} (lain)"}
         result = self._both((name, args, kwargs))
         assert isinstance(result.error, IdempotencyConflict), result
 
     # -- rules: the data guards need, and reads --
 
     @precondition(_has_members)
-    @rule(pick=PICKS, project=PROJECTS)
-    def register_project(self, pick: int, project: ChangeProject) -> None:
-        """A change project, with or without a mentor, is registered or replaced."""
-        code, nip = self._pick(pick)
-        self._both(("register_project", (code, nip, project), {}))
+    @rule(pick=PICKS, ended=st.booleans(), project=PROJECTS, actor=ACTORS, key=SOME_KEYS)
+    def register_project(
+        self, pick: int, ended: bool, project: ChangeProject, actor: str | None, key: str | None
+    ) -> None:
+        """A project, with or without a mentor, is registered or replaced (closed: refused)."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self.touched.add(nip)
+        self._both(("register_project", (code, nip, project), {"actor": actor, "key": key}))
 
     @precondition(_has_members)
-    @rule(pick=PICKS, score=SCORES, component=COMPONENTS)
-    def record_score(self, pick: int, score: float, component: str) -> None:
-        """A score for one component is recorded or replaced; the grades agree."""
-        code, nip = self._pick(pick)
+    @rule(pick=PICKS, ended=st.booleans(), score=SCORES, component=COMPONENTS, key=SOME_KEYS)
+    def record_score(
+        self, pick: int, ended: bool, score: float, component: str, key: str | None
+    ) -> None:
+        """A score for one component is recorded or replaced (closed: refused); grades agree."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self.touched.add(nip)
         assessment = Assessment(score=score, component=component)
-        self._both(("record_assessment", (code, nip, assessment), {}))
+        self._both(("record_assessment", (code, nip, assessment), {"key": key}))
 
     @rule(person=people, code=st.sampled_from(CODES), project=PROJECTS, score=SCORES)
     def prepare_someone_perhaps_absent(
@@ -604,10 +739,157 @@ class SqlVersusMemory(RuleBasedStateMachine):
         self._both(("record_assessment", (code, person.nip, score), {}))
 
     @precondition(_has_members)
-    @rule(code=st.sampled_from(CODES), count=st.integers(0, 3))
-    def form_groups(self, code: str, count: int) -> None:
-        """Thematic groups are formed the same way (a count of 0 is refused on both)."""
-        self._both(("form_groups", (code, count), {}))
+    @rule(code=st.sampled_from(CODES), count=st.integers(0, 3), key=SOME_KEYS)
+    def form_groups(self, code: str, count: int, key: str | None) -> None:
+        """Groups are formed the same way, all or nobody (a count of 0 is refused on both)."""
+        self.touched.update(nip for c, nip in self.members if c == code)
+        self._both(("form_groups", (code, count), {"actor": "coach", "key": key}))
+
+    # -- rules: corrections, reopening, migrations --
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        event=st.sampled_from(("graduate", "fail")),
+        score=st.one_of(st.none(), SCORES),
+        reason=REASONS,
+    )
+    def conclude(self, pick: int, event: str, score: float | None, reason: str | None) -> None:
+        """Someone at the seminar (if anyone is) graduates or fails, perhaps scored first."""
+        code, nip = self._choose(pick, frozenset({"seminar"}))
+        if score is not None:
+            for component in ("overall", "seminar", "paper"):
+                assessment = Assessment(score=score, component=component)
+                self._both(("record_assessment", (code, nip, assessment), {}))
+        self._fire(code, nip, event, reason=reason, actor="penguji")
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, reason=CORRECTION_REASONS, key=SOME_KEYS)
+    def reopen(self, pick: int, reason: str | None, key: str | None) -> None:
+        """Someone who ended (if anyone did) is reopened, perhaps keyed."""
+        code, nip = self._choose(pick, FINAL)
+        self._fire(code, nip, "reopen", reason=reason, actor="bkd", key=key)
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        ended=st.booleans(),
+        score=SCORES,
+        choice=st.integers(0, 3),
+        reason=CORRECTION_REASONS,
+        key=SOME_KEYS,
+    )
+    def correct_assessment(
+        self,
+        pick: int,
+        ended: bool,
+        score: float,
+        choice: int,
+        reason: str | None,
+        key: str | None,
+    ) -> None:
+        """A score is corrected (refused: none recorded, no reason, an outcome turned over).
+
+        The component is one the participant was scored for, or ``overall`` (perhaps never
+        scored) when ``choice`` is 0.
+        """
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self.touched.add(nip)
+        scored = sorted(self.memory.participant(code, nip).scores or {})
+        component = scored[choice % len(scored)] if scored and choice else "overall"
+        assessment = Assessment(score=score, component=component)
+        options = {"reason": reason, "actor": "bkd", "key": key}
+        self._both(("correct_assessment", (code, nip, assessment), options))
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        ended=st.booleans(),
+        name=CORRECTED_NAMES,
+        birth=BIRTH_CORRECTIONS,
+        echelon=CORRECTED_ECHELONS,
+        reason=CORRECTION_REASONS,
+        key=SOME_KEYS,
+    )
+    def correct_participant(
+        self,
+        pick: int,
+        ended: bool,
+        name: str | None,
+        birth: str | None,
+        echelon: str | None,
+        reason: str | None,
+        key: str | None,
+    ) -> None:
+        """A name, birth date or echelon is corrected; bad values are refused the same way."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self.touched.add(nip)
+        person = self.memory.participant(code, nip).participant
+        options = {
+            "name": name,
+            "birth_date": corrected_birth(person, birth),
+            "echelon": echelon,
+            "reason": reason,
+            "key": key,
+        }
+        self._both(("correct_participant", (code, nip), options))
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, ended=st.booleans(), office=OFFICE, reason=CORRECTION_REASONS, key=SOME_KEYS)
+    def transfer_office(
+        self, pick: int, ended: bool, office: Office, reason: str | None, key: str | None
+    ) -> None:
+        """A participant changes office (the stored office wins; the new quota is judged)."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        self.touched.add(nip)
+        options = {"reason": reason, "actor": "bkd", "key": key}
+        self._both(("transfer_office", (code, nip, office), options))
+
+    @rule(
+        code=st.sampled_from(CODES),
+        other=st.sampled_from((True, True, True, False)),
+        how=MIGRATIONS,
+        dry_run=st.booleans(),
+        key=SOME_KEYS,
+    )
+    def migrate(self, code: str, other: bool, how: str, dry_run: bool, key: str | None) -> None:
+        """A cohort migrates to the other lifecycle (or its own: refused) the same way on both."""
+        target, mapping = migration(self._lifecycle(code), other, how)
+        self.touched.update(nip for c, nip in self.members if c == code)
+        options = {"actor": "bkd", "reason": "SK baru", "dry_run": dry_run}
+        # A dry run leaves its key unrecorded, so a retry would not replay it: no key.
+        options["key"] = None if dry_run else key
+        self._both(("migrate", (code, LIFECYCLES[target], mapping), options))
+
+    # -- rules: a projection edited behind the engine's back --
+
+    @precondition(_has_members)
+    @rule(pick=PICKS, table=st.sampled_from(TAMPERED))
+    def tamper_with_a_projection(self, pick: int, table: str) -> None:
+        """A direct UPDATE of a stored fact is a verify Difference naming its table and key.
+
+        The edit, made on a connection of its own as anyone holding the database could, is
+        undone afterwards, and the cohort verifies again.
+        """
+        code, nip = self._pick(pick)
+        self.unsettled = True
+        with self.sql_store.engine.connect() as connection:
+            edit = tampering(connection, table, code, nip)
+            original = connection.execute(edit.select(), edit.params).scalar_one()
+            forged = forgery(original)
+            changed = connection.execute(edit.update(), {**edit.params, "value": forged})
+            assert changed.rowcount == 1
+            connection.commit()
+            try:
+                [check] = self.sql.verify(code)
+            finally:
+                connection.execute(edit.update(), {**edit.params, "value": original})
+                connection.commit()
+        assert not check.ok, f"verify missed a direct edit of {edit.table}"
+        found = Difference(edit.table, edit.key, edit.field, forged, original)
+        assert found in check.differences, check.to_dict()
+        assert str(found) in str(check.problem) or len(check.differences) > 1
+        assert all(check.ok for check in self.sql.verify(code)), "the undone edit still shows"
 
     @precondition(_has_members)
     @rule(pick=PICKS, event=ANY_EVENT, reason=REASONS)
@@ -637,14 +919,18 @@ class SqlVersusMemory(RuleBasedStateMachine):
 
     @invariant()
     def both_stores_show_the_same(self) -> None:
-        """After every step both engines show the same; every few steps, all of it afresh.
+        """After every step both engines show the same and the SQL record verifies.
 
-        Each step compares every cohort's participants and history, the histories of the
-        NIPs the step touched, the offices, and each cohort's audit verification with its
-        chain head (the SQL chain must end on the hash the memory store computes). Every
-        few steps (and at the end) the headcounts, the checkpoints, the whole history, the
-        seat counters and standings the rules read, and every NIP's history are compared
-        as well, on this store and on a newly opened one.
+        Each step compares every cohort's participants, history and pinned lifecycle, the
+        histories of the NIPs the step touched and the offices, and runs ``verify`` on the
+        SQL engine: every chain must end on the hash the memory store computes, and every
+        stored fact (states, flags, people, offices, projects, scores, groups, seat
+        counters, the pinned lifecycle) must equal the chain's replay, so a projection
+        written wrong is caught at the step that wrote it. Every few steps (and at the end)
+        the headcounts, the checkpoints, the whole history, the seat counters and standings
+        the rules read, every NIP's history and the memory engine's own ``verify`` (which
+        the engine state machine runs after every step) are compared as well, on this store
+        and on a newly opened one.
         """
         self.steps += 1
         if self.steps % DURABILITY_EVERY == 0:
@@ -655,10 +941,11 @@ class SqlVersusMemory(RuleBasedStateMachine):
         self.unsettled = False
 
     def _agree(self, engine: Engine, nips: set[str], *, full: bool) -> None:
-        """``engine`` shows what the memory engine shows (see :func:`view`); its audit verifies."""
+        """``engine`` shows what the memory engine shows (see :func:`view`); its record verifies."""
         assert view(engine, nips, full=full) == view(self.memory, nips, full=full)
         pinned = self.memory.checkpoints()
-        assert all(check.ok for check in self.memory.verify())
+        if full:
+            assert all(check.ok for check in self.memory.verify())
         checks = engine.verify(expected=pinned)
         assert [check.head for check in checks] == pinned, "the chain heads differ"
         assert all(check.ok for check in checks), [c.to_dict() for c in checks]
@@ -686,7 +973,7 @@ def machine_on(provision: Provision) -> type[SqlVersusMemory]:
     return Machine
 
 
-EXAMPLES = {"sqlite": 30, "postgresql": 30}
+EXAMPLES = {"sqlite": 30, "postgresql": 12}
 """Examples per backend in the default profile (the file runs in well under a minute)."""
 
 

@@ -1,25 +1,39 @@
-"""Tamper evidence on real databases: edits, deletions, reordering and truncation are named."""
+"""Tamper evidence on real databases: edits of the chain, and of the facts stored beside it.
+
+The audit chain is the record; the tables the rules read (enrolments, projects, scores,
+seat counters, the cohort and its lifecycle) are a cache of it. An edited, deleted,
+reordered or truncated audit row breaks the chain; a direct edit of any stored fact is a
+difference from the chain's replay, named by table, participant (or office, or cohort) and
+field.
+"""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, insert, select, text, update
 
-from changeflow import Engine, FixedClock
+from changeflow import ChangeProject, Engine, FixedClock, Mentor
 from changeflow.audit import Checkpoint, chain_hash
+from changeflow.records import Difference
+from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import SqlStore
+from changeflow.store.sql import statements as sql
 from factories import make_cohort, make_participant, office
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
+    from changeflow.audit import AuditCheck
+    from changeflow.records import CohortProjection
+
 CODE = "PKA-III-VII-2019"
-ENTRIES = 12
+ENTRIES = 13
+"""The cohort's creation, then six enrolments and six moves."""
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,7 +46,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(url: str) -> Iterator[SqlStore]:
-    """A store holding one cohort with a 12-entry audit trail."""
+    """A store holding one cohort with a 13-entry audit trail."""
     store = SqlStore(url)
     engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort())
@@ -139,8 +153,9 @@ def test_a_rewritten_chain_is_caught_by_an_exported_checkpoint(store: SqlStore) 
         connection.execute(text("UPDATE audit SET actor = 'forger' WHERE seq = 4"))
         connection.commit()
     previous = "0" * 64
+    trail = list(store.trail(CODE))
     with superuser(store) as connection:
-        for entry, _ in store.trail(CODE):
+        for entry, _ in trail:
             previous = chain_hash(previous, entry)
             connection.execute(
                 text("UPDATE audit SET hash = :h WHERE seq = :s"), {"h": previous, "s": entry.seq}
@@ -159,3 +174,262 @@ def test_a_checkpoint_beyond_the_trail_reports_a_missing_tail(store: SqlStore) -
     check = _check(store, expected=[ahead])
     assert not check.ok
     assert check.missing_tail
+
+
+# -- the stored facts beside the chain ---------------------------------------------------
+
+MENTOR = Mentor(name="dr. Anang Budi Yoelijanto", position="Kepala Dinas")
+PROJECT = ChangeProject(title="Aplikasi antrean puskesmas daring", theme="kesehatan", mentor=MENTOR)
+
+
+class Record(NamedTuple):
+    """A cohort run through a whole lifecycle, and who ended where."""
+
+    url: str
+    graduate: str
+    seminar: str
+    withdrawn: str
+    failed: str
+
+
+@pytest.fixture
+def record(url: str) -> Record:
+    """A cohort with projects, groups and scores: graduated, at seminar, withdrawn, failed."""
+    store = SqlStore(url)
+    try:
+        engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+        engine.create_cohort(make_cohort())
+        nips = [engine.enrol(CODE, make_participant(office=office(i))).nip for i in range(4)]
+        engine.advance(CODE, "start_class")
+        for nip in nips:
+            engine.register_project(CODE, nip, PROJECT)
+        for event in ("present_proposal", "approve_proposal", "present_results"):
+            assert engine.advance(CODE, event).ok
+        engine.form_groups(CODE, 2)
+        graduate, seminar, withdrawn, failed = nips
+        engine.fire(CODE, withdrawn, "withdraw", reason="sakit")
+        for nip, score in ((graduate, 85), (seminar, 70), (failed, 40)):
+            engine.record_assessment(CODE, nip, score)
+        engine.fire(CODE, graduate, "graduate")
+        engine.fire(CODE, failed, "fail")
+        [check] = engine.verify(CODE)
+        assert check.ok, check.problem
+    finally:
+        store.close()
+    return Record(url, graduate, seminar, withdrawn, failed)
+
+
+def _tampered(record: Record, edit: Callable[[Connection, Record], None]) -> AuditCheck:
+    """Run ``edit`` on the database directly, then verify from a freshly opened store."""
+    store = SqlStore(record.url)
+    try:
+        with store.engine.begin() as connection:
+            edit(connection, record)
+    finally:
+        store.close()
+    store = SqlStore(record.url)
+    try:
+        return Engine(store).verify(CODE)[0]
+    finally:
+        store.close()
+
+
+def _stored(record: Record) -> CohortProjection:
+    """What the database holds for the cohort, before any edit."""
+    store = SqlStore(record.url)
+    try:
+        return store.projection(CODE)
+    finally:
+        store.close()
+
+
+def _sql(statement: str, who: str | None = None) -> Callable[[Connection, Record], None]:
+    """An edit running one SQL statement, ``:nip`` bound to the record's ``who``."""
+
+    def edit(connection: Connection, record: Record) -> None:
+        params = {} if who is None else {"nip": getattr(record, who)}
+        assert connection.execute(text(statement), params).rowcount == 1
+
+    return edit
+
+
+def _insert_enrolment(connection: Connection, _record: Record) -> None:
+    """An enrolment row no audit entry speaks of, holding no seat so no counter betrays it."""
+    cohort_id = connection.execute(
+        select(sql.COHORTS.c.id).where(sql.COHORTS.c.code == CODE)
+    ).scalar_one()
+    person = make_participant(office=office(0), nip=FORGED_NIP)
+    connection.execute(
+        insert(sql.ENROLMENTS).values(
+            cohort_id=cohort_id,
+            nip=person.nip,
+            name=person.name,
+            office_code=person.office.code,
+            echelon=person.echelon,
+            birth_date=person.born,
+            retirement_age=None,
+            state="graduated",
+            version=7,
+            revisions=0,
+            active=False,
+            seated=False,
+            completed=False,
+            group_no=None,
+        )
+    )
+
+
+def _lifecycle_document(connection: Connection) -> dict[str, Any]:
+    return dict(connection.execute(select(sql.LIFECYCLES.c.document)).scalar_one())
+
+
+def _drop_a_rule(connection: Connection, _record: Record) -> None:
+    """The withdraw transition of the stored lifecycle loses its reason_required rule."""
+    connection.execute(update(sql.LIFECYCLES).values(document=_without_reason_rule(connection)))
+
+
+def _without_reason_rule(connection: Connection) -> dict[str, Any]:
+    document = _lifecycle_document(connection)
+    document["transitions"] = [
+        {**t, "rules": []} if t["event"] == "withdraw" else t for t in document["transitions"]
+    ]
+    return document
+
+
+def _more_capacity(connection: Connection, _record: Record) -> None:
+    """The cohort's stored document is given 99 seats."""
+    document = connection.execute(select(sql.COHORTS.c.document)).scalar_one()
+    connection.execute(update(sql.COHORTS).values(document={**document, "capacity": 99}))
+
+
+FORGED_NIP = "197506012000031777"
+_COHORT_DOC = make_cohort().model_dump(mode="json")
+
+# Each edit with the one difference verify must report: (table, key, field, stored, replayed).
+# The key names a Record attribute (a participant) or is literal (an office, the cohort); a
+# callable replayed value is read from the participant's enrolment before the edit.
+EDITS: list[Any] = [
+    pytest.param(
+        _sql(
+            "UPDATE assessments SET score = 99 WHERE enrolment_id = "
+            "(SELECT id FROM enrolments WHERE nip = :nip)",
+            "graduate",
+        ),
+        ("assessments", "graduate", "overall", 99.0, 85.0),
+        id="assessments-score",
+    ),
+    pytest.param(
+        _sql(
+            "UPDATE change_projects SET title = 'Proyek palsu' WHERE enrolment_id = "
+            "(SELECT id FROM enrolments WHERE nip = :nip)",
+            "graduate",
+        ),
+        ("change_projects", "graduate", "title", "Proyek palsu", PROJECT.title),
+        id="change_projects-title",
+    ),
+    pytest.param(
+        _sql(
+            "UPDATE change_projects SET mentor_name = 'Orang Lain' WHERE enrolment_id = "
+            "(SELECT id FROM enrolments WHERE nip = :nip)",
+            "graduate",
+        ),
+        ("change_projects", "graduate", "mentor_name", "Orang Lain", MENTOR.name),
+        id="change_projects-mentor_name",
+    ),
+    pytest.param(
+        _sql(
+            "DELETE FROM change_projects WHERE enrolment_id = "
+            "(SELECT id FROM enrolments WHERE nip = :nip)",
+            "seminar",
+        ),
+        ("change_projects", "seminar", "row", None, PROJECT.model_dump(mode="json")),
+        id="change_projects-delete",
+    ),
+    pytest.param(
+        _sql("UPDATE enrolments SET state = 'graduated' WHERE nip = :nip", "seminar"),
+        ("enrolments", "seminar", "state", "graduated", "seminar"),
+        id="enrolments-state",
+    ),
+    pytest.param(
+        _sql("UPDATE enrolments SET group_no = 7 WHERE nip = :nip", "seminar"),
+        ("enrolments", "seminar", "group_no", 7, lambda member: member.group),
+        id="enrolments-group_no",
+    ),
+    pytest.param(
+        _sql("UPDATE enrolments SET office_code = 'OPD000' WHERE nip = :nip", "seminar"),
+        ("enrolments", "seminar", "office_code", "OPD000", "OPD001"),
+        id="enrolments-office_code",
+    ),
+    pytest.param(
+        _sql("UPDATE enrolments SET name = 'Nama Palsu' WHERE nip = :nip", "failed"),
+        ("enrolments", "failed", "name", "Nama Palsu", lambda member: member.participant.name),
+        id="enrolments-name",
+    ),
+    pytest.param(
+        _sql("UPDATE cohort_offices SET seated = 5 WHERE office_code = 'OPD001'"),
+        ("cohort_offices", "OPD001", "seated", 5, 1),
+        id="cohort_offices-seated",
+    ),
+    pytest.param(
+        _sql("UPDATE cohorts SET seated = 9"),
+        ("cohorts", CODE, "seated", 9, 3),
+        id="cohorts-seated",
+    ),
+    pytest.param(
+        _sql("UPDATE offices SET name = 'Kantor Palsu' WHERE code = 'OPD001'"),
+        ("offices", "OPD001", "name", "Kantor Palsu", office(1).name),
+        id="offices-name",
+    ),
+    pytest.param(
+        _insert_enrolment,
+        ("enrolments", FORGED_NIP, "row", "present", "absent"),
+        id="enrolments-insert",
+    ),
+    pytest.param(
+        _more_capacity,
+        ("cohorts", CODE, "document", {**_COHORT_DOC, "capacity": 99}, _COHORT_DOC),
+        id="cohorts-document",
+    ),
+    pytest.param(
+        _drop_a_rule,
+        ("cohorts", CODE, "lifecycle", "forged", DEFAULT_LIFECYCLE.sha256),
+        id="lifecycles-document",
+    ),
+]
+
+
+def test_an_untouched_record_verifies(record: Record) -> None:
+    """Without an edit, every stored fact agrees with the chain's replay."""
+    store = SqlStore(record.url)
+    try:
+        [check] = Engine(store).verify(CODE)
+    finally:
+        store.close()
+    assert (check.ok, check.differences, check.problem) == (True, (), None)
+
+
+@pytest.mark.parametrize(("edit", "expected"), EDITS)
+def test_a_direct_edit_of_a_stored_fact_is_named(
+    record: Record, edit: Callable[[Connection, Record], None], expected: tuple[Any, ...]
+) -> None:
+    """A fact edited on the database itself fails verify with its table, key and field."""
+    before = _stored(record)
+    table, who, field, stored, replayed = expected
+    key = getattr(record, who, who)
+    if callable(replayed):  # the value the chain holds: the stored one before the edit
+        replayed = replayed(before.members[key])
+    check = _tampered(record, edit)
+    if field == "lifecycle":  # the forged document's hash, computed the way the store does
+        store = SqlStore(record.url)
+        try:
+            stored = store.projection(CODE).lifecycle
+        finally:
+            store.close()
+        assert stored not in {None, replayed}
+    assert not check.ok
+    assert check.first_bad_seq is None
+    assert not check.missing_tail
+    assert check.differences == (Difference(table, key, field, stored, replayed),)
+    assert check.problem is not None
+    for named in (table, key, field):
+        assert named in check.problem

@@ -17,9 +17,13 @@ from changeflow.errors import (
     ChangeflowError,
     CohortNotFound,
     ConcurrentTransition,
+    DefinitionError,
+    DefinitionMismatch,
     IdempotencyConflict,
     IllegalTransition,
     InvalidInput,
+    MigrationRejected,
+    MissingRules,
     NotFound,
     ParticipantNotFound,
     SchemaVersionError,
@@ -29,11 +33,14 @@ from changeflow.errors import (
     TransitionRejected,
     UnknownEvent,
 )
+from changeflow.states.names import DataCommand
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = ["CliError", "ExitCode", "Failure", "classify", "refusal", "validation_message"]
+
+_REFUSED_HINT = "the attempt is recorded in the audit trail; fix what the rules name and try again"
 
 
 class ExitCode(IntEnum):
@@ -60,6 +67,10 @@ class Failure:
     """A stable name scripts can branch on, e.g. ``unknown_cohort``."""
     message: str
     hint: str | None = None
+    headline: str | None = None
+    """The ``error:`` line on stderr when ``details`` carry the rest (default: ``message``)."""
+    details: tuple[str, ...] = ()
+    """Lines printed under the ``error:`` line: each violation, each problem."""
 
     def to_dict(self) -> dict[str, object]:
         """The ``error`` member of a JSON error document."""
@@ -140,18 +151,68 @@ def _not_found(exc: NotFound) -> Failure:
 
 
 def refusal(exc: TransitionRejected) -> Failure:
-    """How a refused or illegal move is reported (exit 3)."""
+    """How a refused command is reported (exit 3): one line, then every violation."""
     reasons = "; ".join(f"{v.code}: {v.message}" for v in exc.violations)
     where = f" from {exc.state!r}" if exc.state else ""
     message = f"{exc.event!r}{where} refused for {exc.nip} in {exc.cohort}: {reasons}"
+    details = tuple(f"  {v.code}: {v.message}" for v in exc.violations)
+    if exc.event == DataCommand.FORM_GROUPS:
+        headline = f"'form_groups' refused in {exc.cohort}: nobody was regrouped"
+        hint = (
+            "a participant in a final state keeps the group recorded: form the groups before "
+            "anyone graduates or fails (the refused attempts are in the audit trail)"
+        )
+        return Failure(ExitCode.REFUSED, "refused", message, hint, headline, details)
+    headline = f"{exc.event!r} refused for {exc.nip} in {exc.cohort}"
     if isinstance(exc, IllegalTransition):
         hint = f"`changeflow events {exc.cohort} {exc.nip}` lists what is allowed now"
-        return Failure(ExitCode.REFUSED, "illegal_transition", message, hint)
+        return Failure(ExitCode.REFUSED, "illegal_transition", message, hint, headline, details)
+    return Failure(ExitCode.REFUSED, "refused", message, _REFUSED_HINT, headline, details)
+
+
+def _migration_refused(exc: MigrationRejected) -> Failure:
+    reasons = "; ".join(f"{v.code}: {v.message}" for v in exc.violations)
     return Failure(
         ExitCode.REFUSED,
-        "refused",
-        message,
-        "the attempt is recorded in the audit trail; fix what the rules name and try again",
+        "migration_refused",
+        f"migration of {exc.cohort} refused: {reasons}",
+        "nothing was written; map each state the new lifecycle lacks with --map OLD=NEW",
+        f"migration of {exc.cohort} refused",
+        tuple(f"  {v.code}: {v.message}" for v in exc.violations),
+    )
+
+
+def _mismatch(exc: DefinitionMismatch) -> Failure:
+    return Failure(
+        ExitCode.INPUT,
+        "definition_mismatch",
+        "; ".join(exc.problems),
+        f"pin it to its lifecycle: `changeflow cohort migrate {exc.cohort} --lifecycle FILE`",
+    )
+
+
+def _missing_rules(exc: MissingRules) -> Failure:
+    where = f"lifecycle {exc.name!r}" if exc.name else "the lifecycle"
+    return Failure(
+        ExitCode.INPUT,
+        "missing_rules",
+        f"{where} names rules this changeflow has not registered: {', '.join(exc.rules)}",
+        "install the package that registers them (entry points in the group "
+        "'changeflow.rules'), or migrate the cohort to a lifecycle using registered rules",
+    )
+
+
+def _bad_definition(exc: DefinitionError) -> Failure:
+    where = f"lifecycle {exc.name!r}" if exc.name else "the lifecycle definition"
+    headline = f"{where} has {len(exc.problems)} problem(s)"
+    return Failure(
+        ExitCode.INPUT,
+        "invalid_lifecycle",
+        f"{headline}: {'; '.join(exc.problems)}",
+        "fix every problem listed (docs/lifecycle.md); rules are changeflow's own and those "
+        "installed packages register as 'changeflow.rules' entry points",
+        headline,
+        tuple(f"  - {problem}" for problem in exc.problems),
     )
 
 
@@ -216,6 +277,10 @@ _DESCRIBED: tuple[tuple[type[BaseException], Callable[[Any], Failure]], ...] = (
     (UnknownEvent, _unknown_event),
     (NotFound, _not_found),
     (TransitionRejected, refusal),
+    (MigrationRejected, _migration_refused),
+    (DefinitionMismatch, _mismatch),
+    (MissingRules, _missing_rules),
+    (DefinitionError, _bad_definition),
     (IdempotencyConflict, _reused_key),
     (ConcurrentTransition, _conflict),
     (StoreBusy, _busy),

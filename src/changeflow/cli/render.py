@@ -10,37 +10,45 @@ import io
 import json
 import sys
 import time
+from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from changeflow.cli import documents
+from changeflow.states.names import CARRY_OVER, CREATE_COHORT, ENROL
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
+    from datetime import datetime
 
     from changeflow.audit import AuditCheck
     from changeflow.cli.failures import Failure
     from changeflow.engine import CohortStatus
-    from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
+    from changeflow.records import AdvanceReport, Enrolment, HistoryEntry, MigrationPlan, Violation
     from changeflow.roster import RosterReport
-    from changeflow.rules.verdict import Violation
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
     "Output",
     "advance_text",
+    "change_text",
     "history_text",
+    "migration_text",
     "roster_text",
     "status_text",
     "table",
     "verify_text",
-    "violations_json",
 ]
 
 JSON_SCHEMA_VERSION = 1
 """Version of every JSON document the CLI prints (``"schema_version"``)."""
 
 _PIPED_WIDTH = 200
+_SHORT = 60
+_NOMINATIONS = frozenset({ENROL, CREATE_COHORT, CARRY_OVER})
+"""Entries whose change is the whole record as first written: history does not repeat it."""
 
 
 class Output:
@@ -49,7 +57,7 @@ class Output:
     def __init__(self, json_mode: bool = False) -> None:
         self.json = json_mode
 
-    def document(self, payload: Mapping[str, Any]) -> None:
+    def document(self, payload: documents.Document | Mapping[str, Any]) -> None:
         """Print one JSON document (``schema_version`` first) on stdout."""
         body = {"schema_version": JSON_SCHEMA_VERSION, **payload}
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
@@ -67,13 +75,18 @@ class Output:
         """Print a hint on stderr."""
         typer.echo(f"hint: {text}", err=True)
 
-    def failure(self, failure: Failure) -> None:
-        """Report a failure: one ``error:`` line and a hint on stderr; a JSON error document."""
-        typer.echo(f"error: {failure.message}", err=True)
+    def failure(self, failure: Failure, document: documents.Document | None = None) -> None:
+        """Report a failure on stderr: the ``error:`` line, its details, a hint.
+
+        With ``--json`` stdout gets ``document`` (by default just the ``error`` member).
+        """
+        typer.echo(f"error: {failure.headline or failure.message}", err=True)
+        for line in failure.details:
+            typer.echo(line, err=True)
         if failure.hint:
             self.hint(failure.hint)
         if self.json:
-            self.document({"error": failure.to_dict()})
+            self.document(document if document is not None else documents.error(failure))
 
     @contextmanager
     def progress(self, text: str, *, show: bool) -> Iterator[None]:
@@ -115,11 +128,6 @@ def table(
     typer.echo("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()))
 
 
-def violations_json(violations: Iterable[Violation]) -> list[dict[str, Any]]:
-    """Violations as JSON: code, message (English and Indonesian), facts, source."""
-    return [v.to_dict() for v in violations]
-
-
 def _reasons(violations: Iterable[Violation]) -> str:
     return "; ".join(f"{v.code}: {v.message}" for v in violations)
 
@@ -158,21 +166,75 @@ def advance_text(report: AdvanceReport, names: Mapping[str, str]) -> None:
     table(("nip", "name", "outcome", "detail"), rows, title=title)
 
 
-def status_text(status: CohortStatus, members: Sequence[Enrolment]) -> None:
-    """The participants table and the headcount per state."""
+def status_text(
+    status: CohortStatus, members: Sequence[Enrolment], as_of: datetime | None = None
+) -> None:
+    """The participants table (state, group, project, scores) and the headcount per state."""
+    when = "" if as_of is None else f" as of {as_of.isoformat()}"
     table(
-        ("nip", "name", "office", "state", "group"),
-        ((m.nip, m.participant.name, m.participant.office.code, m.state, m.group) for m in members),
-        title=f"{status.cohort}: {status.total} participant(s)",
+        ("nip", "name", "office", "state", "group", "project", "scores"),
+        (
+            (
+                m.nip,
+                m.participant.name,
+                m.participant.office.code,
+                m.state,
+                m.group,
+                m.project.title if m.project else "",
+                ", ".join(f"{c} {s:g}" for c, s in (m.scores or {}).items()),
+            )
+            for m in members
+        ),
+        title=f"{status.cohort}{when}: {status.total} participant(s)",
     )
     typer.echo()
     table(("state", "count"), status.by_state.items(), title="per state")
 
 
+def change_text(change: Mapping[str, Any] | None) -> str:
+    """What an entry changed, compactly: ``fact.field before -> after`` per changed value."""
+    if not change:
+        return ""
+    parts = []
+    for fact, values in change.items():
+        if not isinstance(values, Mapping):
+            parts.append(f"{fact} {_short(values)}")
+            continue
+        before, after = values.get("before"), values.get("after")
+        if _flat(before) and _flat(after) and (before or after):
+            before, after = before or {}, after or {}
+            for key in dict.fromkeys([*before, *after]):
+                if before.get(key) != after.get(key):
+                    parts.append(
+                        f"{fact}.{key} {_short(before.get(key))} -> {_short(after.get(key))}"
+                    )
+        else:
+            parts.append(f"{fact} {_short(before)} -> {_short(after)}")
+    return "; ".join(parts)
+
+
+def _flat(value: Any) -> bool:
+    """None, or a mapping of plain values (scores, a person's facts, an office)."""
+    if value is None:
+        return True
+    return isinstance(value, Mapping) and not any(
+        isinstance(v, Mapping | list) for v in value.values()
+    )
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Mapping):
+        value = value.get("title") or value.get("name") or value.get("code") or dict(value)
+    text = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
+
+
 def history_text(entries: Sequence[HistoryEntry]) -> None:
-    """A participant's history, oldest first."""
+    """A participant's history, oldest first, with what each data command changed."""
     table(
-        ("seq", "at", "cohort", "event", "from -> to", "outcome", "actor", "reason / violations"),
+        ("seq", "at", "cohort", "event", "from -> to", "outcome", "actor", "reason / change"),
         (
             (
                 e.seq,
@@ -182,15 +244,41 @@ def history_text(entries: Sequence[HistoryEntry]) -> None:
                 f"{e.source or '-'} -> {e.target or '-'}",
                 e.outcome,
                 e.actor or "",
-                "; ".join(filter(None, [e.reason, ", ".join(v.code for v in e.violations)])),
+                "; ".join(
+                    filter(
+                        None,
+                        [
+                            e.reason,
+                            ", ".join(v.code for v in e.violations),
+                            change_text(e.change) if e.event not in _NOMINATIONS else "",
+                        ],
+                    )
+                ),
             )
             for e in entries
         ),
     )
 
 
+def migration_text(out: Output, plan: MigrationPlan) -> None:
+    """A migration plan: the lifecycles before and after, then every participant's states."""
+    before = "no lifecycle" if plan.source is None else _ref(plan.source)
+    verb = "migrated" if plan.applied else "would migrate"
+    out.line(f"{plan.cohort}: {verb} from {before} to {_ref(plan.target)}")
+    if plan.moves:
+        table(("nip", "from", "to"), plan.moves)
+    else:
+        out.line("no participants")
+    if not plan.applied:
+        out.line("dry run: nothing was written")
+
+
+def _ref(ref: Any) -> str:
+    return f"{ref.name} {ref.version} ({ref.sha256[:12]})"
+
+
 def verify_text(out: Output, checks: Sequence[AuditCheck]) -> None:
-    """One line per cohort: intact, or where the chain breaks."""
+    """One line per cohort: intact, where the chain breaks, or which stored facts differ."""
     if not checks:
         out.line("no cohorts to verify")
     for check in checks:
@@ -201,8 +289,17 @@ def verify_text(out: Output, checks: Sequence[AuditCheck]) -> None:
             )
         elif check.missing_tail:
             out.line(f"{check.cohort}: audit chain BROKEN: {check.problem} (missing tail)")
-        else:
+        elif check.first_bad_seq is not None:
             out.line(
                 f"{check.cohort}: audit chain BROKEN at entry {check.first_bad_seq}: "
                 f"{check.problem}"
             )
+        elif check.differences:
+            out.line(
+                f"{check.cohort}: stored facts DIFFER from the audit chain "
+                f"({len(check.differences)} difference(s)):"
+            )
+        else:
+            out.line(f"{check.cohort}: audit chain BROKEN: {check.problem}")
+        for difference in check.differences:
+            out.line(f"  {difference}")

@@ -6,15 +6,14 @@ and the commands that need no database never load it.
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
+from changeflow.cli import documents
 from changeflow.cli.failures import CliError, ExitCode, classify
 from changeflow.engine import Engine
 
@@ -29,8 +28,6 @@ __all__ = [
     "database_label",
     "guarded",
     "open_engine",
-    "parse_date",
-    "parse_json_object",
     "session",
     "settings_of",
     "sqlite_path",
@@ -126,7 +123,10 @@ def open_engine(
 
 @contextmanager
 def guarded(out: Output) -> Iterator[None]:
-    """Report any expected error as one line and a hint, and exit with its status."""
+    """Report any expected error (its line, details and hint) and exit with its status.
+
+    With ``--json`` stdout gets the error's document (a refusal's carries its violations).
+    """
     try:
         yield
     except (typer.Exit, typer.Abort):
@@ -135,7 +135,7 @@ def guarded(out: Output) -> Iterator[None]:
         failure = classify(exc)
         if failure is None:
             raise
-        out.failure(failure)
+        out.failure(failure, documents.failure(exc, failure))
         raise typer.Exit(int(failure.status)) from None
 
 
@@ -148,30 +148,4 @@ def session(ctx: typer.Context, out: Output, *, create: bool = False) -> Iterato
         try:
             yield engine
         finally:
-            engine.store.close()
-
-
-def parse_date(value: str, option: str) -> date:
-    """A ``YYYY-MM-DD`` date; :class:`CliError` naming the option otherwise."""
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CliError(
-            f"{option} {value!r} is not a date", hint="write dates as YYYY-MM-DD, e.g. 2019-04-04"
-        ) from None
-
-
-def parse_json_object(value: str, option: str) -> dict[str, Any]:
-    """A JSON object given on the command line; :class:`CliError` when malformed."""
-    try:
-        parsed = json.loads(value)
-    except (json.JSONDecodeError, RecursionError) as exc:  # nested past the parser's limit
-        raise CliError(
-            f"{option} is not valid JSON: {exc}",
-            hint=f"""quote it for the shell, e.g. {option} '{{"room": "A"}}'""",
-        ) from None
-    if not isinstance(parsed, dict):
-        raise CliError(f"{option} must be a JSON object, got {type(parsed).__name__}")
-    return parsed
+            engine.close()

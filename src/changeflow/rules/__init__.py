@@ -7,6 +7,7 @@ from changeflow.rules.base import Rule
 from changeflow.rules.context import Facts, RuleContext, Standing
 from changeflow.rules.eligibility import ARTICLE, AlreadyActive, Rank, RetirementHorizon
 from changeflow.rules.quota import CohortCapacity, OfficeQuota
+from changeflow.rules.record import FailGrounds, OutcomeUnchanged, RecordOpen
 from changeflow.rules.registry import ENTRY_POINT_GROUP, RuleRegistry, builtin_rules
 from changeflow.rules.stage import (
     ChangeProjectRequired,
@@ -24,11 +25,14 @@ __all__ = [
     "ChangeProjectRequired",
     "CohortCapacity",
     "Facts",
+    "FailGrounds",
     "MentorRequired",
     "OfficeQuota",
+    "OutcomeUnchanged",
     "PassingAssessment",
     "Rank",
     "ReasonRequired",
+    "RecordOpen",
     "RetirementHorizon",
     "Rule",
     "RuleContext",

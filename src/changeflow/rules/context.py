@@ -1,51 +1,34 @@
-"""What a rule sees: the :class:`RuleContext` of one attempted move."""
+"""What a rule sees: the :class:`RuleContext` of one attempted command."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+from changeflow.facts import Facts, Standing
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import date, datetime
 
     from changeflow.models import ChangeProject, Cohort, Participant
+    from changeflow.records import Enrolment
+    from changeflow.states.machine import Lifecycle
 
 __all__ = ["Facts", "RuleContext", "Standing"]
 
 
 @dataclass(frozen=True, slots=True)
-class Standing:
-    """A person's course record across every cohort the store knows."""
-
-    active_in: str | None = None
-    """The cohort the person is currently active in (a non-final state), if any."""
-    completed_in: str | None = None
-    """A cohort the person graduated from, if any."""
-
-
-class Facts(Protocol):
-    """Counts the store supplies to rules, read inside the same transaction as the write."""
-
-    def seated(self, cohort: str) -> int:
-        """Participants holding a seat in the cohort (withdrawn and dropped do not)."""
-        ...
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Participants from one office holding a seat in the cohort."""
-        ...
-
-    def standing(self, nip: str) -> Standing:
-        """The person's course record across cohorts."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
 class RuleContext:
-    """Everything a rule may use to judge one attempted move.
+    """Everything a rule may use to judge one attempted command.
 
-    ``source`` is ``None`` for an enrolment (the participant does not exist yet).
-    ``scores`` holds the participant's assessment scores by component.
+    For a move, ``source`` and ``target`` are the states it leaves and reaches; for a data
+    command (``register_project``, ``correct_assessment`` ...) both are the state the
+    participant is in; for an enrolment ``source`` is ``None``. ``participant``,
+    ``project`` and ``scores`` are as they would be *after* the command; ``enrolment`` is
+    the participant's record *before* it (``None`` for an enrolment). ``lifecycle`` is the
+    cohort's lifecycle, for rules that depend on what a state means (final, seat-freeing,
+    its outcome); contexts built outside the engine may leave it ``None``.
     """
 
     cohort: Cohort
@@ -61,3 +44,30 @@ class RuleContext:
     reason: str | None = None
     payload: Mapping[str, Any] | None = None
     effective_date: date | None = None
+    lifecycle: Lifecycle | None = None
+    enrolment: Enrolment | None = None
+
+    def takes_seat(self) -> bool:
+        """Whether the command makes the participant take a seat in the cohort.
+
+        True for an enrolment and for a reopening that returns a withdrawn participant;
+        false when the participant already holds a seat or ends up in a seat-freeing state.
+        Quota rules judge only commands that take a seat.
+        """
+        if self.lifecycle is not None and self.target in self.lifecycle.seat_freeing:
+            return False
+        return self.enrolment is None or not self.enrolment.seated
+
+    def takes_office_seat(self) -> bool:
+        """Whether the participant would hold a seat counted for an office it holds none for.
+
+        :meth:`takes_seat`, or a seated participant transferred to another office.
+        """
+        if self.lifecycle is not None and self.target in self.lifecycle.seat_freeing:
+            return False
+        current = self.enrolment
+        return (
+            current is None
+            or not current.seated
+            or current.participant.office.code != self.participant.office.code
+        )

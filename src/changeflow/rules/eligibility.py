@@ -74,11 +74,19 @@ class RetirementHorizon:
 
 @dataclass(frozen=True, slots=True)
 class AlreadyActive:
-    """Code ``already_active``: one course at a time, and a graduate does not enrol again."""
+    """Code ``already_active``: one course at a time, and a graduate does not enrol again.
+
+    Judged at enrolment and when a reopening makes a participant active again.
+    """
 
     def __call__(self, context: RuleContext, /) -> Verdict:
-        """Refuse a person active in any cohort or who has completed the course."""
+        """Refuse a person active in any cohort or who has completed the course.
+
+        For a participant already in the cohort (a reopening), only other cohorts count.
+        """
         standing = context.facts.standing(context.participant.nip)
+        if context.enrolment is not None:
+            standing = standing.elsewhere(context.cohort.code)
         if standing.active_in is None and standing.completed_in is None:
             return OK
         if standing.active_in is not None:

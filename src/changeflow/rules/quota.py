@@ -22,7 +22,13 @@ class OfficeQuota:
     """
 
     def __call__(self, context: RuleContext, /) -> Verdict:
-        """Refuse when the office already fills its quota in this cohort."""
+        """Refuse when the office already fills its quota in this cohort.
+
+        Judged only when the participant would take a seat for the office: at enrolment,
+        when a reopening takes a freed seat back, and on a transfer to another office.
+        """
+        if not context.takes_office_seat():
+            return OK
         limit = context.cohort.parameters.max_per_office
         office = context.participant.office
         taken = context.facts.seated_from_office(context.cohort.code, office.code)
@@ -44,7 +50,13 @@ class CohortCapacity:
     """Code ``cohort_capacity``: a cohort seats at most ``capacity`` participants (30)."""
 
     def __call__(self, context: RuleContext, /) -> Verdict:
-        """Refuse when every seat of the cohort is taken."""
+        """Refuse when every seat of the cohort is taken.
+
+        Judged only when the participant would take a seat (enrolment, or a reopening that
+        takes a freed seat back).
+        """
+        if not context.takes_seat():
+            return OK
         capacity = context.cohort.capacity
         taken = context.facts.seated(context.cohort.code)
         if taken < capacity:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from changeflow.errors import DefinitionError
 from changeflow.rules.eligibility import AlreadyActive, Rank, RetirementHorizon
 from changeflow.rules.quota import CohortCapacity, OfficeQuota
+from changeflow.rules.record import FailGrounds, OutcomeUnchanged, RecordOpen
 from changeflow.rules.stage import (
     ChangeProjectRequired,
     MentorRequired,
@@ -37,6 +38,9 @@ def builtin_rules() -> dict[str, Rule]:
         "mentor_approval": MentorRequired(),
         "passing_assessment": PassingAssessment(),
         "reason_required": ReasonRequired(),
+        "record_open": RecordOpen(),
+        "outcome_unchanged": OutcomeUnchanged(),
+        "fail_grounds": FailGrounds(),
     }
 
 

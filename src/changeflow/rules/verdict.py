@@ -11,44 +11,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from changeflow.records import Violation
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = ["OK", "Verdict", "Violation"]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """One reason a transition is refused."""
-
-    code: str
-    """Stable machine-readable code, e.g. ``office_quota``."""
-    message: str
-    """Human explanation in English."""
-    facts: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
-    """The values the rule compared (JSON-compatible)."""
-    message_id: str | None = None
-    """The explanation in Bahasa Indonesia, when the rule provides one."""
-    source: str | None = None
-    """Where the rule comes from (a regulation, the source article), for citing a refusal."""
-
-    def text(self, locale: str = "en") -> str:
-        """The message in ``locale`` (``"en"`` or ``"id"``), falling back to English."""
-        if locale == "id" and self.message_id:
-            return self.message_id
-        return self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-compatible dictionary with stable keys."""
-        return {
-            "code": self.code,
-            "message": self.message,
-            "message_id": self.message_id,
-            "facts": dict(self.facts),
-            "source": self.source,
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 from changeflow.states.default import DEFAULT_ENROLMENT_RULES, DEFAULT_LIFECYCLE
 from changeflow.states.definition import (
     ANY_ACTIVE,
+    DEFAULT_COMMANDS,
+    PREVIOUS,
+    CommandSpec,
     LifecycleDefinition,
     StateSpec,
     TransitionSpec,
@@ -10,13 +13,17 @@ from changeflow.states.definition import (
     load_definition,
 )
 from changeflow.states.machine import Lifecycle, Move
-from changeflow.states.names import ENROL, Event, Stage
+from changeflow.states.names import ENROL, DataCommand, Event, Stage
 
 __all__ = [
     "ANY_ACTIVE",
+    "DEFAULT_COMMANDS",
     "DEFAULT_ENROLMENT_RULES",
     "DEFAULT_LIFECYCLE",
     "ENROL",
+    "PREVIOUS",
+    "CommandSpec",
+    "DataCommand",
     "Event",
     "Lifecycle",
     "LifecycleDefinition",

@@ -1,13 +1,16 @@
 """The default change-project lifecycle, from the 2019 Probolinggo cohort.
 
 enrolment → on-class → proposal → laboratory → seminar → graduated / not passed, with
-withdrawal and dropping possible from every active stage.
+withdrawal and dropping possible from every active stage, and ``reopen`` to correct a
+mistaken ending (graduated or not passed → seminar; withdrawn or dropped → the state left).
 """
 
 from __future__ import annotations
 
 from changeflow.states.definition import (
     ANY_ACTIVE,
+    DEFAULT_COMMANDS,
+    PREVIOUS,
     LifecycleDefinition,
     StateSpec,
     TransitionSpec,
@@ -30,9 +33,13 @@ def _t(event: Event, source: Stage | str, dest: Stage, *rules: str, doc: str) ->
     return TransitionSpec(event=event, source=(source,), dest=dest, rules=rules, description=doc)
 
 
+# Taking a seat back re-judges the quota rules: the seat may have been taken meanwhile (the
+# rules judge only a reopening that takes a seat), and the person may be active elsewhere.
+_REOPEN_RULES = ("reason_required", "already_active", "office_quota", "cohort_capacity")
+
 DEFAULT_LIFECYCLE = LifecycleDefinition(
     name="change_project",
-    version="1",
+    version="2",
     description="Leadership training level III / administrator (PKA) with a change project.",
     initial=Stage.ENROLLED,
     enrolment_rules=DEFAULT_ENROLMENT_RULES,
@@ -46,9 +53,12 @@ DEFAULT_LIFECYCLE = LifecycleDefinition(
             name=Stage.GRADUATED,
             final=True,
             completes_course=True,
+            outcome="passed",
             description="passed, with a grade band",
         ),
-        StateSpec(name=Stage.NOT_PASSED, final=True, description="assessed, not passed"),
+        StateSpec(
+            name=Stage.NOT_PASSED, final=True, outcome="failed", description="assessed, not passed"
+        ),
         StateSpec(
             name=Stage.WITHDRAWN,
             final=True,
@@ -97,7 +107,13 @@ DEFAULT_LIFECYCLE = LifecycleDefinition(
             "passing_assessment",
             doc="passed; the grade band is recorded",
         ),
-        _t(Event.FAIL, Stage.SEMINAR, Stage.NOT_PASSED, doc="assessed and not passed"),
+        _t(
+            Event.FAIL,
+            Stage.SEMINAR,
+            Stage.NOT_PASSED,
+            "fail_grounds",
+            doc="not passed: the recorded assessment fails, or a reason says why",
+        ),
         _t(
             Event.WITHDRAW,
             ANY_ACTIVE,
@@ -112,6 +128,23 @@ DEFAULT_LIFECYCLE = LifecycleDefinition(
             "reason_required",
             doc="removed from the course; frees the seat",
         ),
+        TransitionSpec(
+            event=Event.REOPEN,
+            source=(Stage.GRADUATED, Stage.NOT_PASSED),
+            dest=Stage.SEMINAR,
+            rules=_REOPEN_RULES,
+            reopens=True,
+            description="correction: the outcome is reopened and assessed again",
+        ),
+        TransitionSpec(
+            event=Event.REOPEN,
+            source=(Stage.WITHDRAWN, Stage.DROPPED),
+            dest=PREVIOUS,
+            rules=_REOPEN_RULES,
+            reopens=True,
+            description="correction: back to the state left, taking the seat back",
+        ),
     ),
+    commands=dict(DEFAULT_COMMANDS),
 )
 """The canonical lifecycle; scripts depend on its state and event names."""

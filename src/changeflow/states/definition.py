@@ -8,10 +8,13 @@ name nothing registered), and :func:`load_definition` raises them as one
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Collection, Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -23,10 +26,14 @@ from pydantic import (
 )
 
 from changeflow.errors import DefinitionError
-from changeflow.states.names import ENROL
+from changeflow.records import LifecycleRef
+from changeflow.states.names import DATA_COMMANDS, RESERVED_EVENTS, DataCommand
 
 __all__ = [
     "ANY_ACTIVE",
+    "DEFAULT_COMMANDS",
+    "PREVIOUS",
+    "CommandSpec",
     "LifecycleDefinition",
     "StateSpec",
     "TransitionSpec",
@@ -36,6 +43,9 @@ __all__ = [
 
 ANY_ACTIVE = "*"
 """A transition source that stands for every non-final state."""
+
+PREVIOUS = "@previous"
+"""A reopening's destination that stands for the state the participant left."""
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -53,6 +63,8 @@ class StateSpec(_Spec):
     """A participant here no longer counts against office quota or capacity."""
     completes_course: bool = False
     """A participant here has completed the course and may not enrol again."""
+    outcome: Literal["passed", "failed"] | None = None
+    """The assessment outcome the state stands for: a correction may not turn it over."""
     description: str = ""
 
 
@@ -63,7 +75,11 @@ class TransitionSpec(_Spec):
     source: tuple[str, ...] = Field(min_length=1)
     """States the event leaves; ``"*"`` stands for every non-final state."""
     dest: str
+    """The state reached; for a reopening, :data:`PREVIOUS` returns to the state left."""
     rules: tuple[str, ...] = ()
+    reopens: bool = False
+    """A correction that leaves final states (``reopen``); it does not count as a way out
+    of a state when the graph is checked."""
     description: str = ""
 
     @field_validator("source", mode="before")
@@ -72,8 +88,44 @@ class TransitionSpec(_Spec):
         return (value,) if isinstance(value, str) else value
 
 
+class CommandSpec(_Spec):
+    """The rules that judge one data command (``register_project``, ``correct_assessment`` ...)."""
+
+    rules: tuple[str, ...] = ()
+    description: str = ""
+
+
+DEFAULT_COMMANDS: Mapping[str, CommandSpec] = {
+    DataCommand.REGISTER_PROJECT: CommandSpec(
+        rules=("record_open",), description="register or replace the change project"
+    ),
+    DataCommand.RECORD_ASSESSMENT: CommandSpec(
+        rules=("record_open",), description="record an assessment score"
+    ),
+    DataCommand.FORM_GROUPS: CommandSpec(
+        rules=("record_open",), description="split the seated participants into groups"
+    ),
+    DataCommand.CORRECT_ASSESSMENT: CommandSpec(
+        rules=("reason_required", "outcome_unchanged"),
+        description="correct a recorded score; the outcome may not turn over",
+    ),
+    DataCommand.CORRECT_PARTICIPANT: CommandSpec(
+        rules=("reason_required",), description="correct a name, birth date or echelon"
+    ),
+    DataCommand.TRANSFER_OFFICE: CommandSpec(
+        rules=("reason_required", "office_quota"),
+        description="record a change of office; the new office's quota is judged",
+    ),
+}
+"""The rules of every data command, for definitions that do not name them."""
+
+
 class LifecycleDefinition(_Spec):
-    """A whole lifecycle: states, the enrolment rules, and the transitions."""
+    """A whole lifecycle: states, the enrolment rules, the transitions and the data commands.
+
+    ``commands`` maps each data command to the rules judging it; a command a definition
+    leaves out is judged by its :data:`DEFAULT_COMMANDS` rules.
+    """
 
     name: Name
     version: str = "1"
@@ -82,16 +134,77 @@ class LifecycleDefinition(_Spec):
     enrolment_rules: tuple[str, ...] = ()
     states: tuple[StateSpec, ...] = Field(min_length=1)
     transitions: tuple[TransitionSpec, ...] = ()
+    commands: dict[str, CommandSpec] = Field(default_factory=lambda: dict(DEFAULT_COMMANDS))
+
+    @field_validator("commands")
+    @classmethod
+    def _every_command(cls, commands: dict[str, CommandSpec]) -> dict[str, CommandSpec]:
+        unknown = sorted(set(commands) - DATA_COMMANDS)
+        if unknown:
+            known = ", ".join(sorted(DATA_COMMANDS))
+            raise ValueError(f"unknown data command(s) {', '.join(unknown)} (known: {known})")
+        return {**DEFAULT_COMMANDS, **commands}
+
+    def __hash__(self) -> int:
+        # ``commands`` is a dict, which pydantic's generated hash cannot hash.
+        return hash(self.sha256)
+
+    def __copy__(self) -> Self:
+        # pydantic copies the instance __dict__, where cached properties live: a copy made
+        # to be changed (``model_copy(update=...)``) must not keep the original's SHA-256.
+        copied = super().__copy__()
+        _forget(copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        _forget(copied)
+        return copied
+
+    def document(self) -> dict[str, Any]:
+        """The definition as JSON-compatible data, every default spelled out."""
+        return self.model_dump(mode="json")
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON :meth:`document` (sorted keys, no spaces)."""
+        text = json.dumps(self.document(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def ref(self) -> LifecycleRef:
+        """Name, version and SHA-256: which definition this is."""
+        return LifecycleRef(self.name, self.version, self.sha256)
 
     @property
     def state_names(self) -> tuple[str, ...]:
         """State names in definition order."""
         return tuple(s.name for s in self.states)
 
-    @property
+    @cached_property
     def final_states(self) -> frozenset[str]:
         """Names of the final states."""
         return frozenset(s.name for s in self.states if s.final)
+
+    @property
+    def finals(self) -> frozenset[str]:
+        """Names of the final states (the :class:`~changeflow.records.Stages` protocol)."""
+        return self.final_states
+
+    @cached_property
+    def seat_freeing(self) -> frozenset[str]:
+        """Names of the states that free the seat."""
+        return frozenset(s.name for s in self.states if s.frees_seat)
+
+    @cached_property
+    def completing(self) -> frozenset[str]:
+        """Names of the states that complete the course."""
+        return frozenset(s.name for s in self.states if s.completes_course)
+
+    @cached_property
+    def outcomes(self) -> Mapping[str, str]:
+        """The assessment outcome (``passed``/``failed``) of each state that has one."""
+        return {s.name: s.outcome for s in self.states if s.outcome is not None}
 
     def sources(self, spec: TransitionSpec) -> tuple[str, ...]:
         """The concrete source states of ``spec``, with ``"*"`` expanded."""
@@ -106,10 +219,19 @@ class LifecycleDefinition(_Spec):
         return tuple(dict.fromkeys(t.event for t in self.transitions))
 
 
+_CACHED = ("sha256", "final_states", "seat_freeing", "completing", "outcomes")
+
+
+def _forget(definition: LifecycleDefinition) -> None:
+    """Drop the cached properties copied along with a definition's fields."""
+    for name in _CACHED:
+        definition.__dict__.pop(name, None)
+
+
 def _graph_problems(definition: LifecycleDefinition, known: set[str]) -> list[str]:
     edges: dict[str, set[str]] = {s: set() for s in known}
     for spec in definition.transitions:
-        if spec.dest in known:
+        if spec.dest in known and not spec.reopens:
             for source in definition.sources(spec):
                 if source in known:
                     edges[source].add(spec.dest)
@@ -153,7 +275,21 @@ def _rule_problems(definition: LifecycleDefinition, rules: Collection[str]) -> l
             for r in spec.rules
             if r not in rules
         ]
+    for command, command_spec in definition.commands.items():
+        problems += [
+            f"command {command!r}: rule {r!r} is not registered"
+            for r in command_spec.rules
+            if r not in rules
+        ]
     return problems
+
+
+def missing_rules(definition: LifecycleDefinition, rules: Collection[str]) -> tuple[str, ...]:
+    """The rule names ``definition`` uses that ``rules`` lacks, sorted, each once."""
+    used = set(definition.enrolment_rules)
+    used.update(r for spec in definition.transitions for r in spec.rules)
+    used.update(r for spec in definition.commands.values() for r in spec.rules)
+    return tuple(sorted(used - set(rules)))
 
 
 def _state_problems(definition: LifecycleDefinition) -> list[str]:
@@ -179,21 +315,41 @@ def _transition_problems(definition: LifecycleDefinition, known: set[str]) -> li
     finals = definition.final_states
     pairs: set[tuple[str, str]] = set()
     for spec in definition.transitions:
-        if spec.event == ENROL:
-            problems.append(f"event name {ENROL!r} is reserved for enrolment")
+        if spec.event in RESERVED_EVENTS:
+            problems.append(f"event name {spec.event!r} is reserved for a command of the engine")
         if ANY_ACTIVE in spec.source and len(spec.source) > 1:
             problems.append(f"event {spec.event!r}: {ANY_ACTIVE!r} must be the only source")
-        if spec.dest not in known:
+        if spec.reopens:
+            problems += _reopen_problems(definition, spec, known)
+        elif spec.dest not in known:
             problems.append(f"event {spec.event!r}: unknown destination state {spec.dest!r}")
         for source in definition.sources(spec):
             if source not in known:
                 problems.append(f"event {spec.event!r}: unknown source state {source!r}")
-            elif source in finals:
-                problems.append(f"event {spec.event!r} leaves final state {source!r}")
+            elif (source in finals) != spec.reopens:
+                problems.append(
+                    f"event {spec.event!r} reopens non-final state {source!r}"
+                    if spec.reopens
+                    else f"event {spec.event!r} leaves final state {source!r}"
+                )
             if (spec.event, source) in pairs:
                 problems.append(f"event {spec.event!r} is defined twice from {source!r}")
             pairs.add((spec.event, source))
     return problems
+
+
+def _reopen_problems(
+    definition: LifecycleDefinition, spec: TransitionSpec, known: set[str]
+) -> list[str]:
+    if ANY_ACTIVE in spec.source:
+        return [f"event {spec.event!r}: a reopening names the final states it leaves"]
+    if spec.dest == PREVIOUS:
+        return []
+    if spec.dest not in known:
+        return [f"event {spec.event!r}: unknown destination state {spec.dest!r}"]
+    if spec.dest in definition.final_states:
+        return [f"event {spec.event!r}: a reopening must lead to a non-final state"]
+    return []
 
 
 def check_definition(

@@ -13,8 +13,13 @@ from typing import TYPE_CHECKING
 
 from transitions import Machine
 
-from changeflow.errors import DefinitionError
-from changeflow.states.definition import LifecycleDefinition, check_definition
+from changeflow.errors import DefinitionError, MissingRules
+from changeflow.states.definition import (
+    PREVIOUS,
+    LifecycleDefinition,
+    check_definition,
+    missing_rules,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -28,12 +33,17 @@ NamedRule = tuple[str, "Rule"]
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One compiled transition: an event leaving one source state."""
+    """One compiled transition: an event leaving one source state.
+
+    ``dest`` is :data:`~changeflow.states.definition.PREVIOUS` for a reopening that returns
+    to the state the participant left.
+    """
 
     event: str
     source: str
     dest: str
     rules: tuple[NamedRule, ...]
+    reopens: bool = False
 
     @property
     def reflexive(self) -> bool:
@@ -52,6 +62,9 @@ class Lifecycle:
     """
 
     def __init__(self, definition: LifecycleDefinition, rules: Mapping[str, Rule]) -> None:
+        missing = missing_rules(definition, rules)
+        if missing:
+            raise MissingRules(missing, name=definition.name)
         problems = check_definition(definition, rules)
         if problems:
             raise DefinitionError(problems, name=definition.name)
@@ -59,12 +72,14 @@ class Lifecycle:
         self.machine = _build_machine(definition)
         self.table: dict[str, dict[str, Move]] = _compile(self.machine, definition, rules)
         self.initial: str = definition.initial
-        self.enrolment_rules: tuple[NamedRule, ...] = tuple(
-            (name, rules[name]) for name in definition.enrolment_rules
-        )
+        self.enrolment_rules: tuple[NamedRule, ...] = _named(definition.enrolment_rules, rules)
+        self.command_rules: dict[str, tuple[NamedRule, ...]] = {
+            command: _named(spec.rules, rules) for command, spec in definition.commands.items()
+        }
         self.finals = definition.final_states
-        self.seat_freeing = frozenset(s.name for s in definition.states if s.frees_seat)
-        self.completing = frozenset(s.name for s in definition.states if s.completes_course)
+        self.seat_freeing = definition.seat_freeing
+        self.completing = definition.completing
+        self.outcomes = definition.outcomes
         self.leaving: dict[str, tuple[Move, ...]] = {
             state: tuple(m for by_src in self.table.values() if (m := by_src.get(state)))
             for state in definition.state_names
@@ -74,6 +89,11 @@ class Lifecycle:
     def name(self) -> str:
         """The definition's name."""
         return self.definition.name
+
+    @property
+    def sha256(self) -> str:
+        """The definition's SHA-256 (what a cohort is pinned to)."""
+        return self.definition.sha256
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -90,6 +110,10 @@ class Lifecycle:
         by_source = self.table.get(event)
         return by_source.get(source) if by_source else None
 
+    def events_from(self, state: str) -> tuple[str, ...]:
+        """The events that leave ``state`` (empty for a final state or an unknown one)."""
+        return tuple(m.event for m in self.leaving.get(state, ()))
+
     def sources_of(self, event: str) -> tuple[str, ...]:
         """The states ``event`` leaves (empty for an unknown event)."""
         return tuple(self.table.get(event, ()))
@@ -98,11 +122,18 @@ class Lifecycle:
         return f"Lifecycle({self.name!r}, states={len(self.states)}, events={len(self.table)})"
 
 
+def _named(names: tuple[str, ...], rules: Mapping[str, Rule]) -> tuple[NamedRule, ...]:
+    return tuple((name, rules[name]) for name in names)
+
+
 def _build_machine(definition: LifecycleDefinition) -> Machine:
     states = [{"name": s.name, "final": s.final} for s in definition.states]
+    # A reopening to the state left has no fixed destination for the machine to hold; the
+    # engine resolves it from the participant's history (see _compile).
     transitions = [
         {"trigger": spec.event, "source": list(definition.sources(spec)), "dest": spec.dest}
         for spec in definition.transitions
+        if spec.dest != PREVIOUS
     ]
     try:
         return Machine(
@@ -123,15 +154,22 @@ def _compile(
 ) -> dict[str, dict[str, Move]]:
     # Rules guard one (event, source) pair: an event defined by several transitions may
     # carry different rules from each of its sources.
-    guards = {
-        (spec.event, source): tuple((r, rules[r]) for r in spec.rules)
+    specs = {
+        (spec.event, source): spec
         for spec in definition.transitions
         for source in definition.sources(spec)
     }
     table: dict[str, dict[str, Move]] = {}
     for event_name, event in machine.events.items():
-        table[event_name] = {
-            source: Move(event_name, source, str(found[0].dest), guards[event_name, source])
-            for source, found in event.transitions.items()
-        }
+        by_source = table[event_name] = {}
+        for source, found in event.transitions.items():
+            spec = specs[event_name, source]
+            by_source[source] = Move(
+                event_name, source, str(found[0].dest), _named(spec.rules, rules), spec.reopens
+            )
+    for (event_name, source), spec in specs.items():
+        if spec.dest == PREVIOUS:
+            table.setdefault(event_name, {})[source] = Move(
+                event_name, source, PREVIOUS, _named(spec.rules, rules), reopens=True
+            )
     return table

@@ -8,10 +8,29 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ENROL", "Event", "Stage"]
+__all__ = [
+    "CARRY_OVER",
+    "CREATE_COHORT",
+    "DATA_COMMANDS",
+    "ENROL",
+    "MIGRATE",
+    "RESERVED_EVENTS",
+    "DataCommand",
+    "Event",
+    "Stage",
+]
 
 ENROL = "enrol"
 """The pseudo-event recorded when a nomination is judged (there is no source state)."""
+
+CREATE_COHORT = "create_cohort"
+"""The first entry of a cohort's chain: the cohort, its lifecycle and rule pack."""
+
+MIGRATE = "migrate"
+"""A cohort moved to another lifecycle definition, and each participant's state mapped."""
+
+CARRY_OVER = "carry_over"
+"""Facts a database upgrade found stored without an audit entry, recorded as found."""
 
 
 class Stage(StrEnum):
@@ -49,3 +68,29 @@ class Event(StrEnum):
     FAIL = "fail"
     WITHDRAW = "withdraw"
     DROP = "drop"
+    REOPEN = "reopen"
+    """A correction: return from a final state to the state left (reason required)."""
+
+
+class DataCommand(StrEnum):
+    """Commands that change a participant's facts without moving them."""
+
+    REGISTER_PROJECT = "register_project"
+    """Register or replace the change project (proyek perubahan) and its mentor."""
+    RECORD_ASSESSMENT = "record_assessment"
+    """Record an assessment score."""
+    FORM_GROUPS = "form_groups"
+    """Place the seated participants in thematic groups (kelompok)."""
+    CORRECT_ASSESSMENT = "correct_assessment"
+    """Correct a recorded score (reason required)."""
+    CORRECT_PARTICIPANT = "correct_participant"
+    """Correct a name, birth date or echelon (reason required)."""
+    TRANSFER_OFFICE = "transfer_office"
+    """Record a change of office (reason required)."""
+
+
+DATA_COMMANDS: frozenset[str] = frozenset(DataCommand)
+"""The names of the data commands."""
+
+RESERVED_EVENTS: frozenset[str] = DATA_COMMANDS | {ENROL, CREATE_COHORT, MIGRATE, CARRY_OVER}
+"""Names a lifecycle may not give its own events: the engine's commands use them."""

@@ -3,20 +3,29 @@
 Writes happen inside a :class:`Unit` (unit of work) scoped to one cohort: it holds the
 cohort's lock, sees its own writes, and rolls back unless :meth:`Unit.commit` is called.
 Reads outside a unit return snapshots the caller may keep.
+
+A store keeps two things per cohort: the audit chain (the record) and the projections the
+rules and reports read (enrolments, projects, scores, groups, seat counters), which are a
+cache of the chain. The engine computes every change (:meth:`Enrolment.moved
+<changeflow.records.Enrolment.moved>` for a move) and the store applies it with
+:meth:`Unit.update`; :meth:`Store.projection` hands the cache back so that
+:mod:`changeflow.audit` can check it against the chain.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from changeflow.facts import Facts
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from contextlib import AbstractContextManager
 
     from changeflow.audit import Checkpoint
-    from changeflow.models import ChangeProject, Cohort, Office
-    from changeflow.records import Enrolment, HistoryEntry
-    from changeflow.rules.context import Standing
+    from changeflow.models import Cohort, Office
+    from changeflow.records import CohortProjection, Enrolment, HistoryEntry
+    from changeflow.states.definition import LifecycleDefinition
 
 __all__ = ["Remembered", "Store", "Unit"]
 
@@ -24,22 +33,15 @@ Remembered = tuple[str, "HistoryEntry | tuple[HistoryEntry, ...]"]
 """What an idempotency key recalls: the command's fingerprint and its recorded result."""
 
 
-class Unit(Protocol):
-    """A unit of work on one cohort, read-your-writes, rolled back unless committed."""
+class Unit(Facts, Protocol):
+    """A unit of work on one cohort, read-your-writes, rolled back unless committed.
+
+    The :class:`~changeflow.facts.Facts` the rules read come from the same transaction.
+    """
 
     cohort: Cohort
-
-    def seated(self, cohort: str) -> int:
-        """Participants holding a seat in the cohort."""
-        ...
-
-    def seated_from_office(self, cohort: str, office: str) -> int:
-        """Participants from one office holding a seat in the cohort."""
-        ...
-
-    def standing(self, nip: str) -> Standing:
-        """The person's course record across cohorts."""
-        ...
+    lifecycle: LifecycleDefinition | None
+    """The lifecycle definition the cohort is pinned to (``None``: pinned to none)."""
 
     def enrolment(self, nip: str) -> Enrolment | None:
         """The participant's enrolment in this cohort, or ``None``."""
@@ -54,31 +56,25 @@ class Unit(Protocol):
         ...
 
     def add(self, enrolment: Enrolment) -> None:
-        """Store a new enrolment."""
+        """Store a new enrolment (it takes a seat and makes the person active)."""
         ...
 
-    def move(
-        self, enrolment: Enrolment, state: str, *, final: bool, frees_seat: bool, completes: bool
-    ) -> None:
-        """Move a participant, checking its version is still ``enrolment.version``.
+    def update(self, before: Enrolment, after: Enrolment) -> None:
+        """Replace a participant's enrolment ``before`` with ``after``.
 
-        ``final``: the person is no longer active; ``frees_seat``: the seat is released
-        (withdrawn, dropped); ``completes``: the person has completed the course.
-
-        Raises :class:`~changeflow.errors.ConcurrentTransition` when another writer moved it.
+        Applies whatever differs: state, version and flags (a move), project, scores,
+        group, the person's facts or office; seat counters follow the ``seated`` flag and
+        the office. Raises :class:`~changeflow.errors.ConcurrentTransition` when the stored
+        enrolment is no longer at ``before.version`` (another writer moved it).
         """
         ...
 
-    def set_project(self, nip: str, project: ChangeProject) -> None:
-        """Register or replace a participant's change project."""
+    def entered_from(self, nip: str) -> str | None:
+        """The state the participant was in before entering its current one, if any."""
         ...
 
-    def set_score(self, nip: str, component: str, score: float) -> None:
-        """Record (or replace) one assessment score."""
-        ...
-
-    def set_group(self, nip: str, group: int | None) -> None:
-        """Place a participant in a thematic group."""
+    def pin(self, lifecycle: LifecycleDefinition) -> None:
+        """Pin the cohort to another lifecycle definition (a migration)."""
         ...
 
     def next_seq(self) -> int:
@@ -107,8 +103,13 @@ class Unit(Protocol):
 class Store(Protocol):
     """Where cohorts, enrolments and the audit trail live."""
 
-    def add_cohort(self, cohort: Cohort) -> None:
-        """Create a cohort; :class:`~changeflow.errors.AlreadyExists` if the code is taken."""
+    def new_cohort(
+        self, cohort: Cohort, lifecycle: LifecycleDefinition
+    ) -> AbstractContextManager[Unit]:
+        """A unit of work on a new cohort, which exists once the unit commits.
+
+        :class:`~changeflow.errors.AlreadyExists` if the code is taken.
+        """
         ...
 
     def cohort(self, code: str) -> Cohort:
@@ -117,6 +118,10 @@ class Store(Protocol):
 
     def cohorts(self) -> list[Cohort]:
         """Every cohort, by code."""
+        ...
+
+    def lifecycle(self, code: str) -> LifecycleDefinition | None:
+        """The lifecycle definition the cohort is pinned to (``None``: pinned to none)."""
         ...
 
     def enrolment(self, cohort: str, nip: str) -> Enrolment:
@@ -135,12 +140,20 @@ class Store(Protocol):
         """Every office known to the store."""
         ...
 
-    def trail(self, cohort: str) -> list[tuple[HistoryEntry, str]]:
-        """The cohort's audit rows as stored, each with its stored chain hash."""
+    def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
+        """The cohort's audit rows as stored, each with its stored chain hash, streamed."""
         ...
 
     def head(self, cohort: str) -> Checkpoint:
         """The chain head (last sequence and hash) the store keeps for the cohort."""
+        ...
+
+    def projection(self, cohort: str) -> CohortProjection:
+        """The facts the store holds for the cohort, as :func:`changeflow.audit.compare` reads.
+
+        ``lifecycle`` is the SHA-256 computed from the stored definition document (so an
+        edited document shows), the counters are the stored counters.
+        """
         ...
 
     def close(self) -> None:

@@ -1,29 +1,32 @@
 """An in-memory store: fast, thread-safe, and the reference the SQL store is tested against.
 
-A unit of work holds the store's lock and writes straight through, keeping an undo log that
-is replayed in reverse unless the unit commits, so a failure half-way leaves nothing behind.
+A unit of work holds the store's lock and writes straight through, keeping an undo log of
+``(function, *arguments)`` steps that is replayed in reverse unless the unit commits, so a
+failure half-way leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from changeflow.audit import GENESIS, Checkpoint, chain_hash
+from changeflow.audit import GENESIS, Checkpoint, chain_hash, state_left
 from changeflow.errors import (
     AlreadyExists,
     CohortNotFound,
     ConcurrentTransition,
     ParticipantNotFound,
 )
-from changeflow.rules.context import Standing
+from changeflow.facts import Standing
+from changeflow.records import COHORT_NIP, CohortProjection
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-    from changeflow.models import ChangeProject, Cohort, Office
+    from changeflow.models import Cohort, Office
     from changeflow.records import Enrolment, HistoryEntry
+    from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Remembered
 
 __all__ = ["MemoryStore"]
@@ -32,10 +35,11 @@ _NOBODY = Standing()
 
 
 class _CohortData:
-    __slots__ = ("cohort", "members", "per_office", "seated", "trail")
+    __slots__ = ("cohort", "lifecycle", "members", "per_office", "seated", "trail")
 
-    def __init__(self, cohort: Cohort) -> None:
+    def __init__(self, cohort: Cohort, lifecycle: LifecycleDefinition | None) -> None:
         self.cohort = cohort
+        self.lifecycle = lifecycle
         self.members: dict[str, Enrolment] = {}
         self.per_office: dict[str, int] = {}
         self.seated = 0
@@ -62,13 +66,6 @@ class MemoryStore:
     def __repr__(self) -> str:
         return f"MemoryStore(cohorts={len(self._cohorts)})"
 
-    def add_cohort(self, cohort: Cohort) -> None:
-        """Create a cohort; :class:`AlreadyExists` if the code is taken."""
-        with self._lock:
-            if cohort.code in self._cohorts:
-                raise AlreadyExists("cohort", cohort.code)
-            self._cohorts[cohort.code] = _CohortData(cohort)
-
     def _data(self, code: str) -> _CohortData:
         try:
             return self._cohorts[code]
@@ -83,6 +80,10 @@ class MemoryStore:
         """Every cohort, by code."""
         with self._lock:
             return [self._cohorts[c].cohort for c in sorted(self._cohorts)]
+
+    def lifecycle(self, code: str) -> LifecycleDefinition | None:
+        """The lifecycle definition the cohort is pinned to."""
+        return self._data(code).lifecycle
 
     def enrolment(self, cohort: str, nip: str) -> Enrolment:
         """A snapshot of one enrolment; :class:`ParticipantNotFound` if not enrolled."""
@@ -113,33 +114,61 @@ class MemoryStore:
         with self._lock:
             return [self._offices[c] for c in sorted(self._offices)]
 
-    def trail(self, cohort: str) -> list[tuple[HistoryEntry, str]]:
+    def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
         """The cohort's entries with their chain hashes (computed: memory cannot be edited)."""
         with self._lock:
             entries = list(self._data(cohort).trail)
-        rows, previous = [], GENESIS
+        previous = GENESIS
         for entry in entries:
             previous = chain_hash(previous, entry)
-            rows.append((entry, previous))
-        return rows
+            yield entry, previous
 
     def head(self, cohort: str) -> Checkpoint:
         """The chain head of the cohort's trail."""
-        rows = self.trail(cohort)
+        rows = list(self.trail(cohort))
         return Checkpoint(cohort, len(rows), rows[-1][1] if rows else GENESIS)
+
+    def projection(self, cohort: str) -> CohortProjection:
+        """The cohort's stored facts: members, counters, office names, pinned lifecycle."""
+        with self._lock:
+            data = self._data(cohort)
+            members = {nip: e.snapshot() for nip, e in data.members.items()}
+            return CohortProjection(
+                cohort,
+                data.cohort,
+                None if data.lifecycle is None else data.lifecycle.sha256,
+                members,
+                data.seated,
+                {office: n for office, n in data.per_office.items() if n},
+                {
+                    code: self._offices[code].name
+                    for code in {e.participant.office.code for e in members.values()}
+                    if code in self._offices
+                },
+            )
 
     def close(self) -> None:
         """Nothing to release in memory."""
 
     @contextmanager
-    def unit(self, cohort: str) -> Iterator[_MemoryUnit]:
-        """A unit of work on ``cohort``; rolled back unless committed."""
+    def new_cohort(self, cohort: Cohort, lifecycle: LifecycleDefinition) -> Iterator[_MemoryUnit]:
+        """A unit of work on a new cohort; the cohort is gone again unless it commits."""
         with self._lock:
-            unit = _MemoryUnit(self, self._data(cohort))
-            try:
+            if cohort.code in self._cohorts:
+                raise AlreadyExists("cohort", cohort.code)
+            data = self._cohorts[cohort.code] = _CohortData(cohort, lifecycle)
+            with _MemoryUnit(self, data) as unit:
+                unit.undo(self._cohorts.pop, cohort.code, None)
                 yield unit
-            finally:
-                unit.close()
+
+    def unit(self, cohort: str) -> _MemoryUnit:
+        """A unit of work on ``cohort`` (a context manager); rolled back unless committed."""
+        return _MemoryUnit(self, self._data(cohort))
+
+
+def _pop_both(trail: list[HistoryEntry], per_nip: list[HistoryEntry]) -> None:
+    trail.pop()
+    per_nip.pop()
 
 
 def _restore(mapping: dict[str, str], key: str, value: str | None) -> None:
@@ -149,37 +178,40 @@ def _restore(mapping: dict[str, str], key: str, value: str | None) -> None:
         mapping[key] = value
 
 
-def _sync(copy: Enrolment, stored: Enrolment) -> None:
-    # A caller holding a snapshot sees the move it asked for, as with the live object.
-    if copy is not stored:
-        copy.state, copy.version, copy.revisions = stored.state, stored.version, stored.revisions
-
-
 class _MemoryUnit:
     """Writes through with an undo log; see :class:`changeflow.store.base.Unit`."""
 
-    __slots__ = ("_data", "_store", "_undo", "cohort")
+    __slots__ = ("_data", "_store", "_undo", "cohort", "lifecycle")
 
     def __init__(self, store: MemoryStore, data: _CohortData) -> None:
         self._store = store
         self._data = data
-        self._undo: list[Callable[[], object]] | None = []
+        self._undo: list[tuple[Any, ...]] | None = []
         self.cohort = data.cohort
+        self.lifecycle = data.lifecycle
+
+    # A class, not a generator, as the context manager: it runs on every command.
+    def __enter__(self) -> _MemoryUnit:
+        self._store._lock.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            self.close()
+        finally:
+            self._store._lock.release()
 
     def close(self) -> None:
         """Roll back whatever was not committed."""
         undo, self._undo = self._undo, None
-        for step in reversed(undo or ()):
-            step()
+        for step, *args in reversed(undo or ()):
+            step(*args)
 
-    def _open(self) -> list[Callable[[], object]]:
-        # Checked before every write, so nothing lands once the unit is closed.
+    def undo(self, step: Callable[..., object], *args: Any) -> None:
+        """Log ``step(*args)`` to run should the unit not commit; refused once it is closed."""
         if self._undo is None:
             raise RuntimeError("this unit of work is already closed")
-        return self._undo
-
-    def _log(self, step: Callable[[], object]) -> None:
-        self._open().append(step)
+        self._undo.append((step, *args))
 
     def seated(self, cohort: str) -> int:
         """Participants holding a seat in the cohort."""
@@ -214,101 +246,81 @@ class _MemoryUnit:
         offices = self._store._offices
         found = offices.get(office.code)
         if found is None and create:
-            self._open()
+            self.undo(offices.pop, office.code, None)
             offices[office.code] = found = office
-            self._log(lambda: offices.pop(office.code, None))
         return found
 
     def add(self, enrolment: Enrolment) -> None:
         """Store a new enrolment; it takes a seat and makes the person active."""
-        self._open()
         data, active, nip = self._data, self._store._active, enrolment.nip
-        office = enrolment.participant.office.code
         before = active.get(nip)
         if before is not None:
             # The same invariant the SQL schema enforces with a partial unique index.
             raise ConcurrentTransition(
                 f"{nip} is already active in cohort {before}", cohort=data.cohort.code, nip=nip
             )
+        self.undo(data.members.pop, nip, None)
         data.members[nip] = enrolment
-        self._seat(office, +1)
+        self._seat(enrolment.participant.office.code, +1)
+        self.undo(active.pop, nip, None)
         active[nip] = data.cohort.code
 
-        def undo() -> None:
-            del data.members[nip]
-            self._seat(office, -1)
-            active.pop(nip, None)
-
-        self._log(undo)
-
     def _seat(self, office: str, delta: int) -> None:
+        self.undo(self._shift, office, -delta)
+        self._shift(office, delta)
+
+    def _shift(self, office: str, delta: int) -> None:
         data = self._data
         data.seated += delta
         data.per_office[office] = data.per_office.get(office, 0) + delta
 
-    def move(
-        self, enrolment: Enrolment, state: str, *, final: bool, frees_seat: bool, completes: bool
-    ) -> None:
-        """Move the stored enrolment, provided it is still at ``enrolment.version``."""
-        self._open()
-        store, nip, code = self._store, enrolment.nip, self._data.cohort.code
+    def update(self, before: Enrolment, after: Enrolment) -> None:
+        """Replace the stored enrolment, provided it is still at ``before.version``."""
+        data, nip = self._data, before.nip
+        current = data.members.get(nip)
+        if current is None or current.version != before.version:
+            raise ConcurrentTransition(
+                cohort=data.cohort.code, nip=nip, expected_version=before.version
+            )
+        if current.active is not after.active or current.completed is not after.completed:
+            self._flags(current, after)
+        self.undo(data.members.__setitem__, nip, current)
+        data.members[nip] = after
+        held, holds = current.participant.office.code, after.participant.office.code
+        if current.seated is not after.seated or held != holds:
+            if current.seated:
+                self._seat(held, -1)
+            if after.seated:
+                self._seat(holds, +1)
+
+    def _flags(self, current: Enrolment, after: Enrolment) -> None:
+        store, nip, code = self._store, current.nip, self._data.cohort.code
+        if current.active != after.active:
+            holder = store._active.get(nip)
+            if after.active and holder is not None and holder != code:
+                raise ConcurrentTransition(
+                    f"{nip} is already active in cohort {holder}", cohort=code, nip=nip
+                )
+            self.undo(_restore, store._active, nip, holder)
+            _restore(store._active, nip, code if after.active else None)
+        if current.completed != after.completed:
+            self.undo(_restore, store._completed, nip, store._completed.get(nip))
+            _restore(store._completed, nip, code if after.completed else None)
+
+    def entered_from(self, nip: str) -> str | None:
+        """The state the participant left to enter its current one (see :func:`state_left`)."""
         current = self._data.members.get(nip)
-        if current is None or current.version != enrolment.version:
-            raise ConcurrentTransition(cohort=code, nip=nip, expected_version=enrolment.version)
-        before = (current.state, current.version, current.revisions)
-        was_active, was_completed = store._active.get(nip), store._completed.get(nip)
-        if state == current.state:
-            current.revisions += 1
-        current.state = state
-        current.version += 1
-        _sync(enrolment, current)
-        office = current.participant.office.code
-        if frees_seat:
-            self._seat(office, -1)
-        if final and was_active == code:
-            del store._active[nip]
-        if completes:
-            store._completed[nip] = code
+        if current is None:
+            return None
+        code = self._data.cohort.code
+        mine = (e for e in reversed(self._store._by_nip.get(nip, ())) if e.cohort == code)
+        return state_left(mine, current.state)
 
-        def undo() -> None:
-            current.state, current.version, current.revisions = before
-            _sync(enrolment, current)
-            if frees_seat:
-                self._seat(office, +1)
-            _restore(store._active, nip, was_active)
-            _restore(store._completed, nip, was_completed)
-
-        self._log(undo)
-
-    def _member(self, nip: str) -> Enrolment:
-        found = self._data.members.get(nip)
-        if found is None:
-            raise ParticipantNotFound(nip, hint=f"not enrolled in {self._data.cohort.code}")
-        return found
-
-    def set_project(self, nip: str, project: ChangeProject) -> None:
-        """Register or replace a participant's change project."""
-        self._open()
-        member = self._member(nip)
-        before = member.project
-        member.project = project
-        self._log(lambda: setattr(member, "project", before))
-
-    def set_score(self, nip: str, component: str, score: float) -> None:
-        """Record (or replace) one assessment score."""
-        self._open()
-        member = self._member(nip)
-        before = member.scores
-        member.scores = {**(before or {}), component: score}
-        self._log(lambda: setattr(member, "scores", before))
-
-    def set_group(self, nip: str, group: int | None) -> None:
-        """Place a participant in a thematic group."""
-        self._open()
-        member = self._member(nip)
-        before = member.group
-        member.group = group
-        self._log(lambda: setattr(member, "group", before))
+    def pin(self, lifecycle: LifecycleDefinition) -> None:
+        """Pin the cohort to another lifecycle definition."""
+        data = self._data
+        self.undo(setattr, data, "lifecycle", data.lifecycle)
+        data.lifecycle = self.lifecycle = lifecycle
 
     def next_seq(self) -> int:
         """The next position in this cohort's audit trail."""
@@ -316,17 +328,15 @@ class _MemoryUnit:
 
     def record(self, entry: HistoryEntry) -> None:
         """Append an audit entry to the cohort's trail and the participant's history."""
-        self._open()
         trail = self._data.trail
+        if entry.nip == COHORT_NIP:
+            self.undo(trail.pop)
+            trail.append(entry)
+            return
         per_nip = self._store._by_nip.setdefault(entry.nip, [])
+        self.undo(_pop_both, trail, per_nip)
         trail.append(entry)
         per_nip.append(entry)
-
-        def undo() -> None:
-            trail.pop()
-            per_nip.pop()
-
-        self._log(undo)
 
     def recall(self, key: str) -> Remembered | None:
         """What an idempotency key recorded, if anything."""
@@ -336,10 +346,9 @@ class _MemoryUnit:
         self, key: str, fingerprint: str, result: HistoryEntry | tuple[HistoryEntry, ...]
     ) -> None:
         """Record an idempotency key with its command's fingerprint and result."""
-        self._open()
         keys = self._store._keys
+        self.undo(keys.pop, key, None)
         keys[key] = (fingerprint, result)
-        self._log(lambda: keys.pop(key, None))
 
     def commit(self) -> None:
         """Keep every write; the unit can take no more."""

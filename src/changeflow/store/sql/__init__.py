@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from changeflow.store.sql.connect import create_sql_engine
 from changeflow.store.sql.schema import HEAD, REVISIONS, ensure_schema
-from changeflow.store.sql.store import DEFAULT_URL, SqlStore, SqlUnit, create_sql_engine
+from changeflow.store.sql.store import DEFAULT_URL, SqlStore
+from changeflow.store.sql.unit import SqlUnit
 
 __all__ = [
     "DEFAULT_URL",

@@ -13,8 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
-from changeflow.records import Enrolment, HistoryEntry
-from changeflow.rules.verdict import Violation
+from changeflow.records import Enrolment, HistoryEntry, Violation
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -95,6 +94,9 @@ def enrolment_from_row(
         project,
         scores,
         row.group_no,
+        row.active,
+        row.seated,
+        row.completed,
     )
 
 
@@ -114,6 +116,8 @@ AUDIT_COLUMNS = (
     "data",
     "effective_date",
     "hash",
+    "change",
+    "format",
 )
 """The audit table's columns in the order :func:`audit_values` gives them."""
 
@@ -153,6 +157,8 @@ def audit_values(
         None if entry.data is None else _dumps(dict(entry.data)),
         effective.isoformat() if sqlite and effective is not None else effective,
         digest,
+        None if entry.change is None else _dumps(dict(entry.change)),
+        entry.format,
     )
 
 
@@ -192,6 +198,8 @@ def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:
         _violations(row.violations),
         _mapping(row.data),
         row.effective_date,
+        _mapping(row.change),
+        row.format,
     )
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "CohortRow",
     "EnrolmentRow",
     "IdempotencyRow",
+    "LifecycleRow",
     "OfficeRow",
     "ProjectRow",
     "UTCDateTime",
@@ -96,8 +97,23 @@ class OfficeRow(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class LifecycleRow(Base):
+    """A lifecycle definition some cohort is pinned to, keyed by its document's SHA-256."""
+
+    __tablename__ = "lifecycles"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class CohortRow(Base):
-    """A cohort, its rule parameters (as the validated model's JSON), counters and chain head."""
+    """A cohort, its rule parameters (as the validated model's JSON), counters and chain head.
+
+    ``lifecycle_sha256`` pins the cohort to a row of ``lifecycles``; it is ``NULL`` only for
+    a cohort written before schema 0002 whose states the default lifecycle lacks.
+    """
 
     __tablename__ = "cohorts"
 
@@ -108,6 +124,7 @@ class CohortRow(Base):
     chain_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     chain_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lifecycle_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class CohortOfficeRow(Base):
@@ -208,6 +225,10 @@ class AuditRow(Base):
     data: Mapped[str | None] = mapped_column(Text)
     effective_date: Mapped[date | None] = mapped_column(Date)
     hash: Mapped[str] = mapped_column(String(64))
+    change: Mapped[str | None] = mapped_column(Text)
+    """JSON: each fact the command changed, ``{"before": ..., "after": ...}`` (format 2)."""
+    format: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    """The entry's hash format (:mod:`changeflow.audit`); rows written before 0002 are 1."""
 
 
 class IdempotencyRow(Base):

@@ -1,25 +1,10 @@
 """Hypothesis strategies for property-testing your own rules against changeflow's models.
 
-This module needs `Hypothesis <https://hypothesis.readthedocs.io>`_, which is part of the
-``test`` extra (``pip install changeflow[test]``); ``import changeflow`` never imports it,
-so applications do not depend on Hypothesis. Every strategy produces values that pass the
-models' validation, except :func:`malformed_nips`, whose strings must all be refused.
-
-A rule is a callable from :class:`~changeflow.rules.RuleContext` to
-:class:`~changeflow.rules.Verdict`, so it can be tested without an engine or a store:
+Imported through :mod:`changeflow.testing` (``from changeflow.testing import nips``), which
+documents them with an example. Every strategy produces values that pass the models'
+validation, except :func:`malformed_nips`, whose strings must all be refused.
 :func:`rule_contexts` draws contexts for one event, with :class:`CountingFacts` standing in
-for the store's counts.
-
->>> from datetime import date
->>> from hypothesis import given, settings
->>> from changeflow import Cohort
->>> from changeflow.rules import Rank, RetirementHorizon
->>> pka = Cohort(code="PKA-1", name="PKA angkatan I", start=date(2019, 4, 4), end=date(2019, 7, 19))
->>> @settings(max_examples=25, deadline=None)
-... @given(rule_contexts(cohort=pka, participant=eligible_participants(pka)))
-... def test_eligible_people_pass(context):
-...     assert Rank()(context).ok and RetirementHorizon()(context).ok
->>> test_eligible_people_pass()
+for the store's counts, so a rule can be judged without an engine or a store.
 """
 
 from __future__ import annotations

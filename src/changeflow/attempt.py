@@ -1,0 +1,134 @@
+"""One command under way: what its audit entries and rule contexts share, and how a move is judged.
+
+The engine opens a unit of work, binds the cohort's lifecycle and builds one
+:class:`Attempt`; every entry the command writes is stamped with the same actor, reason,
+payload, effective date and time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from changeflow.records import HistoryEntry
+from changeflow.rules.context import RuleContext
+from changeflow.rules.judge import judge
+from changeflow.rules.violations import illegal_transition, no_previous_state
+from changeflow.states.definition import PREVIOUS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+
+    from changeflow.commands import Command
+    from changeflow.records import Enrolment, Violation
+    from changeflow.rules.base import Rule
+    from changeflow.states.machine import Lifecycle, Move
+    from changeflow.store.base import Unit
+
+__all__ = ["Attempt"]
+
+
+@dataclass(slots=True)
+class Attempt:
+    """A command in one unit of work on one cohort, judged under the cohort's lifecycle.
+
+    Not frozen: a frozen dataclass's ``__init__`` costs a call per field, and one attempt is
+    built per command; nothing assigns to it after construction.
+    """
+
+    uow: Unit
+    lifecycle: Lifecycle
+    command: Command
+    now: datetime
+
+    def entry(
+        self,
+        nip: str,
+        event: str,
+        source: str | None,
+        target: str | None,
+        violations: tuple[Violation, ...] = (),
+        data: Mapping[str, Any] | None = None,
+        change: Mapping[str, Any] | None = None,
+    ) -> HistoryEntry:
+        """The audit entry of one outcome, at the unit's next position (not yet recorded)."""
+        command = self.command
+        return HistoryEntry(
+            self.uow.next_seq(),
+            self.now,
+            self.uow.cohort.code,
+            nip,
+            event,
+            source,
+            target,
+            "refused" if violations else "accepted",
+            command.actor,
+            command.reason,
+            command.payload,
+            violations,
+            data,
+            command.effective_date,
+            change,
+        )
+
+    def judge(
+        self,
+        rules: Iterable[tuple[str, Rule]],
+        event: str,
+        source: str | None,
+        target: str,
+        after: Enrolment,
+        before: Enrolment | None,
+    ) -> tuple[tuple[Violation, ...], Mapping[str, Any] | None]:
+        """Judge ``rules`` on the participant as ``after`` the command (``before`` it now)."""
+        command = self.command
+        context = RuleContext(
+            self.uow.cohort,
+            after.participant,
+            event,
+            source,
+            target,
+            self.uow,
+            self.now,
+            after.project,
+            after.scores,
+            command.actor,
+            command.reason,
+            command.payload,
+            command.effective_date,
+            self.lifecycle,
+            before,
+        )
+        return judge(rules, context)
+
+    def judge_move(
+        self, enrolment: Enrolment, move: Move | None, event: str
+    ) -> tuple[tuple[Violation, ...], Mapping[str, Any] | None, str | None]:
+        """(violations, facts to record, destination) of one move; nothing is written.
+
+        A reopening to the state left finds it in the participant's history.
+        """
+        source = enrolment.state
+        if move is None:
+            allowed = self.lifecycle.events_from(source)
+            return (illegal_transition(event, source, allowed),), None, None
+        dest = move.dest
+        if dest == PREVIOUS:
+            previous = self.uow.entered_from(enrolment.nip)
+            lifecycle = self.lifecycle
+            if previous is None or previous not in lifecycle.states or previous in lifecycle.finals:
+                return (no_previous_state(event, source),), None, None
+            dest = previous
+        if not move.rules:
+            return (), None, dest
+        violations, facts = self.judge(move.rules, event, source, dest, enrolment, enrolment)
+        return violations, facts, dest
+
+    def move(self, enrolment: Enrolment, move: Move | None, event: str) -> HistoryEntry:
+        """Judge one move and apply it when allowed; returns its entry (not yet recorded)."""
+        violations, facts, dest = self.judge_move(enrolment, move, event)
+        entry = self.entry(enrolment.nip, event, enrolment.state, dest, violations, facts)
+        if not violations and dest is not None:
+            self.uow.update(enrolment, enrolment.moved(dest, self.lifecycle))
+        return entry

@@ -1,0 +1,233 @@
+"""One participant: ``fire``, ``check``, ``events``, ``project``, ``assess`` and ``history``.
+
+Every command runs on the cohort's own lifecycle (the one stored with it). A refused command
+exits 3 with every violation (see :func:`changeflow.cli.session.guarded`).
+"""
+
+from typing import Annotated
+
+import typer
+
+from changeflow.cli import documents, render
+from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.options import (
+    Actor,
+    CohortCode,
+    Component,
+    EventName,
+    IdempotencyKey,
+    JsonFlag,
+    Nip,
+    Reason,
+    Score,
+    parse_date,
+    parse_json_object,
+)
+from changeflow.cli.render import Output
+from changeflow.cli.session import session
+from changeflow.models import Assessment, ChangeProject, Mentor
+
+__all__ = ["assess", "check", "events", "fire", "history", "project"]
+
+
+def fire(
+    ctx: typer.Context,
+    code: CohortCode,
+    nip: Nip,
+    event: EventName,
+    actor: Actor = None,
+    reason: Reason = None,
+    key: IdempotencyKey = None,
+    data: Annotated[
+        str | None, typer.Option("--data", metavar="JSON", help="A JSON object to record.")
+    ] = None,
+    effective_date: Annotated[
+        str | None,
+        typer.Option("--effective-date", metavar="YYYY-MM-DD", help="When it takes effect."),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Fire an event for one participant: 0 accepted, 3 refused (with every reason).
+
+    ``reopen`` (with --reason) returns a participant from a final state to the state left.
+    """
+    out = Output(json_output)
+    with session(ctx, out) as engine:
+        payload = parse_json_object(data, "--data") if data is not None else None
+        effective = parse_date(effective_date, "--effective-date") if effective_date else None
+        entry = engine.fire(
+            code,
+            nip,
+            event,
+            actor=actor,
+            reason=reason,
+            payload=payload,
+            effective_date=effective,
+            key=key,
+        )
+    if out.json:
+        out.document(documents.entry(entry))
+        return
+    out.line(f"{entry.nip}: {entry.source} -> {entry.target} ({entry.event}), audit #{entry.seq}")
+    if entry.data and "grade" in entry.data:
+        out.line(f"grade: {entry.data.get('score')} {entry.data['grade']}")
+
+
+def check(
+    ctx: typer.Context,
+    code: CohortCode,
+    nip: Nip,
+    event: EventName,
+    actor: Actor = None,
+    reason: Reason = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Dry run of fire: 0 if the event would be accepted now, 3 with every reason if not."""
+    out = Output(json_output)
+    with session(ctx, out) as engine:
+        violations = engine.check(code, nip, event, actor=actor, reason=reason)
+        state = engine.state(code, nip)
+    if out.json:
+        out.document(documents.check(code, nip, event, state, violations))
+    elif not violations:
+        out.line(f"{event} would be accepted for {nip} (now {state})")
+    else:
+        out.line(f"{event} would be refused for {nip} (now {state}):")
+        for violation in violations:
+            out.line(f"  {violation.code}: {violation.message}")
+    if violations:
+        raise typer.Exit(ExitCode.REFUSED)
+
+
+def events(
+    ctx: typer.Context,
+    code: CohortCode,
+    nip: Nip,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            metavar="TEXT",
+            help="Judge with this reason (withdraw, drop and reopen need one).",
+        ),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """List the events of the cohort's lifecycle that would be accepted for the participant now."""
+    out = Output(json_output)
+    with session(ctx, out) as engine:
+        allowed = engine.available(code, nip, reason=reason)
+        state = engine.state(code, nip)
+    if out.json:
+        out.document(documents.events(code, nip, state, allowed))
+        return
+    out.line(f"{nip} is {state}; allowed now: {', '.join(allowed) or 'nothing'}")
+    if reason is None:
+        out.hint("events that need a reason (withdraw, drop, reopen) are listed only with --reason")
+
+
+def project(
+    ctx: typer.Context,
+    code: CohortCode,
+    nip: Nip,
+    title: Annotated[str, typer.Option("--title", help="The change project's title.")],
+    theme: Annotated[str, typer.Option("--theme", help="Its theme (groups are by theme).")],
+    mentor: Annotated[
+        str | None, typer.Option("--mentor", metavar="NAME", help="The approving mentor.")
+    ] = None,
+    mentor_nip: Annotated[str | None, typer.Option(help="The mentor's NIP.")] = None,
+    mentor_position: Annotated[str | None, typer.Option(help="The mentor's position.")] = None,
+    actor: Actor = None,
+    reason: Reason = None,
+    key: IdempotencyKey = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Register (or replace) the participant's change project (proyek perubahan).
+
+    Audited as ``register_project``; refused (exit 3, ``record_closed``) once the
+    participant is in a final state.
+    """
+    out = Output(json_output)
+    with session(ctx, out) as engine:
+        if mentor is None and (mentor_nip or mentor_position):
+            raise CliError("--mentor-nip and --mentor-position need --mentor NAME")
+        registered = ChangeProject(
+            title=title,
+            theme=theme,
+            mentor=Mentor(name=mentor, nip=mentor_nip, position=mentor_position)
+            if mentor is not None
+            else None,
+        )
+        entry = engine.register_project(code, nip, registered, actor=actor, reason=reason, key=key)
+    if out.json:
+        out.document(documents.project(code, nip, registered, entry))
+        return
+    out.line(
+        f"{nip}: change project {registered.title!r} ({registered.theme}) registered, "
+        f"audit #{entry.seq}"
+    )
+    if registered.mentor is None:
+        out.hint("a proposal needs a mentor: add --mentor NAME")
+
+
+def assess(
+    ctx: typer.Context,
+    code: CohortCode,
+    nip: Nip,
+    score: Score,
+    component: Component = "overall",
+    actor: Actor = None,
+    reason: Reason = None,
+    key: IdempotencyKey = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Record an assessment score; prints the grade band once every component is scored.
+
+    Audited as ``record_assessment``; refused (exit 3, ``record_closed``) once the
+    participant is in a final state: change a recorded score with ``correct score``.
+    """
+    out = Output(json_output)
+    with session(ctx, out) as engine:
+        grade = engine.record_assessment(
+            code,
+            nip,
+            Assessment(score=score, component=component),
+            actor=actor,
+            reason=reason,
+            key=key,
+        )
+        scheme = engine.cohort(code).parameters.grading
+        missing = scheme.missing(engine.participant(code, nip).scores or {})
+    if out.json:
+        out.document(documents.assessment(code, nip, component, score, grade, missing))
+    elif grade is None:
+        out.line(f"{nip}: {component} = {score:g}; grade pending, missing: {', '.join(missing)}")
+    else:
+        verdict = "passes" if grade.passed else "does not pass"
+        out.line(f"{nip}: {component} = {score:g}; grade {grade.score:g} {grade.band} ({verdict})")
+
+
+def history(
+    ctx: typer.Context,
+    nip: Nip,
+    cohort: Annotated[
+        str | None, typer.Option("--cohort", metavar="CODE", help="Only this cohort.")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Show a participant's audited commands and refused attempts, oldest first."""
+    out = Output(json_output)
+    with session(ctx, out) as engine:
+        if cohort is not None:
+            engine.cohort(cohort)
+        entries = engine.history(nip, cohort=cohort)
+        if not entries:
+            raise CliError(
+                f"no history for {nip!r}" + (f" in {cohort}" if cohort else ""),
+                hint="check the NIP; `changeflow status COHORT` lists the participants",
+                kind="unknown_participant",
+            )
+    if out.json:
+        out.document(documents.history(nip, entries))
+    else:
+        render.history_text(entries)

@@ -1,0 +1,192 @@
+"""The SQL statements the store runs, built once at import (SQLAlchemy caches their compilation).
+
+Bulk statements bypass SQLAlchemy for the driver's ``executemany``: :class:`DriverSql`
+holds them in the driver's own parameter style.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from changeflow.states.names import MIGRATE
+from changeflow.store.sql.mapping import AUDIT_COLUMNS
+from changeflow.store.sql.tables import (
+    AssessmentRow,
+    AuditRow,
+    CohortOfficeRow,
+    CohortRow,
+    EnrolmentRow,
+    IdempotencyRow,
+    LifecycleRow,
+    OfficeRow,
+    ProjectRow,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+__all__ = [
+    "AUDIT",
+    "COHORTS",
+    "ENROLMENTS",
+    "KEYS",
+    "LIFECYCLES",
+    "OFFICES",
+    "PROJECTS",
+    "SCORES",
+    "SEATS",
+    "DriverSql",
+]
+
+COHORTS = cast("Table", CohortRow.__table__)
+LIFECYCLES = cast("Table", LifecycleRow.__table__)
+OFFICES = cast("Table", OfficeRow.__table__)
+SEATS = cast("Table", CohortOfficeRow.__table__)
+ENROLMENTS = cast("Table", EnrolmentRow.__table__)
+PROJECTS = cast("Table", ProjectRow.__table__)
+SCORES = cast("Table", AssessmentRow.__table__)
+AUDIT = cast("Table", AuditRow.__table__)
+KEYS = cast("Table", IdempotencyRow.__table__)
+
+LOCK_COHORT = select(COHORTS).where(COHORTS.c.code == bindparam("code")).with_for_update()
+COHORT_ROW = select(COHORTS).where(COHORTS.c.code == bindparam("code"))
+HEAD = (
+    update(COHORTS)
+    .where(COHORTS.c.id == bindparam("b_cohort"))
+    .where(COHORTS.c.chain_seq == bindparam("old_seq"))
+    .values(
+        seated=bindparam("new_seated"),
+        chain_seq=bindparam("new_seq"),
+        chain_hash=bindparam("new_hash"),
+    )
+)
+PIN = (
+    update(COHORTS)
+    .where(COHORTS.c.id == bindparam("b_cohort"))
+    .values(lifecycle_sha256=bindparam("b_sha"))
+)
+LIFECYCLE = select(LIFECYCLES).where(LIFECYCLES.c.sha256 == bindparam("sha"))
+RECALL = (
+    select(KEYS.c.fingerprint, KEYS.c.seqs, KEYS.c.cohort_id, COHORTS.c.code)
+    .join(COHORTS, COHORTS.c.id == KEYS.c.cohort_id)
+    .where(KEYS.c.key == bindparam("key"))
+)
+REMEMBER = insert(KEYS)
+OFFICE = select(OFFICES).where(OFFICES.c.code == bindparam("code"))
+OFFICE_SEATS = (
+    select(SEATS.c.seated)
+    .join(COHORTS, COHORTS.c.id == SEATS.c.cohort_id)
+    .where(COHORTS.c.code == bindparam("cohort"), SEATS.c.office_code == bindparam("office"))
+)
+COHORT_SEATS = select(SEATS.c.office_code, SEATS.c.seated).where(
+    SEATS.c.cohort_id == bindparam("cohort_id")
+)
+STANDING = (
+    select(COHORTS.c.code, ENROLMENTS.c.active, ENROLMENTS.c.completed)
+    .join(COHORTS, COHORTS.c.id == ENROLMENTS.c.cohort_id)
+    .where(ENROLMENTS.c.nip == bindparam("nip"))
+    .where(ENROLMENTS.c.active | ENROLMENTS.c.completed)
+)
+SEATS_UPDATE = (
+    update(SEATS)
+    .where(SEATS.c.cohort_id == bindparam("b_cohort"))
+    .where(SEATS.c.office_code == bindparam("b_office"))
+    .values(seated=bindparam("b_seated"))
+)
+SEATS_INSERT = insert(SEATS).values(
+    cohort_id=bindparam("b_cohort"), office_code=bindparam("b_office"), seated=bindparam("b_seated")
+)
+ENTERED_FROM = (
+    select(AUDIT)
+    .where(
+        AUDIT.c.cohort_id == bindparam("cohort_id"),
+        AUDIT.c.nip == bindparam("nip"),
+        AUDIT.c.outcome == "accepted",
+        (AUDIT.c.event == MIGRATE)
+        | (
+            (AUDIT.c.target == bindparam("state"))
+            & AUDIT.c.source.is_not(None)
+            & (AUDIT.c.source != AUDIT.c.target)
+        ),
+    )
+    .order_by(AUDIT.c.seq.desc())
+    .limit(1)
+)
+"""The entry :func:`changeflow.audit.state_left` decides from: the last move into the state,
+or a later migration."""
+PERSON = (
+    update(ENROLMENTS)
+    .where(ENROLMENTS.c.id == bindparam("b_id"))
+    .values(
+        name=bindparam("b_name"),
+        echelon=bindparam("b_echelon"),
+        birth_date=bindparam("b_birth_date"),
+        retirement_age=bindparam("b_retirement_age"),
+        office_code=bindparam("b_office"),
+    )
+)
+GROUP = (
+    update(ENROLMENTS)
+    .where(ENROLMENTS.c.id == bindparam("b_id"))
+    .values(group_no=bindparam("b_group"))
+)
+DROP_PROJECT = delete(PROJECTS).where(PROJECTS.c.enrolment_id == bindparam("b_id"))
+DROP_SCORES = delete(SCORES).where(SCORES.c.enrolment_id == bindparam("b_id"))
+ADD_SCORE = insert(SCORES)
+
+MEMBER_COLUMNS = select(
+    ENROLMENTS,
+    OFFICES.c.name.label("office_name"),
+    PROJECTS.c.title,
+    PROJECTS.c.theme,
+    PROJECTS.c.mentor_name,
+    PROJECTS.c.mentor_nip,
+    PROJECTS.c.mentor_position,
+    SCORES.c.component,
+    SCORES.c.score,
+).select_from(
+    ENROLMENTS.join(OFFICES, OFFICES.c.code == ENROLMENTS.c.office_code)
+    .outerjoin(PROJECTS, PROJECTS.c.enrolment_id == ENROLMENTS.c.id)
+    .outerjoin(SCORES, SCORES.c.enrolment_id == ENROLMENTS.c.id)
+)
+MEMBERS = MEMBER_COLUMNS.where(ENROLMENTS.c.cohort_id == bindparam("cohort_id")).order_by(
+    ENROLMENTS.c.id
+)
+MEMBER_ID = select(ENROLMENTS.c.id, ENROLMENTS.c.version).where(
+    ENROLMENTS.c.cohort_id == bindparam("cohort_id"), ENROLMENTS.c.nip == bindparam("nip")
+)
+MEMBER = MEMBERS.where(ENROLMENTS.c.nip == bindparam("nip"))
+MEMBERS_IN = MEMBERS.where(ENROLMENTS.c.state.in_(bindparam("states", expanding=True)))
+
+_MOVE_SQL = (
+    "UPDATE enrolments SET state = ?, version = ?, revisions = ?, active = ?, seated = ?, "
+    "completed = ? WHERE id = ? AND version = ?"
+)
+# Only fixed column names and placeholders are joined in: nothing from outside.
+_AUDIT_SQL = "INSERT INTO audit ({}) VALUES ({})".format(  # noqa: S608
+    ", ".join(AUDIT_COLUMNS), ", ".join("?" * len(AUDIT_COLUMNS))
+)
+
+
+class DriverSql:
+    """The bulk statements in the driver's own parameter style (``?`` or ``%s``)."""
+
+    def __init__(self, mark: str) -> None:
+        self.move = _MOVE_SQL.replace("?", mark)
+        self.audit = _AUDIT_SQL.replace("?", mark)
+
+
+def move_values(row_id: int, before_version: int, after: Any) -> tuple[Any, ...]:
+    """The parameters of :attr:`DriverSql.move` for an enrolment ``after`` its move."""
+    return (
+        after.state,
+        after.version,
+        after.revisions,
+        after.active,
+        after.seated,
+        after.completed,
+        row_id,
+        before_version,
+    )

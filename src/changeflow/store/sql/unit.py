@@ -1,0 +1,423 @@
+"""One write transaction on one cohort: the SQL store's unit of work.
+
+Moves and audit rows are buffered and sent with the driver's ``executemany`` before a read
+that needs them and at commit, so a bulk step costs a few statements, not thousands. The
+cohort's counters and chain head are written once, at commit, guarded by the head read
+under the cohort's lock.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from changeflow.audit import chain_hash, state_left
+from changeflow.errors import ConcurrentTransition
+from changeflow.facts import Standing
+from changeflow.models import Office
+from changeflow.store.sql import statements as sql
+from changeflow.store.sql.errors import translated
+from changeflow.store.sql.mapping import (
+    audit_values,
+    enrolment_from_row,
+    entry_from_row,
+    project_from_row,
+    project_params,
+    seqs_json,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from sqlalchemy import Connection, Row
+
+    from changeflow.models import Cohort
+    from changeflow.records import Enrolment, HistoryEntry
+    from changeflow.states.definition import LifecycleDefinition
+    from changeflow.store.base import Remembered
+    from changeflow.store.sql.store import SqlStore
+
+__all__ = ["SqlUnit", "load_enrolments"]
+
+
+class _Offices(Protocol):
+    def office_of(self, code: str, name: str) -> Office: ...
+
+
+def load_enrolments(
+    offices: _Offices,
+    connection: Connection,
+    cohort_id: int,
+    cohort: str,
+    *,
+    nip: str | None = None,
+    states: Iterable[str] | None = None,
+) -> list[tuple[int, Enrolment]]:
+    """``(row id, enrolment)`` of a cohort (one NIP, or those in ``states``), projects included.
+
+    One statement: the project and the scores come joined, a row per score. ``offices``
+    turns a stored office code and name into the office object (the store shares one per
+    code).
+    """
+    params: dict[str, Any] = {"cohort_id": cohort_id}
+    if nip is not None:
+        statement, params["nip"] = sql.MEMBER, nip
+    elif states is not None:
+        statement, params["states"] = sql.MEMBERS_IN, list(states)
+    else:
+        statement = sql.MEMBERS
+    found: dict[int, Enrolment] = {}
+    for row in connection.execute(statement, params):
+        enrolment = found.get(row.id)
+        if enrolment is None:
+            office = offices.office_of(row.office_code, row.office_name)
+            project = project_from_row(row) if row.title is not None else None
+            enrolment = found[row.id] = enrolment_from_row(row, cohort, office, project, None)
+        if row.component is not None:
+            enrolment.scores = {**(enrolment.scores or {}), row.component: row.score}
+    return list(found.items())
+
+
+class SqlUnit:
+    """One write transaction on one cohort; see :class:`changeflow.store.base.Unit`."""
+
+    def __init__(self, store: SqlStore, connection: Connection, row: Row[Any]) -> None:
+        self._store = store
+        self._connection = connection
+        self._cohort_id: int = row.id
+        self.cohort: Cohort = store.cohort_ref(connection, row.code)[1]
+        self.lifecycle: LifecycleDefinition | None = store.definition(
+            connection, row.lifecycle_sha256
+        )
+        self._seated: int = row.seated
+        self._seq: int = row.chain_seq
+        self._head_seq: int = row.chain_seq
+        self._hash: str = row.chain_hash
+        self._office_seats: dict[str, int] = {}
+        self._dirty_offices: set[str] = set()
+        self._members: dict[str, Enrolment] = {}
+        self._ids: dict[str, int] = {}
+        self._moves: list[tuple[Any, ...]] = []
+        self._audit: list[tuple[Any, ...]] = []
+        self.committed = False
+
+    def _execute(self, statement: Any, params: Any = None) -> Any:
+        with translated():
+            return self._connection.execute(statement, params)
+
+    def _flush(self) -> None:
+        # Straight to the driver's executemany: SQLAlchemy's per-row parameter handling
+        # was the larger part of a bulk step's cost.
+        if self._moves:
+            moves, self._moves = self._moves, []
+            result = self._driver_many(self._store.sql.move, moves)
+            if result.rowcount != len(moves):
+                raise ConcurrentTransition(
+                    f"{len(moves) - result.rowcount} participant(s) of {self.cohort.code} "
+                    "were changed by another writer",
+                    cohort=self.cohort.code,
+                )
+        if self._audit:
+            rows, self._audit = self._audit, []
+            self._driver_many(self._store.sql.audit, rows)
+
+    def _driver_many(self, statement: str, rows: list[tuple[Any, ...]]) -> Any:
+        with translated():
+            return self._connection.exec_driver_sql(statement, rows)
+
+    # -- facts for the rules -------------------------------------------------------------
+
+    def seated(self, cohort: str) -> int:
+        """Seats taken in the cohort (this unit's own cohort is read under its lock)."""
+        if cohort == self.cohort.code:
+            return self._seated
+        row = self._execute(
+            select(sql.COHORTS.c.seated).where(sql.COHORTS.c.code == cohort)
+        ).first()
+        return 0 if row is None else int(row.seated)
+
+    def seated_from_office(self, cohort: str, office: str) -> int:
+        """Seats an office holds in the cohort."""
+        if cohort != self.cohort.code:
+            return self._office_seats_of(cohort, office)
+        if office not in self._office_seats:
+            self._office_seats[office] = self._office_seats_of(cohort, office)
+        return self._office_seats[office]
+
+    def _office_seats_of(self, cohort: str, office: str) -> int:
+        row = self._execute(sql.OFFICE_SEATS, {"cohort": cohort, "office": office}).first()
+        return 0 if row is None else int(row.seated)
+
+    def standing(self, nip: str) -> Standing:
+        """Where the person is active, and whether they completed a course."""
+        self._flush()
+        rows = self._execute(sql.STANDING, {"nip": nip}).all()
+        active = next((r.code for r in rows if r.active), None)
+        completed = next((r.code for r in rows if r.completed), None)
+        return Standing(active, completed)
+
+    # -- enrolments ------------------------------------------------------------------------
+
+    def enrolment(self, nip: str) -> Enrolment | None:
+        """The participant's enrolment in this cohort (read-your-writes), or ``None``."""
+        member = self._members.get(nip)
+        if member is None:
+            with translated():
+                found = load_enrolments(
+                    self._store, self._connection, self._cohort_id, self.cohort.code, nip=nip
+                )
+            if found:
+                member = self._keep(*found[0])
+        return member
+
+    def _keep(self, row_id: int, enrolment: Enrolment) -> Enrolment:
+        # The unit's copy is authoritative: it carries moves not yet flushed.
+        self._ids.setdefault(enrolment.nip, row_id)
+        return self._members.setdefault(enrolment.nip, enrolment)
+
+    def enrolments(self, states: Iterable[str] | None = None) -> Iterator[Enrolment]:
+        """Enrolments of this cohort, optionally only those in ``states``."""
+        self._flush()
+        with translated():
+            loaded = load_enrolments(
+                self._store,
+                self._connection,
+                self._cohort_id,
+                self.cohort.code,
+                states=None if states is None else list(states),
+            )
+        return iter([self._keep(row_id, e) for row_id, e in loaded])
+
+    def office(self, office: Office, *, create: bool) -> Office | None:
+        """The stored office; created (first writer wins) when ``create``."""
+        known = self._store.known_office(office.code)
+        if known is not None:
+            return known
+        row = self._execute(sql.OFFICE, {"code": office.code}).first()
+        if row is not None:
+            return self._store.office_of(row.code, row.name)
+        if not create:
+            return None
+        dialect = postgresql if self._store.dialect == "postgresql" else sqlite
+        self._execute(
+            dialect.insert(sql.OFFICES)
+            .values(code=office.code, name=office.name)
+            .on_conflict_do_nothing(index_elements=["code"])
+        )
+        # Read back (a concurrent writer may have won) without caching: this unit may
+        # still roll back, and the store's cache holds committed offices only.
+        row = self._execute(sql.OFFICE, {"code": office.code}).one()
+        return Office.model_construct(code=row.code, name=row.name)
+
+    def add(self, enrolment: Enrolment) -> None:
+        """Insert a new enrolment: it takes a seat and makes the person active."""
+        person = enrolment.participant
+        result = self._execute(
+            insert(sql.ENROLMENTS).values(
+                cohort_id=self._cohort_id,
+                nip=person.nip,
+                name=person.name,
+                office_code=person.office.code,
+                echelon=person.echelon,
+                birth_date=person.born,
+                retirement_age=person.retirement_age,
+                state=enrolment.state,
+                version=enrolment.version,
+                revisions=enrolment.revisions,
+                active=enrolment.active,
+                seated=enrolment.seated,
+                completed=enrolment.completed,
+                group_no=enrolment.group,
+            )
+        )
+        self._ids[person.nip] = int(result.inserted_primary_key[0])
+        self._members[person.nip] = enrolment
+        if enrolment.seated:
+            self._seat(person.office.code, +1)
+
+    def _seat(self, office: str, delta: int) -> None:
+        self._seated += delta
+        self._office_seats[office] = self.seated_from_office(self.cohort.code, office) + delta
+        self._dirty_offices.add(office)
+
+    def _current(self, before: Enrolment) -> int:
+        """The row id of ``before``'s enrolment, provided it is still at ``before.version``.
+
+        A copy this unit loaded is checked against the unit's own (which carries its queued
+        moves); another is read with its version. :class:`ConcurrentTransition` otherwise.
+        """
+        nip = before.nip
+        kept = self._members.get(nip)
+        if kept is not None:
+            if kept.version == before.version:
+                return self._ids[nip]
+        else:
+            row = self._execute(sql.MEMBER_ID, {"cohort_id": self._cohort_id, "nip": nip}).first()
+            if row is not None and row.version == before.version:
+                self._ids[nip] = row.id
+                return int(row.id)
+        raise ConcurrentTransition(
+            cohort=self.cohort.code, nip=nip, expected_version=before.version
+        )
+
+    def update(self, before: Enrolment, after: Enrolment) -> None:
+        """Apply what differs between ``before`` and ``after``, if ``before`` is current.
+
+        A move (state, version, flags) is queued for the bulk ``executemany`` (its UPDATE
+        checks the version again); the rarer data changes are written at once.
+        """
+        row_id = self._current(before)
+        if after.version != before.version:  # every move (and only a move) counts a version
+            self._moves.append(sql.move_values(row_id, before.version, after))
+        if after.participant is not before.participant:
+            self._person(row_id, before, after)
+        if after.project is not before.project:
+            self._project(row_id, after)
+        if after.scores is not before.scores:
+            self._scores(row_id, after)
+        if after.group != before.group:
+            self._execute(sql.GROUP, {"b_id": row_id, "b_group": after.group})
+        self._members[before.nip] = after
+        held = (before.seated, before.participant.office.code)
+        holds = (after.seated, after.participant.office.code)
+        if held != holds:
+            if before.seated:
+                self._seat(held[1], -1)
+            if after.seated:
+                self._seat(holds[1], +1)
+
+    def _person(self, row_id: int, before: Enrolment, after: Enrolment) -> None:
+        person = after.participant
+        if person == before.participant:
+            return
+        self._execute(
+            sql.PERSON,
+            {
+                "b_id": row_id,
+                "b_name": person.name,
+                "b_echelon": person.echelon,
+                "b_birth_date": person.born,
+                "b_retirement_age": person.retirement_age,
+                "b_office": person.office.code,
+            },
+        )
+
+    def _project(self, row_id: int, after: Enrolment) -> None:
+        self._execute(sql.DROP_PROJECT, {"b_id": row_id})
+        if after.project is not None:
+            self._execute(insert(sql.PROJECTS).values(**project_params(row_id, after.project)))
+
+    def _scores(self, row_id: int, after: Enrolment) -> None:
+        self._execute(sql.DROP_SCORES, {"b_id": row_id})
+        scores = after.scores or {}
+        if scores:
+            self._execute(
+                sql.ADD_SCORE,
+                [
+                    {"enrolment_id": row_id, "component": component, "score": score}
+                    for component, score in scores.items()
+                ],
+            )
+
+    def entered_from(self, nip: str) -> str | None:
+        """The state the participant left to enter its current one (see ``state_left``)."""
+        member = self.enrolment(nip)
+        if member is None:
+            return None
+        self._flush()  # the move in question may still be buffered in this unit
+        rows = self._execute(
+            sql.ENTERED_FROM, {"cohort_id": self._cohort_id, "nip": nip, "state": member.state}
+        )
+        return state_left((entry_from_row(r, self.cohort.code) for r in rows), member.state)
+
+    def pin(self, lifecycle: LifecycleDefinition) -> None:
+        """Pin the cohort to ``lifecycle`` (stored once per document)."""
+        self._store.keep_definition(self._connection, lifecycle)
+        self._execute(sql.PIN, {"b_cohort": self._cohort_id, "b_sha": lifecycle.sha256})
+        self.lifecycle = lifecycle
+
+    # -- audit and idempotency -------------------------------------------------------------
+
+    def next_seq(self) -> int:
+        """The next position in this cohort's audit trail."""
+        return self._seq + 1
+
+    def record(self, entry: HistoryEntry) -> None:
+        """Queue an audit row chained to the previous one."""
+        if entry.seq != self._seq + 1:
+            raise ValueError(f"audit entry {entry.seq} out of order (next is {self._seq + 1})")
+        digest = chain_hash(self._hash, entry)
+        self._audit.append(
+            audit_values(self._cohort_id, entry, digest, sqlite=self._store.dialect == "sqlite")
+        )
+        self._seq, self._hash = entry.seq, digest
+
+    def recall(self, key: str) -> Remembered | None:
+        """What an idempotency key recorded, if anything."""
+        self._flush()  # the entries a key names may still be buffered in this unit
+        row = self._execute(sql.RECALL, {"key": key}).first()
+        if row is None:
+            return None
+        seqs = json.loads(row.seqs)
+        wanted = seqs if isinstance(seqs, list) else [seqs]
+        found = {
+            r.seq: entry_from_row(r, row.code)
+            for r in self._execute(
+                select(sql.AUDIT).where(
+                    sql.AUDIT.c.cohort_id == row.cohort_id, sql.AUDIT.c.seq.in_(wanted)
+                )
+            )
+        }
+        if isinstance(seqs, list):
+            return row.fingerprint, tuple(found[s] for s in seqs)
+        return row.fingerprint, found[seqs]
+
+    def remember(
+        self, key: str, fingerprint: str, result: HistoryEntry | tuple[HistoryEntry, ...]
+    ) -> None:
+        """Record an idempotency key; a concurrent twin makes this a ConcurrentTransition."""
+        self._execute(
+            sql.REMEMBER,
+            {
+                "key": key,
+                "fingerprint": fingerprint,
+                "cohort_id": self._cohort_id,
+                "seqs": seqs_json(result),
+                "at": datetime.now(UTC),
+            },
+        )
+
+    def commit(self) -> None:
+        """Write the buffered rows, the counters and the chain head; then commit."""
+        if self.committed:
+            raise RuntimeError("this unit of work is already closed")
+        self._flush()
+        moved = self._execute(
+            sql.HEAD,
+            {
+                "b_cohort": self._cohort_id,
+                "old_seq": self._head_seq,
+                "new_seated": self._seated,
+                "new_seq": self._seq,
+                "new_hash": self._hash,
+            },
+        )
+        if moved.rowcount != 1:
+            raise ConcurrentTransition(
+                f"the audit trail of {self.cohort.code} moved under this unit",
+                cohort=self.cohort.code,
+            )
+        for office in sorted(self._dirty_offices):
+            self._write_seats(office, self._office_seats[office])
+        with translated():
+            self._connection.commit()
+        self.committed = True
+
+    def _write_seats(self, office: str, seated: int) -> None:
+        params = {"b_cohort": self._cohort_id, "b_office": office, "b_seated": seated}
+        if self._execute(sql.SEATS_UPDATE, params).rowcount == 0:
+            self._execute(sql.SEATS_INSERT, params)
