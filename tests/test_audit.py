@@ -23,9 +23,11 @@ from changeflow import (
     Engine,
     Enrolment,
     HistoryEntry,
+    InvalidInput,
     MemoryStore,
     Mentor,
     TransitionRejected,
+    UnreadableEntry,
     Violation,
 )
 from changeflow.audit import (
@@ -502,6 +504,100 @@ def test_unknown_format_is_reported_at_its_row(engine: Engine, clock: FixedClock
     assert "entry 7 cannot be read" in (check.problem or "")
     assert "unknown audit entry format 7" in (check.problem or "")
     assert fed.taken == 7
+
+
+def _failing_at(
+    rows: list[tuple[HistoryEntry, str]], bad: int
+) -> Iterator[tuple[HistoryEntry, str]]:
+    """The rows as a store streams them, the one at ``bad`` unreadable (a damaged row)."""
+    yield from rows[: bad - 1]
+    raise UnreadableEntry(CODE, bad, "data", "not valid JSON (Expecting value)")
+
+
+def test_an_unreadable_row_is_reported_at_its_seq_never_raised(
+    engine: Engine, clock: FixedClock
+) -> None:
+    """A row the store cannot read ends the walk there: broken at its seq, naming its column."""
+    _busy_cohort(engine, clock)
+    rows, head = _rows(engine)
+    check = verify_chain(CODE, _failing_at(rows, 9), head, stored=engine.store.projection(CODE))
+    assert (check.ok, check.first_bad_seq, check.entries, check.field) == (False, 9, 9, "data")
+    assert check.problem == "entry 9 cannot be read (data): not valid JSON (Expecting value)"
+    assert check.to_dict()["field"] == "data"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("nip", b"\x00\xff"), ("at", None), ("effective_date", "2019-13-45"), ("data", [1])],
+)
+def test_a_value_of_a_type_no_entry_holds_is_named(
+    engine: Engine, clock: FixedClock, field: str, value: Any
+) -> None:
+    """An entry that cannot even be encoded for its hash is broken at its seq, its field named."""
+    _busy_cohort(engine, clock)
+    rows, head = _rows(engine)
+    entry, digest = rows[6]
+    rows[6] = (entry._replace(**{field: value}), digest)
+    fed = Counted(rows)
+    check = verify_chain(CODE, fed, head)
+    assert (check.ok, check.first_bad_seq, check.field) == (False, 7, field)
+    assert f"entry 7 cannot be read ({field})" in (check.problem or "")
+    assert fed.taken == 7
+
+
+def test_replay_names_an_entry_it_cannot_fold(engine: Engine, clock: FixedClock) -> None:
+    """A hash-valid entry whose change is not a change (a rewritten chain) is named, not a crash."""
+    _busy_cohort(engine, clock)
+    entries = [e for e, _ in _rows(engine)[0]]
+    enrolment = next(e for e in entries if e.event == "enrol")
+    entries[enrolment.seq - 1] = enrolment._replace(change=MappingProxyType({"office": 5}))
+    with pytest.raises(UnreadableEntry) as caught:
+        replay(entries, CODE)
+    assert (caught.value.cohort, caught.value.seq) == (CODE, enrolment.seq)
+
+
+def test_a_cohort_a_checkpoint_names_but_the_store_lacks_fails(engine: Engine) -> None:
+    """Verifying against a checkpoint of a cohort that is gone reports that cohort as broken."""
+    gone = Checkpoint("PKA-GONE", 7, "b" * 64)
+    [check] = engine.verify(expected=[gone])
+    assert (check.cohort, check.ok, check.missing_tail, check.first_bad_seq) == (
+        "PKA-GONE",
+        False,
+        True,
+        1,
+    )
+    assert check.problem == (
+        "the cohort is missing from the database (the checkpoint names entry 7)"
+    )
+    [named] = engine.verify("PKA-GONE", expected=[gone])
+    assert not named.ok
+
+
+def test_a_checkpoint_round_trips_through_its_dict() -> None:
+    """from_dict reads what to_dict wrote, time included; the time is not compared."""
+    kept = Checkpoint(CODE, 12, "c" * 64, AT)
+    assert Checkpoint.from_dict(kept.to_dict()) == kept
+    assert Checkpoint.from_dict(kept.to_dict()).at == AT
+    assert Checkpoint(CODE, 12, "c" * 64) == kept
+    assert Checkpoint.from_dict({"cohort": CODE, "seq": 0, "hash": GENESIS}).at is None
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        ([], "checkpoint"),
+        ({"seq": 1, "hash": GENESIS}, "checkpoint.cohort"),
+        ({"cohort": CODE, "seq": -1, "hash": GENESIS}, "seq"),
+        ({"cohort": CODE, "seq": True, "hash": GENESIS}, "seq"),
+        ({"cohort": CODE, "seq": 1, "hash": "abc"}, "hash"),
+        ({"cohort": CODE, "seq": 1, "hash": GENESIS, "at": "yesterday"}, "at"),
+    ],
+)
+def test_a_malformed_checkpoint_is_refused_naming_its_field(data: Any, named: str) -> None:
+    """from_dict refuses anything to_dict could not have written, naming the field."""
+    with pytest.raises(InvalidInput) as caught:
+        Checkpoint.from_dict(data)
+    assert named in caught.value.field
 
 
 def test_cut_tail_and_stale_head_are_reported(engine: Engine, clock: FixedClock) -> None:

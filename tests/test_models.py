@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -24,7 +25,7 @@ from changeflow import (
     Office,
     Participant,
 )
-from changeflow.models import DEFAULT_ELIGIBLE_RANKS
+from changeflow.models import CODE_PATTERN, DEFAULT_ELIGIBLE_RANKS
 from factories import DINKES, make_cohort, make_nip
 
 if TYPE_CHECKING:
@@ -86,16 +87,46 @@ def test_office_from_name_derives_an_upper_case_code(name: str, code: str) -> No
     assert built.name == name.strip()
 
 
-def test_office_from_name_without_ascii_letters_falls_back() -> None:
-    """A name with nothing usable for a code gets the code ``OFFICE``."""
-    assert Office.from_name("—").code == "OFFICE"
+NON_LATIN_OFFICES = ("دائرة الصحة", "دائرة التعليم", "دائرة المالية", "ꦢꦶꦤꦱ꧀", "卫生局", "—")
+"""Office names with no ASCII letter at all (Arabic, Javanese, Chinese, a dash)."""
 
 
-def test_office_from_name_truncates_long_codes() -> None:
-    """A derived code is cut to 64 characters, the longest a code may be."""
-    built = Office.from_name("Dinas " + "Pekerjaan Umum dan Penataan Ruang " * 4)
-    assert len(built.code) == 64
-    assert built.code.startswith("DINAS-PEKERJAAN-UMUM")
+def test_office_codes_of_non_latin_names_differ() -> None:
+    """Names without ASCII letters each get their own valid code, never a shared constant."""
+    codes = [Office.from_name(name).code for name in NON_LATIN_OFFICES]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(CODE_PATTERN, code) for code in codes)
+
+
+@given(
+    st.lists(
+        st.text(st.sampled_from("دائرةلصحتعيمليꦢꦶꦤꦱ卫生局 -"), min_size=1, max_size=80),
+        min_size=2,
+        max_size=2,
+    )
+)
+def test_office_codes_differ_whenever_non_latin_names_do(names: list[str]) -> None:
+    """Two non-Latin names share a code exactly when they are the same name (case, spaces aside)."""
+    assume(all(name.strip() for name in names))
+    first, second = (Office.from_name(name) for name in names)
+    assert re.fullmatch(CODE_PATTERN, first.code)
+    same_name = Office.name_key(names[0]) == Office.name_key(names[1])
+    assert (first.code == second.code) == same_name
+
+
+def test_office_from_name_folds_accents_and_spacing() -> None:
+    """Accents fold to ASCII letters and case or spacing does not change a code."""
+    assert Office.from_name("Dinas Pariwísata").code == "DINAS-PARIWISATA"
+    assert Office.from_name(" دائرة   الصحة ").code == Office.from_name("دائرة الصحة").code
+
+
+def test_office_from_name_truncates_long_codes_keeping_them_apart() -> None:
+    """A derived code over 64 characters is cut and suffixed so names differing late differ."""
+    stem = "Dinas " + "Pekerjaan Umum dan Penataan Ruang " * 4
+    built = [Office.from_name(stem + end) for end in ("Utara", "Selatan")]
+    assert all(len(office.code) <= 64 for office in built)
+    assert all(office.code.startswith("DINAS-PEKERJAAN-UMUM") for office in built)
+    assert built[0].code != built[1].code
 
 
 def test_office_from_blank_name_is_refused() -> None:
@@ -112,6 +143,65 @@ def test_office_malformed_code_is_refused(code: str) -> None:
 def test_office_overlong_name_is_refused() -> None:
     """Names are bounded (200 characters) so a roster cannot carry megabytes."""
     assert locs(lambda: Office(code="X", name="n" * 201)) == {("name",)}
+
+
+# -- Text and codes: one line, no control or bidirectional characters -----------------------
+
+_TEXT_FIELDS: dict[str, Callable[[str], object]] = {
+    "office.name": lambda text: Office(code="X", name=text),
+    "participant.name": lambda text: Participant(**{**PARTICIPANT, "name": text}),
+    "project.title": lambda text: ChangeProject(title=text, theme="kesehatan"),
+    "project.theme": lambda text: ChangeProject(title="Antrean", theme=text),
+    "cohort.name": lambda text: Cohort(**{**COHORT, "name": text}),
+    "mentor.position": lambda text: Mentor(name="Kepala", position=text),
+}
+_REFUSED_INSIDE = [
+    pytest.param("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE", id="rlo"),
+    pytest.param("\u202a", "U+202A LEFT-TO-RIGHT EMBEDDING", id="lre"),
+    pytest.param("\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE", id="lri"),
+    pytest.param("\u2069", "U+2069 POP DIRECTIONAL ISOLATE", id="pdi"),
+    pytest.param("\u200f", "U+200F RIGHT-TO-LEFT MARK", id="rlm"),
+    pytest.param("\u061c", "U+061C ARABIC LETTER MARK", id="alm"),
+    pytest.param("\n", "U+000A LINE FEED", id="lf"),
+    pytest.param("\u2028", "U+2028 LINE SEPARATOR", id="ls"),
+    pytest.param("\u2029", "U+2029 PARAGRAPH SEPARATOR", id="ps"),
+    pytest.param("\x1c", "U+001C FILE SEPARATOR", id="fs"),
+    pytest.param("\x85", "U+0085 NEXT LINE", id="nel"),
+]
+
+
+@pytest.mark.parametrize("field", sorted(_TEXT_FIELDS))
+@pytest.mark.parametrize(("char", "named"), _REFUSED_INSIDE)
+def test_text_refuses_line_breaks_controls_and_bidi(field: str, char: str, named: str) -> None:
+    """Every single-line text field refuses the character, naming its code point, not showing it."""
+    errors = refusal(lambda: _TEXT_FIELDS[field](f"Dinas{char}Sehat"))
+    assert [e["loc"] for e in errors] == [(field.split(".")[1],)]
+    assert f"{named} at 5" in errors[0]["msg"]
+    assert char not in errors[0]["msg"]
+
+
+@pytest.mark.parametrize(("char", "named"), _REFUSED_INSIDE)
+def test_a_code_names_the_refused_character(char: str, named: str) -> None:
+    """A code with a control or bidi character inside is refused on ``code``, naming it."""
+    errors = refusal(lambda: Office(code=f"OP{char}D", name="Dinas"))
+    assert [e["loc"] for e in errors] == [("code",)]
+    assert f"{named} at 2" in errors[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    "text", ["\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "Sri\u2003Wahyuni", "\u540d\u524d"]
+)
+def test_text_keeps_joiners_wide_spaces_and_other_scripts(text: str) -> None:
+    """A zero-width non-joiner (Persian), an em space and CJK are names, kept verbatim."""
+    assert Office(code="X", name=text).name == text
+
+
+def test_text_still_trims_line_breaks_at_its_ends() -> None:
+    """Surrounding white space, a trailing line break included, is trimmed, not refused."""
+    assert Office(code=" DINKES\n", name="\tDinas Kesehatan\n").model_dump() == {
+        "code": "DINKES",
+        "name": "Dinas Kesehatan",
+    }
 
 
 # -- Participant ---------------------------------------------------------------------------

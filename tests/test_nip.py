@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -82,8 +83,45 @@ def test_length_error_reports_the_length_given() -> None:
     ],
 )
 def test_normalise_removes_print_spaces(raw: str, expected: str) -> None:
-    """Spaces NIPs are printed with, and surrounding whitespace, are removed."""
+    """Spaces NIPs are printed with, and surrounding white space, are removed."""
     assert normalise_nip(raw) == expected
+
+
+_HIDDEN = [
+    pytest.param("\u2003", "U+2003 EM SPACE", id="em-space"),
+    pytest.param("\x1c", "U+001C FILE SEPARATOR", id="file-separator"),
+    pytest.param("\u200b", "U+200B ZERO WIDTH SPACE", id="zero-width-space"),
+    pytest.param("\u200c", "U+200C ZERO WIDTH NON-JOINER", id="zwnj"),
+    pytest.param("\u200d", "U+200D ZERO WIDTH JOINER", id="zwj"),
+    pytest.param("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE", id="bom"),
+    pytest.param("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE", id="rlo"),
+    pytest.param("\u00a0", "U+00A0 NO-BREAK SPACE", id="nbsp"),
+    pytest.param("\t", "U+0009 CHARACTER TABULATION", id="tab"),
+    pytest.param("\n", "U+000A LINE FEED", id="line-feed"),
+]
+
+
+@pytest.mark.parametrize(("char", "named"), _HIDDEN)
+def test_a_separator_other_than_a_space_inside_is_refused(char: str, named: str) -> None:
+    """An invisible or unusual separator inside a NIP is refused and named, never stripped."""
+    with pytest.raises(ValidationError) as caught:
+        NIP_FIELD.validate_python(f"19700315{char}200003 1 004")
+    message = caught.value.errors()[0]["msg"]
+    assert f"found {named} at 8" in message
+    assert char not in message
+
+
+@pytest.mark.parametrize(("char", "named"), _HIDDEN)
+def test_normalise_keeps_a_separator_other_than_a_space(char: str, named: str) -> None:
+    """Normalising removes plain spaces only, leaving any other separator for validation."""
+    assert normalise_nip(f"19700315{char}200003 1 004") == f"19700315{char}2000031004"
+    with pytest.raises(ValueError, match=re.escape(named)):
+        parse_nip(f"19700315{char}2000031004")
+
+
+def test_surrounding_white_space_is_still_trimmed() -> None:
+    """White space around a NIP (a trailing line break, a tab) is trimmed, as from a cell."""
+    assert NIP_FIELD.validate_python("\t19700315 200003 1 004\r\n") == "197003152000031004"
 
 
 def test_normalise_leaves_non_strings_to_validation() -> None:

@@ -24,19 +24,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from changeflow.errors import InvalidInput, UnreadableEntry
 from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
 from changeflow.records import COHORT_NIP, CohortProjection, Difference, Enrolment
 from changeflow.states.names import CARRY_OVER, DATA_COMMANDS, ENROL, MIGRATE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from datetime import datetime
 
     from changeflow.records import HistoryEntry, Stages
     from changeflow.states.definition import LifecycleDefinition
@@ -52,6 +53,7 @@ __all__ = [
     "chain_hash",
     "compare",
     "lifecycle_facts",
+    "missing_cohort",
     "office_facts",
     "participant_facts",
     "project_facts",
@@ -63,6 +65,8 @@ __all__ = [
 
 GENESIS = "0" * 64
 """The hash before a cohort's first entry."""
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 FORMATS = (1, 2)
 """The entry formats this changeflow can verify."""
@@ -87,22 +91,51 @@ _FORMAT_1_KEYS = (
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """A cohort's chain head: its last sequence number and that entry's hash."""
+    """A cohort's chain head: its last sequence number and that entry's hash.
+
+    ``at`` is when that entry was recorded, when known; it is not compared (the sequence
+    number and the hash are the checkpoint).
+    """
 
     cohort: str
     seq: int
     hash: str
+    at: datetime | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible dictionary."""
-        return {"cohort": self.cohort, "seq": self.seq, "hash": self.hash}
+        at = None if self.at is None else self.at.isoformat()
+        return {"cohort": self.cohort, "seq": self.seq, "hash": self.hash, "at": at}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Checkpoint:
+        """The checkpoint :meth:`to_dict` wrote; :class:`InvalidInput` naming what is wrong."""
+        if not isinstance(data, Mapping):
+            raise InvalidInput("checkpoint", f"must be an object, not {type(data).__name__}")
+        cohort, seq, digest, at = (data.get(k) for k in ("cohort", "seq", "hash", "at"))
+        if not isinstance(cohort, str) or not cohort:
+            raise InvalidInput("checkpoint.cohort", f"must be a cohort code, not {cohort!r:.40}")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise InvalidInput(f"checkpoint {cohort}: seq", f"must be a count, not {seq!r:.40}")
+        if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            raise InvalidInput(
+                f"checkpoint {cohort}: hash", f"must be 64 hex digits, not {digest!r:.80}"
+            )
+        try:
+            when = None if at is None else datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"checkpoint {cohort}: at", f"must be an ISO 8601 time, not {at!r:.40}"
+            ) from None
+        return cls(cohort, seq, digest, when)
 
 
 @dataclass(frozen=True, slots=True)
 class AuditCheck:
     """The outcome of verifying one cohort: its chain, then its stored facts.
 
-    ``first_bad_seq`` names the first row whose content, order or link is wrong;
+    ``first_bad_seq`` names the first row whose content, order or link is wrong (or that
+    cannot be read: ``field`` then names the column, when one is to blame);
     ``missing_tail`` is set when rows after the last stored one were removed;
     ``differences`` lists stored facts that disagree with the chain's replay.
     """
@@ -115,6 +148,7 @@ class AuditCheck:
     missing_tail: bool = False
     problem: str | None = None
     differences: tuple[Difference, ...] = ()
+    field: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-compatible dictionary."""
@@ -127,6 +161,7 @@ class AuditCheck:
             "missing_tail": self.missing_tail,
             "problem": self.problem,
             "differences": [d.to_dict() for d in self.differences],
+            "field": self.field,
         }
 
 
@@ -464,13 +499,18 @@ def replay(
 ) -> CohortProjection:
     """The projection ``entries`` (one cohort's, oldest first) imply; up to ``until`` if given.
 
-    With ``until``, replay stops at the first entry recorded after it.
+    With ``until``, replay stops at the first entry recorded after it. An entry that cannot
+    be folded (only a chain rewritten outside changeflow holds one) raises
+    :class:`~changeflow.errors.UnreadableEntry` naming it.
     """
     folded = Replay(code)
     for entry in entries:
         if until is not None and entry.at > until:
             break
-        folded.apply(entry)
+        try:
+            folded.apply(entry)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UnreadableEntry(code, entry.seq, None, f"cannot be replayed: {exc!r}") from exc
     return folded.result()
 
 
@@ -590,20 +630,28 @@ def verify_chain(
 ) -> AuditCheck:
     """Check stored ``(entry, hash)`` rows, in stored order, against the stored ``head``.
 
-    Rows are read one at a time and the walk stops at the first bad one. ``expected`` is an
-    exported checkpoint to compare with as well: the row at its sequence must carry its
-    hash, and the trail must reach it. With ``stored`` (the store's projection of the
-    cohort), an intact chain is also replayed and every stored fact compared with it.
+    Rows are read one at a time and the walk stops at the first bad one: a row the store
+    cannot read (:class:`~changeflow.errors.UnreadableEntry`) is reported as broken at its
+    position, never raised. ``expected`` is an exported checkpoint to compare with as well:
+    the row at its sequence must carry its hash, and the trail must reach it. With
+    ``stored`` (the store's projection of the cohort), an intact chain is also replayed and
+    every stored fact compared with it.
     """
+    kept: tuple[object, object] = (head.seq, head.hash)  # as stored: an edit may hold anything
+    if not isinstance(kept[0], int) or not isinstance(kept[1], str):
+        unread = f"the chain head kept on the cohort row cannot be read: {kept!r:.100}"
+        return AuditCheck(cohort, False, 0, head, None, False, unread)
     folded = Replay(cohort) if stored is not None else None
-    count, last, last_hash, problem = _walk(cohort, rows, expected, folded)
+    walked = _walk(cohort, rows, expected, folded)
+    count, last, last_hash, problem = walked.count, walked.seq, walked.hash, walked.problem
     if problem is not None:
-        return AuditCheck(cohort, False, count, head, last, False, problem)
+        return AuditCheck(cohort, False, count, head, last, False, problem, field=walked.field)
     tail = max(head.seq, expected.seq if expected else 0)
     if tail > last:
-        return AuditCheck(
-            cohort, False, count, head, last + 1, True, f"entries {last + 1}..{tail} are missing"
-        )
+        lost = f"entry {tail} is" if tail == last + 1 else f"entries {last + 1}..{tail} are"
+        beyond = expected is not None and expected.seq > head.seq
+        why = f" (the checkpoint names entry {tail})" if beyond else ""
+        return AuditCheck(cohort, False, count, head, last + 1, True, f"{lost} missing{why}")
     if head.seq != last or head.hash != last_hash:
         return AuditCheck(
             cohort,
@@ -614,9 +662,9 @@ def verify_chain(
             False,
             "the chain head does not match the trail",
         )
-    if folded is None or stored is None:
-        return AuditCheck(cohort, True, count, head)
-    differences = tuple(folded.inconsistencies) + tuple(compare(stored, folded.result()))
+    differences: tuple[Difference, ...] = ()
+    if folded is not None and stored is not None:
+        differences = tuple(folded.inconsistencies) + tuple(compare(stored, folded.result()))
     if not differences:
         return AuditCheck(cohort, True, count, head)
     more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
@@ -630,31 +678,110 @@ def verify_chain(
     )
 
 
+def missing_cohort(expected: Checkpoint) -> AuditCheck:
+    """The check of a cohort a checkpoint names but the database no longer holds: failed."""
+    return AuditCheck(
+        expected.cohort,
+        False,
+        0,
+        Checkpoint(expected.cohort, 0, GENESIS),
+        1 if expected.seq else None,
+        bool(expected.seq),
+        f"the cohort is missing from the database (the checkpoint names entry {expected.seq})",
+    )
+
+
+@dataclass(slots=True)
+class _Walked:
+    """Where a walk of the chain ended: rows read, the last good seq (or the bad one)."""
+
+    count: int
+    seq: int
+    hash: str
+    problem: str | None = None
+    field: str | None = None
+
+
 def _walk(
     cohort: str,
     rows: Iterable[tuple[HistoryEntry, str]],
     expected: Checkpoint | None,
     folded: Replay | None,
-) -> tuple[int, int, str, str | None]:
-    """Walk the chain: (rows read, last good seq or the bad one, last hash, problem)."""
+) -> _Walked:
+    """Walk the chain, stopping at its first bad row."""
     previous, seq = GENESIS, 0
-    for entry, stored in rows:
-        seq += 1
-        if entry.seq != seq or entry.cohort != cohort:
-            return seq, seq, previous, f"row {seq} holds entry {entry.seq} of {entry.cohort}"
-        try:
-            digest = chain_hash(previous, entry)
-        except ValueError as exc:  # an unknown format
-            return seq, seq, previous, f"entry {seq} cannot be read: {exc}"
-        if digest != stored:
-            return seq, seq, previous, f"entry {seq} does not match its hash"
-        if expected is not None and seq == expected.seq and stored != expected.hash:
-            return seq, seq, previous, f"entry {seq} differs from the checkpoint"
-        if folded is not None:
+    problem = where = None
+    try:
+        for entry, stored in rows:
+            seq += 1
+            if entry.seq != seq or entry.cohort != cohort:
+                problem = f"row {seq} holds entry {entry.seq} of {entry.cohort}"
+                break
             try:
-                folded.apply(entry)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                # Only a chain rewritten whole (hashes recomputed) can hold such an entry.
-                return seq, seq, previous, f"entry {seq} cannot be replayed: {exc!r}"
-        previous = stored
-    return seq, seq, previous, None
+                digest = chain_hash(previous, entry)
+            except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+                # An unknown format, or a value of a type no entry holds.
+                where = _flawed_field(entry)
+                problem = _unreadable(seq, where, exc)
+                break
+            if digest != stored:
+                problem = f"entry {seq} does not match its hash"
+                break
+            if expected is not None and seq == expected.seq and stored != expected.hash:
+                problem = f"entry {seq} differs from the checkpoint"
+                break
+            if folded is not None:
+                try:
+                    folded.apply(entry)
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    # Only a chain rewritten whole (hashes recomputed) can hold such an entry.
+                    problem = f"entry {seq} cannot be replayed: {exc!r}"
+                    break
+            previous = stored
+    except UnreadableEntry as exc:
+        seq += 1
+        where = exc.field
+        problem = _unreadable(seq, where, exc.reason)
+    return _Walked(seq, seq, previous, problem, where)
+
+
+def _unreadable(seq: int, where: str | None, reason: object) -> str:
+    column = f" ({where})" if where else ""
+    return f"entry {seq} cannot be read{column}: {reason}"
+
+
+_ENTRY_TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("seq", int),
+    ("at", datetime),
+    ("nip", str),
+    ("event", str),
+    ("source", (str, type(None))),
+    ("target", (str, type(None))),
+    ("outcome", str),
+    ("actor", (str, type(None))),
+    ("reason", (str, type(None))),
+    ("payload", (Mapping, type(None))),
+    ("violations", tuple),
+    ("data", (Mapping, type(None))),
+    ("effective_date", (date, type(None))),
+    ("change", (Mapping, type(None))),
+    ("format", int),
+)
+
+
+def _flawed_field(entry: HistoryEntry) -> str | None:
+    """The first field of ``entry`` holding a type no entry has (slow path: a broken row)."""
+    for name, kind in _ENTRY_TYPES:
+        value = getattr(entry, name)
+        if not isinstance(value, kind):
+            return name
+        try:
+            if isinstance(value, Mapping):
+                json.dumps(dict(value))
+            elif name == "violations":
+                json.dumps([v.to_dict() for v in entry.violations])
+        except (TypeError, ValueError, AttributeError, RecursionError):
+            return name
+    if entry.format not in FORMATS:
+        return "format"
+    return None

@@ -51,7 +51,7 @@ class Command:
         ):
             return  # the common case of a bare command, checked without a call
         check_text("actor", self.actor, ACTOR_MAX)
-        check_text("reason", self.reason)
+        check_text("reason", self.reason, multiline=True)
         check_text("key", self.key, KEY_MAX)
         check_date("effective_date", self.effective_date)
         if self.payload is not None:

@@ -30,6 +30,7 @@ from changeflow.audit import (
     Checkpoint,
     EnrolledFacts,
     lifecycle_facts,
+    missing_cohort,
     replay,
     verify_chain,
 )
@@ -966,17 +967,16 @@ class Engine:
         """Check each cohort's audit chain, then every stored fact against its replay.
 
         ``expected`` are checkpoints exported earlier and kept outside the database; a
-        trail that no longer reaches or matches one of them fails. The trail is streamed
+        trail that no longer reaches or matches one of them fails, and so does a cohort
+        they name that the database no longer holds. The trail is streamed
         and the walk stops at its first bad row; a stored fact (state, project, score,
         group, office, seat counter, the pinned lifecycle) that differs from the chain's
         replay is reported as a difference naming its table, participant and field.
         """
         pinned = {c.cohort: c for c in expected}
-        if cohort is not None:
-            codes = [inputs.cohort_code(cohort)]
-        else:
-            codes = [c.code for c in self.store.cohorts()]
         store = self.store
+        held = {c.code for c in store.cohorts()}
+        codes = sorted(held | set(pinned)) if cohort is None else [inputs.cohort_code(cohort)]
         return [
             verify_chain(
                 code,
@@ -985,6 +985,8 @@ class Engine:
                 expected=pinned.get(code),
                 stored=store.projection(code),
             )
+            if code in held or code not in pinned
+            else missing_cohort(pinned[code])
             for code in codes
         ]
 

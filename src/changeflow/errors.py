@@ -23,6 +23,9 @@ its facts as attributes, so callers branch on data rather than on message text::
         ├── StoreUnavailable       the database cannot be reached (retryable)
         ├── StoreFull              the disk or database is full
         ├── SchemaVersionError     the database's schema is newer than this changeflow
+        ├── NotADatabase           no changeflow schema there (or not a database at all)
+        ├── StoreCorrupt           the database file is damaged
+        ├── UnreadableEntry        an audit row holds a value no entry can have
         └── IdempotencyConflict    a key was reused for a different command
 
 Input that fails validation raises pydantic's ``ValidationError`` (a ``ValueError``) naming
@@ -50,16 +53,19 @@ __all__ = [
     "InvalidInput",
     "MigrationRejected",
     "MissingRules",
+    "NotADatabase",
     "NotFound",
     "ParticipantNotFound",
     "RuleError",
     "SchemaVersionError",
     "StoreBusy",
+    "StoreCorrupt",
     "StoreError",
     "StoreFull",
     "StoreUnavailable",
     "TransitionRejected",
     "UnknownEvent",
+    "UnreadableEntry",
 ]
 
 
@@ -292,6 +298,42 @@ class SchemaVersionError(StoreError):
             f"the database schema is at revision {found!r}, which this changeflow does not "
             f"know (known: {', '.join(known)}); upgrade changeflow to open it"
         )
+
+
+class NotADatabase(StoreError):
+    """The database holds no changeflow schema, or the file is not a database at all.
+
+    Only an explicit creation (``SqlStore(url, create=True)``, ``changeflow init``) writes a
+    schema, so a mistyped path or an unrelated file is reported instead of silently
+    filled. ``url`` is the database's URL with any password hidden.
+    """
+
+    def __init__(self, url: str, reason: str, *, cause: BaseException | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url} is not a changeflow database: {reason}", cause=cause)
+
+
+class StoreCorrupt(StoreError):
+    """The database file is damaged (the database engine reports it malformed)."""
+
+
+class UnreadableEntry(StoreError):
+    """An audit row cannot be read back as an entry: a value changeflow never writes is in it.
+
+    Written outside changeflow (an edit, a damaged file): ``cohort`` and ``seq`` name the
+    row, ``field`` the column that cannot be read (``None`` when no single column is to
+    blame), ``reason`` what is wrong with it. ``verify`` reports such a row as the first
+    broken entry; other readers raise this.
+    """
+
+    def __init__(self, cohort: str, seq: object, field: str | None, reason: str) -> None:
+        self.cohort = cohort
+        self.seq = seq
+        self.field = field
+        self.reason = reason
+        where = f" ({field})" if field else ""
+        super().__init__(f"audit entry {seq} of {cohort} cannot be read{where}: {reason}")
 
 
 class StoreBusy(StoreError):

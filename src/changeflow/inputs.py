@@ -13,6 +13,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
+from changeflow.characters import unprintable
 from changeflow.errors import CohortNotFound, InvalidInput
 from changeflow.models import CODE_PATTERN, Participant
 from changeflow.nip import NIP_SHAPE
@@ -82,8 +83,15 @@ def nip_shaped(nip: object) -> bool:
     return NIP_SHAPE.fullmatch(nip) is not None
 
 
-def check_text(field: str, value: object, limit: int | None = None) -> None:
-    """Check an optional free-text argument (actor, reason, key) every backend can store."""
+def check_text(
+    field: str, value: object, limit: int | None = None, *, multiline: bool = False
+) -> None:
+    """Check an optional free-text argument (actor, reason, key) every backend can store.
+
+    Text is one line without control or bidirectional characters (they would forge lines
+    in history and logs, or show it in another order than stored); ``multiline`` text (a
+    reason) may also hold line feeds, which every text renderer escapes.
+    """
     if value is None:
         return
     if not isinstance(value, str):
@@ -97,6 +105,12 @@ def check_text(field: str, value: object, limit: int | None = None) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InvalidInput(field, f"has an unpaired surrogate at position {exc.start}") from None
+    found = unprintable(value, keep="\n" if multiline else "")
+    if found:
+        shape = "break lines with line feeds only" if multiline else "be one line"
+        raise InvalidInput(
+            field, f"must not contain {found}: it must {shape}, without control or bidi characters"
+        )
 
 
 def check_date(field: str, value: object) -> None:

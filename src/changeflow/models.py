@@ -8,15 +8,18 @@ ISO strings, use ``Model.model_validate(data, strict=False)`` or ``model_validat
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
+import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -25,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from changeflow.characters import unprintable
 from changeflow.dates import retirement_date
 from changeflow.nip import Nip, parse_nip
 
@@ -48,18 +52,25 @@ __all__ = [
     "Participant",
 ]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
 
 def _printable(text: str) -> str:
     # Control characters (NUL above all, which PostgreSQL cannot store) have no place in a
-    # name or a title, and a line break in one would forge lines in reports and logs.
-    found = _CONTROL.search(text)
+    # name or a title, a line break in one would forge lines in reports and logs, and a
+    # bidirectional control would show it in another order than stored.
+    found = unprintable(text)
     if found:
         raise ValueError(
-            f"must not contain control characters, found {found.group()!r} at {found.start()}"
+            f"must not contain {found}: it must be one line, without control or bidi characters"
         )
     return text
+
+
+def _printable_inside(value: object) -> object:
+    # Before a pattern that would refuse the character anyway, to name it: the ends are
+    # left to the trimming that follows.
+    if isinstance(value, str):
+        _printable(value.strip())
+    return value
 
 
 Text = Annotated[
@@ -68,12 +79,16 @@ Text = Annotated[
     AfterValidator(_printable),
 ]
 """Free text from outside: trimmed, non-empty, bounded so a roster cannot carry megabytes,
-without control characters."""
+on one line, without control or bidirectional characters."""
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 """What a :data:`Code` (a cohort's, an office's) may look like."""
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN)]
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN),
+    BeforeValidator(_printable_inside),
+]
 """An identifier safe in file names, URLs and shell arguments."""
 
 Rank = Annotated[
@@ -107,11 +122,36 @@ class Office(_Frozen):
     def from_name(cls, name: str) -> Office:
         """Build an office whose code is derived from its name, for rosters that give only names.
 
+        What Unicode compatibility decomposition folds to ASCII is kept (``é`` as ``e``).
+        When anything else would be lost (a non-Latin script, a symbol) or the code would
+        be cut at 64 characters, a hash of :meth:`name_key` is appended, so names that differ
+        in what the code cannot show get different codes. Names differing only in
+        punctuation or accents may still share one: rosters refuse that collision.
+
         >>> Office.from_name("Dinas Kesehatan").code
         'DINAS-KESEHATAN'
+        >>> Office.from_name("دائرة الصحة").code, Office.from_name("Dinas Ketahanan Pangan ☘").code
+        ('OFFICE-1F64BB44', 'DINAS-KETAHANAN-PANGAN-0F6D8EB0')
         """
-        code = re.sub(r"[^A-Za-z0-9]+", "-", name.strip()).strip("-").upper()[:64]
-        return cls(code=code or "OFFICE", name=name)
+        longest = 64  # what CODE_PATTERN allows
+        decomposed = unicodedata.normalize("NFKD", name)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+        code = re.sub(r"[^A-Za-z0-9]+", "-", folded).strip("-").upper()
+        if not code or not folded.isascii() or len(code) > longest:
+            # A constant or a cut code would file different offices under one code.
+            digest = hashlib.blake2b(cls.name_key(name).encode(), digest_size=4).hexdigest()
+            stem = code[: longest - len(digest) - 1].rstrip("-") or "OFFICE"
+            code = f"{stem}-{digest.upper()}"
+        return cls(code=code, name=name)
+
+    @staticmethod
+    def name_key(name: str) -> str:
+        """What two office names must share to be the same office: case and spacing aside.
+
+        >>> Office.name_key("  Dinas   KESEHATAN ") == Office.name_key("dinas kesehatan")
+        True
+        """
+        return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 class Mentor(_Frozen):

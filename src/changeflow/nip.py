@@ -2,7 +2,8 @@
 
 A NIP has 18 digits: birth date ``YYYYMMDD``, appointment month ``YYYYMM``, a sex digit
 (``1`` male, ``2`` female) and a three-digit sequence, e.g. ``197003152000031004``.
-White space, as NIPs are often printed (``19700315 200003 1 004``), is removed.
+The spaces NIPs are often printed with (``19700315 200003 1 004``) and surrounding white
+space are removed; any other character, an invisible separator above all, is refused.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
+from changeflow.characters import describe
+
 __all__ = ["NIP_SHAPE", "Nip", "NipParts", "normalise_nip", "parse_nip"]
 
 NIP_SHAPE = re.compile(r"[0-9]{18}")  # ASCII only: ``\d`` also matches non-ASCII digits
 """What every valid NIP looks like once normalised: 18 ASCII digits (use ``fullmatch``)."""
 _SEXES = {"1": "male", "2": "female"}
+_DIGITS = frozenset("0123456789")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +37,17 @@ class NipParts:
 
 
 def normalise_nip(value: object) -> object:
-    """Remove the white space NIPs are often printed with; leave anything else to validation."""
+    r"""Trim surrounding white space and remove the spaces NIPs are printed with.
+
+    Only plain spaces are removed inside: any other character there (a tab, an em space, a
+    file separator, a zero-width space) is left for validation to refuse, not silently
+    dropped.
+
+    >>> normalise_nip(" 19700315 200003 1 004\n")
+    '197003152000031004'
+    """
     if isinstance(value, str):
-        return "".join(value.split())
+        return value.strip().replace(" ", "")
     return value
 
 
@@ -46,6 +58,9 @@ def parse_nip(nip: str) -> NipParts:
     datetime.date(1970, 3, 15)
     """
     if not NIP_SHAPE.fullmatch(nip):
+        odd = next((at for at, char in enumerate(nip) if char not in _DIGITS), None)
+        if odd is not None:
+            raise ValueError(f"NIP must be exactly 18 digits, found {describe(nip[odd])} at {odd}")
         raise ValueError(f"NIP must be exactly 18 digits, got {len(nip)} character(s)")
     try:
         born = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))

@@ -4,7 +4,14 @@ A roster is UTF-8 CSV (a byte-order mark is tolerated) whose first line is a hea
 the columns ``nip,name,office,echelon`` and optionally ``birth_date`` (``YYYY-MM-DD``), in
 any order. The office cell is an office code or name: a stored office whose code matches
 is used, else one whose name matches, else a new office is derived from the cell with
-:meth:`Office.from_name`.
+:meth:`Office.from_name`; a derived code that another office already holds under another
+name is refused on that row, never merged.
+
+A roster is bounded: at most :data:`DEFAULT_MAX_BYTES` bytes and :data:`DEFAULT_MAX_ROWS`
+rows unless the caller allows more, and no row longer than :data:`MAX_ROW_CHARACTERS`.
+Past a bound, or at a line that is not valid CSV, the whole roster is refused
+(:class:`InvalidInput` naming the line): after broken quoting nothing below can be trusted
+to be the rows it looks like.
 
 Parsing is pure: :func:`parse_roster` turns text into :class:`RosterRow` s, each with its
 line number and either a participant or the ``invalid_input`` violations that make it
@@ -25,8 +32,9 @@ line 3: nip: NIP must be exactly 18 digits, got 3 character(s)
 from __future__ import annotations
 
 import csv
-import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,16 +49,20 @@ from changeflow.nip import normalise_nip
 from changeflow.rules.verdict import Violation
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from changeflow.engine import Engine
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ROWS",
+    "MAX_ROW_CHARACTERS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "RosterOutcome",
     "RosterReport",
     "RosterRow",
+    "RosterTooLarge",
     "enrol_roster",
     "parse_roster",
     "read_roster",
@@ -63,9 +75,32 @@ REQUIRED_COLUMNS = ("nip", "name", "office", "echelon")
 OPTIONAL_COLUMNS = ("birth_date",)
 """Columns a roster may add (an empty cell means "read it from the NIP")."""
 
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+"""The most bytes a roster file may hold unless the caller allows more (64 MiB)."""
+
+DEFAULT_MAX_ROWS = 200_000
+"""The most rows (blank ones included) a roster may hold after its header, unless allowed more."""
+
+MAX_ROW_CHARACTERS = 100_000
+"""The longest a row may be. It stays below the csv module's field limit (131,072), past
+which the module would go on reading *inside* a quoted field and turn its text into rows."""
+
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 RowStatus = Literal["accepted", "refused", "already_enrolled"]
+
+
+class RosterTooLarge(InvalidInput):
+    """A roster past one of its caps: ``limit`` is ``"max_bytes"`` or ``"max_rows"``.
+
+    ``value`` is the cap that was passed. The roster is refused as a whole.
+    """
+
+    def __init__(self, limit: Literal["max_bytes", "max_rows"], value: int, message: str) -> None:
+        self.limit = limit
+        self.value = value
+        super().__init__("roster", message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,74 +124,195 @@ class RosterRow:
 def resolve_office(cell: str, offices: Iterable[Office] = ()) -> Office:
     """The office a roster cell names: a stored code, else a stored name, else a new office.
 
-    Codes and names compare without regard to case or surrounding white space.
+    Codes compare without regard to case, names by :meth:`Office.name_key`. A new office
+    whose derived code a stored office holds under another name raises
+    :class:`InvalidInput` on ``office``: the two are never merged.
 
     >>> stored = [Office(code="DINKES", name="Dinas Kesehatan")]
-    >>> resolve_office("dinkes", stored).code, resolve_office("Dinas Kesehatan", stored).code
+    >>> resolve_office("dinkes", stored).code, resolve_office("Dinas  Kesehatan", stored).code
     ('DINKES', 'DINKES')
     >>> resolve_office("Dinas Sosial", stored).code
     'DINAS-SOSIAL'
+    >>> resolve_office("Dinas Sosial", [Office(code="DINAS-SOSIAL", name="Dinas Sosial Kota")])
+    Traceback (most recent call last):
+    ...
+    changeflow.errors.InvalidInput: office: 'Dinas Sosial' would get the code DINAS-SOSIAL, ...
     """
-    wanted = cell.strip().casefold()
-    known = list(offices)
-    for office in known:
-        if office.code.casefold() == wanted:
-            return office
-    for office in known:
-        if office.name.strip().casefold() == wanted:
-            return office
-    return Office.from_name(cell.strip())
+    return _Offices(offices).resolve(cell)
 
 
-def read_roster(path: str | Path, *, offices: Iterable[Office] = ()) -> list[RosterRow]:
+class _Offices:
+    """The offices cells resolve to: the stored ones, then those derived by the rows above."""
+
+    def __init__(self, stored: Iterable[Office]) -> None:
+        self._by_code: dict[str, tuple[Office, int | None]] = {}
+        self._by_name: dict[str, Office] = {}
+        for office in stored:
+            self._add(office, None)
+
+    def _add(self, office: Office, line: int | None) -> None:
+        self._by_code.setdefault(office.code.casefold(), (office, line))
+        self._by_name.setdefault(Office.name_key(office.name), office)
+
+    def resolve(self, cell: str, line: int | None = None) -> Office:
+        """The office ``cell`` names; a new one is remembered as derived on ``line``."""
+        wanted = cell.strip()
+        if (coded := self._by_code.get(wanted.casefold())) is not None:
+            return coded[0]
+        if (named := self._by_name.get(Office.name_key(wanted))) is not None:
+            return named
+        derived = Office.from_name(wanted)
+        if (holder := self._by_code.get(derived.code.casefold())) is not None:
+            office, where = holder
+            source = "a stored office" if where is None else f"line {where}"
+            raise InvalidInput(
+                "office",
+                f"{wanted!r} would get the code {derived.code}, which {source} gives to "
+                f"{office.name!r}: write {office.code} to mean that office, or name this "
+                "one distinctly",
+            )
+        self._add(derived, line)
+        return derived
+
+
+def read_roster(
+    path: str | Path,
+    *,
+    offices: Iterable[Office] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> list[RosterRow]:
     """Read and parse a roster file; :class:`InvalidInput` when the file is unusable.
 
-    Unusable means the file cannot be read, is not UTF-8, or its header is wrong; a bad
-    data row is not an error here but a :class:`RosterRow` carrying its violations.
+    Unusable means the file cannot be read, is over ``max_bytes`` or ``max_rows``
+    (:class:`RosterTooLarge`), is not UTF-8, has a wrong header or a line that is not valid
+    CSV; a bad data row is not an error here but a :class:`RosterRow` carrying its
+    violations. No more than ``max_bytes`` + 1 bytes are read, so a device or a pipe that
+    never ends is refused as soon as it passes the cap.
     """
     file = Path(path)
+    return parse_roster(
+        _decode(_read_bounded(file, max_bytes), file), offices=offices, max_rows=max_rows
+    )
+
+
+def _read_bounded(file: Path, limit: int) -> bytes:
+    if limit < 1:
+        raise InvalidInput("max_bytes", f"must be at least 1, got {limit}")
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as stream:
+            info = os.fstat(stream.fileno())
+            # A regular file's size is known without reading it; a device or a pipe's is not.
+            too_big = stat.S_ISREG(info.st_mode) and info.st_size > limit
+            raw = b"" if too_big else stream.read(limit + 1)
     except OSError as exc:
         raise InvalidInput("roster", f"cannot read {str(file)!r}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a NUL in the path
         raise InvalidInput("roster", f"cannot read {str(file)!r}: {exc}") from None
+    if too_big or len(raw) > limit:
+        raise RosterTooLarge(
+            "max_bytes",
+            limit,
+            f"{str(file)!r} is larger than {limit:,} bytes, the most a roster may hold: "
+            "split it, or allow more",
+        )
+    return raw
+
+
+def _decode(raw: bytes, file: Path) -> str:
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             "roster", f"{str(file)!r} is not UTF-8 (byte {exc.start}): save the roster as UTF-8"
         ) from None
-    return parse_roster(text, offices=offices)
 
 
-def parse_roster(text: str, *, offices: Iterable[Office] = ()) -> list[RosterRow]:
-    """Parse roster text (header first); :class:`InvalidInput` when the header is wrong.
+def parse_roster(
+    text: str, *, offices: Iterable[Office] = (), max_rows: int = DEFAULT_MAX_ROWS
+) -> list[RosterRow]:
+    """Parse roster text (header first); :class:`InvalidInput` when the roster is unusable.
 
+    Unusable means a wrong header, a line that is not valid CSV, a row longer than
+    :data:`MAX_ROW_CHARACTERS` or more than ``max_rows`` rows (:class:`RosterTooLarge`).
     Blank lines are skipped; every other row becomes a :class:`RosterRow` numbered by the
     line it starts on (the header is line 1).
     """
-    text = text.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise InvalidInput("roster", f"line 1: the header is not valid CSV: {exc}") from None
-    columns = _columns(header)
-    known = list(offices)
-    rows: list[RosterRow] = []
-    while True:
-        start = reader.line_num + 1
+    if max_rows < 1:
+        raise InvalidInput("max_rows", f"must be at least 1, got {max_rows}")
+    lines = _Lines(text.removeprefix("\ufeff"))
+    reader = csv.reader(lines, strict=True)
+    columns = _columns(lines.record(reader))
+    # Every record is read before any row is judged: a roster refused as a whole is
+    # refused before the costly part, and never after half of it was looked at.
+    records = _records(lines, reader, max_rows)
+    known = _Offices(offices)
+    return [_row(line, cells, columns, known) for line, cells in records]
+
+
+def _records(
+    lines: _Lines, reader: Iterator[list[str]], max_rows: int
+) -> list[tuple[int, list[str]]]:
+    """The data records and the lines they start on, blank ones left out."""
+    records: list[tuple[int, list[str]]] = []
+    count = 0
+    while (cells := lines.record(reader)) is not None:
+        count += 1
+        if count > max_rows:
+            raise RosterTooLarge(
+                "max_rows",
+                max_rows,
+                f"line {lines.start}: the roster has more than {max_rows:,} rows, the most it "
+                "may hold: split it, or allow more",
+            )
+        if any(cell.strip() for cell in cells):
+            records.append((lines.start, cells))
+    return records
+
+
+class _Lines:
+    """The text's physical lines, handed to the csv reader one record at a time.
+
+    Records are bounded here because the csv module's own limit is unsafe: past it the
+    module reports an error and resumes *inside* the quoted field, so the field's text
+    would be read as rows. Any CSV error likewise refuses the whole roster.
+    """
+
+    def __init__(self, text: str) -> None:
+        # Lines end as the csv module ends them (CR, LF, CRLF); a regular expression, as
+        # io.StringIO would hold a copy of the text four bytes a character.
+        self._lines = (found.group() for found in _LINE.finditer(text))
+        self._taken = 0
+        self._size = 0
+        self.start = 1
+        """The line the current record starts on."""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._taken += 1
+        self._size += len(line)
+        if self._size > MAX_ROW_CHARACTERS:
+            raise InvalidInput(
+                "roster",
+                f"line {self.start}: a row longer than {MAX_ROW_CHARACTERS:,} characters starts "
+                "here (a quote that never closes?); the whole roster is refused",
+            )
+        return line
+
+    def record(self, reader: Iterator[list[str]]) -> list[str] | None:
+        """The next record's cells, ``None`` at the end; :class:`InvalidInput` if not CSV."""
+        self.start, self._size = self._taken + 1, 0
         try:
-            cells = next(reader, None)
+            return next(reader, None)
         except csv.Error as exc:
-            rows.append(_invalid(start, "", f"not valid CSV: {exc}", "row"))
-            continue
-        if cells is None:
-            return rows
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows.append(_row(start, cells, columns, known))
+            raise InvalidInput(
+                "roster",
+                f"line {self.start}: not valid CSV ({exc}); check the quotes there: the whole "
+                "roster is refused",
+            ) from None
 
 
 def _columns(header: list[str] | None) -> tuple[str, ...]:
@@ -200,7 +356,7 @@ def _invalid(line: int, nip: str, problem: str, field: str) -> RosterRow:
     )
 
 
-def _row(line: int, cells: list[str], columns: tuple[str, ...], offices: list[Office]) -> RosterRow:
+def _row(line: int, cells: list[str], columns: tuple[str, ...], offices: _Offices) -> RosterRow:
     values = dict(zip(columns, (c.strip() for c in cells), strict=False))
     nip = str(normalise_nip(values.get("nip", "")))
     if len(cells) != len(columns):
@@ -219,9 +375,11 @@ def _row(line: int, cells: list[str], columns: tuple[str, ...], offices: list[Of
         problems.append(("office", "is empty"))
     else:
         try:
-            data["office"] = resolve_office(values["office"], offices)
+            data["office"] = offices.resolve(values["office"], line)
         except ValidationError as exc:
             problems.append(("office", _first_message(exc)))
+        except InvalidInput as exc:
+            problems.append(("office", str(exc).removeprefix(f"{exc.field}: ")))
     if not problems:
         try:
             return RosterRow(line, nip, Participant.model_validate(data, strict=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "builtin_supervisor",
     "nip_of",
     "person",
+    "tamper",
     "to_seminar",
     "write_roster",
 ]
@@ -65,6 +67,18 @@ class Cli:
         document: dict[str, Any] = json.loads(result.stdout)
         assert document["schema_version"] == 1
         return document
+
+
+def tamper(db_path: Path, *statements: str) -> None:
+    """Run SQL on the file as its administrator could (append-only triggers dropped)."""
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        connection.execute("DROP TRIGGER IF EXISTS audit_append_only_update")
+        connection.execute("DROP TRIGGER IF EXISTS audit_append_only_delete")
+        for statement in statements:
+            connection.execute(statement)
+    finally:
+        connection.close()
 
 
 def write_roster(path: Path, rows: Iterable[str], header: str = HEADER) -> Path:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from typing import TYPE_CHECKING
 
+import pytest
+
 from changeflow.cli.app import app as cli_app
-from cli.support import PROJECT, nip_of, to_seminar
+from cli.support import PROJECT, Cli, nip_of, person, tamper, to_seminar, write_roster
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
-
-    from cli.support import Cli
 
 
 def test_advance_reports_accepted_refused_and_skipped(cli: Cli, enrolled: list[str]) -> None:
@@ -124,17 +123,6 @@ def test_history_of_an_unknown_nip_or_cohort_exits_2(cli: Cli, enrolled: list[st
     cli("history", enrolled[0], "--cohort", "PKA-9", expect=2)
 
 
-def _tamper(db_path: Path, *statements: str) -> None:
-    connection = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        connection.execute("DROP TRIGGER IF EXISTS audit_append_only_update")
-        connection.execute("DROP TRIGGER IF EXISTS audit_append_only_delete")
-        for statement in statements:
-            connection.execute(statement)
-    finally:
-        connection.close()
-
-
 def test_verify_an_intact_chain(cli: Cli, enrolled: list[str]) -> None:
     """Verify exits 0 and reports each cohort's entries and head."""
     checked = cli.json("verify")
@@ -151,7 +139,7 @@ def test_verify_an_intact_chain(cli: Cli, enrolled: list[str]) -> None:
 def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_path: Path) -> None:
     """An audit row edited behind changeflow's back makes verify exit 1 naming that row."""
     assert enrolled
-    _tamper(db_path, "UPDATE audit SET actor = 'forger' WHERE seq = 2")
+    tamper(db_path, "UPDATE audit SET actor = 'forger' WHERE seq = 2")
     checked = cli.json("verify", "PKA-1", expect=1)
     assert checked["ok"] is False
     assert checked["cohorts"][0]["first_bad_seq"] == 2
@@ -163,7 +151,7 @@ def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_pat
 def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: Path) -> None:
     """Deleting the last audit rows makes verify exit 1 and report the missing tail."""
     assert len(enrolled) == 3  # seq 1 creates the cohort, 2 to 4 enrol
-    _tamper(db_path, "DELETE FROM audit WHERE seq = 4")
+    tamper(db_path, "DELETE FROM audit WHERE seq = 4")
     checked = cli.json("verify", expect=1)["cohorts"][0]
     assert checked["missing_tail"] is True
     assert checked["first_bad_seq"] == 4
@@ -173,7 +161,79 @@ def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: P
 def test_verify_an_unknown_cohort_exits_2(cli: Cli) -> None:
     """Verifying a cohort that does not exist is an unknown name."""
     cli("verify", "PKA-9", expect=2)
-    assert cli.json("verify") == {"schema_version": 1, "ok": True, "cohorts": []}
+    assert cli.json("verify") == {"schema_version": 1, "ok": True, "cohorts": [], "against": None}
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("data", "'{\"grade\": '"),
+        ("payload", "'[1]'"),
+        ("violations", "'nope'"),
+        ("change", "'{bad'"),
+        ("at", "'yesterday'"),
+        ("effective_date", "'2024-02-30'"),
+        ("at", "20240301"),
+    ],
+)
+def test_verify_names_a_malformed_audit_row_and_its_column(
+    cli: Cli, enrolled: list[str], db_path: Path, column: str, value: str
+) -> None:
+    """A malformed value in an audit row: verify exits 1 naming cohort, entry and column.
+
+    History and status --as-of exit 1 naming the row too, never with an internal error.
+    """
+    tamper(db_path, f"UPDATE audit SET {column} = {value} WHERE seq = 3")  # noqa: S608
+    [check] = cli.json("verify", expect=1)["cohorts"]
+    assert (check["cohort"], check["first_bad_seq"], check["field"]) == ("PKA-1", 3, column)
+    result = cli("verify", "PKA-1", expect=1)
+    assert f"PKA-1: audit chain BROKEN at entry 3: entry 3 cannot be read ({column}): " in (
+        result.stdout
+    )
+    for command in (
+        ("history", enrolled[1]),
+        ("status", "PKA-1", "--as-of", "2099-01-01T00:00Z"),
+    ):
+        error = cli.json(*command, expect=1)["error"]
+        assert error["kind"] == "unreadable_entry"
+        assert f"audit entry 3 of PKA-1 cannot be read ({column})" in error["message"]
+
+
+def test_verify_of_a_file_cut_short_names_the_entry_or_the_damage(
+    cli: Cli, tmp_path: Path, db_path: Path
+) -> None:
+    """A copy cut 100 bytes short (in audit pages): verify names the entry, or the damage.
+
+    Exit 1 naming the first entry that cannot be read, or (should SQLite refuse the file)
+    a message that the database is damaged: never an internal error.
+    """
+    cli("cohort", "create", "PKA-9", "--name", "Besar", "--start", "2024-03-01",
+        "--end", "2024-07-31", "--capacity", "400")  # fmt: skip
+    roster = write_roster(tmp_path / "many.csv", [person(n) for n in range(1, 241)])
+    cli("enrol", "PKA-9", "--csv", str(roster))
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        last = connection.execute(
+            "SELECT name FROM dbstat WHERE pageno = (SELECT max(pageno) FROM dbstat)"
+        ).fetchone()
+    finally:
+        connection.close()
+    assert last == ("audit",)  # the cut lands in the audit trail's pages
+    cut = tmp_path / "cut.db"
+    data = db_path.read_bytes()
+    cut.write_bytes(data[:-100])
+    damaged = Cli(f"sqlite:///{cut}", cli.runner)
+    result = damaged("verify", expect=None)
+    assert result.exit_code in {1, 2}
+    assert "internal error" not in result.output
+    if "BROKEN at entry" in result.stdout:
+        assert result.exit_code == 1
+        assert re.search(
+            r"PKA-9: audit chain BROKEN at entry (\d+): entry \1 cannot be read \(", result.stdout
+        )
+    else:
+        assert "damaged" in result.stderr or "malformed" in result.stderr
 
 
 def test_export_prints_or_writes_the_engine_export(
@@ -332,7 +392,7 @@ def test_verify_catches_a_project_edited_on_the_database_file(
 ) -> None:
     """A project title changed directly in the database is a difference too."""
     cli("project", "PKA-1", enrolled[0], *PROJECT)
-    _tamper(db_path, "UPDATE change_projects SET title = 'Forged'")
+    tamper(db_path, "UPDATE change_projects SET title = 'Forged'")
     checked = cli.json("verify", expect=1)["cohorts"][0]
     assert [(d["table"], d["key"]) for d in checked["differences"]] == [
         ("change_projects", enrolled[0])

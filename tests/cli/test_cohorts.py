@@ -141,13 +141,6 @@ def test_empty_cohort_list_hints_on_stderr(cli: Cli) -> None:
     assert cli.json("cohort", "list")["cohorts"] == []
 
 
-def test_lock_timeout_must_be_positive(cli: Cli) -> None:
-    """--lock-timeout 0 is unusable input (exit 2)."""
-    result = cli.runner.invoke(app, ["--db", cli.url, "--lock-timeout", "0", "cohort", "list"])
-    assert result.exit_code == 2
-    assert "lock_timeout" in result.stderr
-
-
 def _create(cli: Cli, code: str, *extra: str, expect: int = 0) -> dict[str, Any]:
     return cli.json(
         "cohort", "create", code, "--name", f"Cohort {code}", *DATES, *extra, expect=expect

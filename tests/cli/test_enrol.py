@@ -167,3 +167,81 @@ def test_refusals_are_listed_in_text_with_a_hint(cli: Cli, cohort: str, tmp_path
     entry = cli.json("history", nip_of(1))["history"][0]
     assert entry["actor"] == "BKD"
     assert entry["payload"] == {"roster_line": 2}
+
+
+ARABIC_OFFICES = ("دائرة الصحة", "دائرة التعليم", "دائرة المالية")
+"""The issue's three offices: names without a single ASCII letter."""
+
+
+def test_offices_with_non_latin_names_stay_apart(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """Three Arabic office names make three offices; each person is filed under her own."""
+    rows = [person(n, office) for n, office in enumerate(ARABIC_OFFICES, start=1)]
+    roster = write_roster(tmp_path / "r.csv", rows)
+    outcome = cli.json("enrol", cohort, "--csv", str(roster))
+    assert outcome["accepted"] == [nip_of(1), nip_of(2), nip_of(3)]
+    assert outcome["refused"] == []
+    placed = {p["nip"]: p for p in cli.json("status", cohort)["participants"]}
+    assert [placed[nip_of(n)]["office_name"] for n in (1, 2, 3)] == list(ARABIC_OFFICES)
+    assert len({p["office"] for p in placed.values()}) == 3
+    again = cli.json("enrol", cohort, "--csv", str(roster))
+    assert again["already_enrolled"] == [nip_of(1), nip_of(2), nip_of(3)]
+
+
+def test_two_office_names_with_one_code_are_refused_not_merged(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """A name whose code another office (stored or earlier in the file) holds is refused."""
+    first = write_roster(tmp_path / "a.csv", [person(1, "Dinas Sosial")])
+    cli("enrol", cohort, "--csv", str(first))
+    second = write_roster(
+        tmp_path / "b.csv",
+        [person(2, "Dinas Sósial"), person(3, "Dinas Pariwisata"), person(4, "Dinas Pariwísata")],
+    )
+    outcome = cli.json("enrol", cohort, "--csv", str(second), expect=3)
+    assert outcome["accepted"] == [nip_of(3)]
+    by_line = {r["line"]: r["violations"][0] for r in outcome["refused"]}
+    assert sorted(by_line) == [2, 4]
+    assert all(v["code"] == "invalid_input" for v in by_line.values())
+    assert "DINAS-SOSIAL" in by_line[2]["message"]
+    assert "line 3" in by_line[4]["message"]
+    offices = {p["nip"]: p["office_name"] for p in cli.json("status", cohort)["participants"]}
+    assert offices == {nip_of(1): "Dinas Sosial", nip_of(3): "Dinas Pariwisata"}
+
+
+def test_an_over_long_quoted_field_refuses_the_file_and_smuggles_nothing(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """A 1 MB quoted name hiding a row after a line break: exit 2 naming line 2, none enrolled."""
+    hidden = person(7).replace("Peserta 7", "Smuggled")
+    roster = write_roster(
+        tmp_path / "r.csv", [f'{nip_of(1)},"{"N" * 1_000_000}\n{hidden}\n",BKD,III.a', person(2)]
+    )
+    failed = cli.json("enrol", cohort, "--csv", str(roster), expect=2)
+    assert failed["error"]["kind"] == "invalid_input"
+    assert "line 2" in failed["error"]["message"]
+    assert cli.json("status", cohort)["total"] == 0
+    assert cli.json("verify", cohort)["cohorts"][0]["entries"] == 1  # create_cohort only
+
+
+def test_an_endless_roster_is_refused_at_the_size_cap(cli: Cli, cohort: str) -> None:
+    """--csv /dev/zero exits 2 at the default size cap instead of reading until memory runs out."""
+    failed = cli("enrol", cohort, "--csv", "/dev/zero", expect=2)
+    assert "larger than 67,108,864 bytes" in failed.stderr
+    assert "--max-bytes" in failed.stderr
+    assert cli.json("status", cohort)["total"] == 0
+
+
+def test_the_roster_caps_can_be_set(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """--max-bytes and --max-rows refuse a roster just over them (exit 2) and pass one at them."""
+    roster = write_roster(tmp_path / "r.csv", [person(1), person(2)])
+    size = roster.stat().st_size
+    over = cli.json("enrol", cohort, "--csv", str(roster), "--max-bytes", str(size - 1), expect=2)
+    assert f"larger than {size - 1:,} bytes" in over["error"]["message"]
+    rows = cli.json("enrol", cohort, "--csv", str(roster), "--max-rows", "1", expect=2)
+    assert "line 3" in rows["error"]["message"]
+    assert cli.json("status", cohort)["total"] == 0
+    args = ("--max-bytes", str(size), "--max-rows", "2")
+    assert cli.json("enrol", cohort, "--csv", str(roster), *args)["accepted"] == [
+        nip_of(1),
+        nip_of(2),
+    ]

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import pytest
 
 from changeflow import Engine, FixedClock, InvalidInput, MemoryStore, Office
-from changeflow.roster import enrol_roster, parse_roster, read_roster, resolve_office
+from changeflow.roster import (
+    MAX_ROW_CHARACTERS,
+    RosterTooLarge,
+    enrol_roster,
+    parse_roster,
+    read_roster,
+    resolve_office,
+)
 from cli.support import HEADER, nip_of, person
 from factories import make_cohort
 
@@ -106,6 +116,116 @@ def test_offices_resolve_by_code_then_name_then_a_new_one() -> None:
     assert resolve_office("DINAS KESEHATAN", stored).code == "DINKES"
     fresh = resolve_office("Dinas Sosial", stored)
     assert (fresh.code, fresh.name) == ("DINAS-SOSIAL", "Dinas Sosial")
+
+
+def test_a_code_collision_between_two_names_refuses_the_later_row() -> None:
+    """A name whose derived code an earlier row or a stored office holds is refused, not merged."""
+    stored = [Office(code="DINAS-SOSIAL", name="Dinas Sosial Kota")]
+    rows = parse_roster(
+        _text(
+            person(1, "Dinas Sosial"),
+            person(2, "Dinas Pariwisata"),
+            person(3, "dinas  PARIWISATA"),
+            person(4, "Dinas Pariwísata"),
+            person(5, "dinas-pariwisata"),
+        ),
+        offices=stored,
+    )
+    assert [row.line for row in rows if not row.valid] == [2, 5]
+    for row in rows[0], rows[3]:
+        (violation,) = row.violations
+        assert violation.facts["field"] == "office"
+    assert "a stored office gives to 'Dinas Sosial Kota'" in rows[0].violations[0].message
+    assert "which line 3 gives to 'Dinas Pariwisata'" in rows[3].violations[0].message
+    placed = [row.participant.office for row in rows if row.participant is not None]
+    assert {(office.code, office.name) for office in placed} == {
+        ("DINAS-PARIWISATA", "Dinas Pariwisata")
+    }
+    with pytest.raises(InvalidInput, match="would get the code DINAS-SOSIAL"):
+        resolve_office("Dinas Sosial", stored)
+
+
+def test_an_over_long_quoted_field_refuses_the_roster_and_hides_no_row() -> None:
+    """A quoted field past the row cap hiding a line break refuses the roster at its line."""
+    hidden = f'{nip_of(1)},"{"N" * 1_000_000}\n{person(7)}\n",BKD,III.a'
+    with pytest.raises(InvalidInput, match=r"^roster: line 3: a row longer than 100,000 "):
+        parse_roster(_text(person(2), hidden, person(3)))
+    with pytest.raises(InvalidInput, match="line 2: a row longer"):
+        parse_roster(_text(f'{nip_of(1)},"{"N" * 1_000_000}",BKD,III.a'))
+
+
+def test_a_row_at_the_row_cap_is_read_and_one_past_it_is_not() -> None:
+    """A row of MAX_ROW_CHARACTERS (its line break included) is a row; one more refuses."""
+    row = person(1).replace("Peserta 1", "P")
+    name = "N" * (MAX_ROW_CHARACTERS - len(row))  # the line break takes the place of "P"
+    (parsed,) = parse_roster(_text(row.replace(",P,", f",{name},")))
+    assert parsed.violations[0].facts["field"] == "name"  # too long for a name, but a row
+    with pytest.raises(InvalidInput, match="line 2: a row longer"):
+        parse_roster(_text(row.replace(",P,", f",{name}N,")))
+
+
+def test_broken_quoting_mid_file_refuses_the_whole_roster() -> None:
+    """After a line that is not valid CSV nothing is read as rows: the roster is refused."""
+    text = _text(person(1), f'{nip_of(2)},"Budi"x,BKD,III.a', f'{nip_of(3)},"open,BKD,III.a')
+    with pytest.raises(InvalidInput, match=r"^roster: line 3: not valid CSV \("):
+        parse_roster(text + person(4) + "\n")
+    with pytest.raises(InvalidInput, match="line 2: not valid CSV"):
+        parse_roster(_text(f'{nip_of(3)},"open,BKD,III.a', person(4)))
+
+
+def test_rows_past_max_rows_refuse_the_roster() -> None:
+    """max_rows rows (blank ones counted) are read; one more refuses the roster at its line."""
+    text = _text(person(1), "", person(2))
+    assert len(parse_roster(text, max_rows=3)) == 2
+    with pytest.raises(RosterTooLarge, match="line 4: the roster has more than 2 rows") as refused:
+        parse_roster(text, max_rows=2)
+    assert (refused.value.limit, refused.value.value, refused.value.field) == (
+        "max_rows",
+        2,
+        "roster",
+    )
+    assert len(parse_roster(_text(*(person(n) for n in range(1, 201))))) == 200
+
+
+def test_files_past_max_bytes_are_refused(tmp_path: Path) -> None:
+    """A file one byte over max_bytes is refused; one exactly at it is read."""
+    path = tmp_path / "r.csv"
+    path.write_text(_text(person(1)), encoding="utf-8")
+    size = path.stat().st_size
+    assert len(read_roster(path, max_bytes=size)) == 1
+    with pytest.raises(RosterTooLarge, match=f"larger than {size - 1:,} bytes") as refused:
+        read_roster(path, max_bytes=size - 1)
+    assert refused.value.limit == "max_bytes"
+
+
+def test_endless_inputs_are_refused_at_max_bytes(tmp_path: Path) -> None:
+    """A device or a pipe that never ends is refused once it passes max_bytes."""
+    with pytest.raises(RosterTooLarge, match="larger than 1,000 bytes"):
+        read_roster("/dev/zero", max_bytes=1_000)
+    fifo = tmp_path / "roster.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), fifo.open("wb") as pipe:
+            pipe.write(_text(person(1)).encode())
+            while True:
+                pipe.write(b"x,y,z,w\n" * 1024)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    with pytest.raises(RosterTooLarge, match="larger than 100,000 bytes"):
+        read_roster(fifo, max_bytes=100_000)
+    writer.join(timeout=10)
+    assert not writer.is_alive()
+
+
+@pytest.mark.parametrize("limit", ["max_bytes", "max_rows"])
+def test_caps_below_one_are_invalid_input(tmp_path: Path, limit: str) -> None:
+    """A cap of zero is a mistake, not an empty roster."""
+    path = tmp_path / "r.csv"
+    path.write_text(_text(person(1)), encoding="utf-8")
+    with pytest.raises(InvalidInput, match=f"^{limit}: must be at least 1"):
+        read_roster(path, **{limit: 0})
 
 
 def test_unreadable_files_are_invalid_input(tmp_path: Path) -> None:

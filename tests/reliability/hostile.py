@@ -23,10 +23,14 @@ import itertools
 import json
 import re
 import reprlib
+import sqlite3
+import tempfile
+import unicodedata
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hypothesis import assume
@@ -210,16 +214,28 @@ _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _RANK_ANYWHERE = re.compile(r"(?:I|II|III|IV|V)\.[ab]|administrator|pengawas|pelaksana|fungsional")
 _CONTROLS = (*map(chr, range(0x20)), "\x7f", "\x85", "\x9b")
+BIDI = (
+    "\u061c",
+    "\u200e",
+    "\u200f",
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2066, 0x206A)),
+)
+"""Bidirectional marks, embeddings, overrides and isolates: no stored text may hold one."""
+LINE_BREAKS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+"""Every character ``str.splitlines`` breaks at: no single-line text may hold one."""
+INVISIBLE = ("\u2003", "\x1c", "\u200b", "\u200c", "\u200d", "\ufeff", "\u00a0")
+"""Separators that hide in printed text (em space, file separator, zero-width, no-break)."""
 _LAX_BOOLS = frozenset({"0", "1", "true", "false", "yes", "no", "on", "off", "t", "f", "y", "n"})
 
 
 def nip_is_valid(text: str) -> bool:
-    """The documented NIP layout, white space removed.
+    """The documented NIP layout, once trimmed and rid of the spaces it is printed with.
 
-    18 ASCII digits: a real birth date, a real appointment month after it, a sex digit of
-    1 or 2 and a sequence number.
+    Any other separator inside is refused. 18 ASCII digits: a real birth date, a real
+    appointment month after it, a sex digit of 1 or 2 and a sequence number.
     """
-    digits = "".join(text.split())
+    digits = text.strip().replace(" ", "")
     if not re.fullmatch(r"[0-9]{18}", digits):
         return False
     try:
@@ -233,6 +249,16 @@ def nip_is_valid(text: str) -> bool:
 def _code_ok(text: str) -> bool:
     """Whether a code might be accepted (conservatively: with or without its ends stripped)."""
     return bool(_CODE.fullmatch(text) or _CODE.fullmatch(text.strip()))
+
+
+def _refused(char: str, keep: str = "") -> bool:
+    """Whether stored text may not hold ``char`` (``keep``: what the field allows anyway).
+
+    A control (Unicode category Cc), a line or paragraph separator, or a bidi control.
+    """
+    if char in keep:
+        return False
+    return unicodedata.category(char) in {"Cc", "Zl", "Zp"} or char in BIDI
 
 
 def _utf8(text: str) -> bool:
@@ -292,12 +318,16 @@ ODD = (
     "Ünïcødé ñame",
     "名前",
     "اسم",
-    "\u202eevil\u202c",
     "\U0001f600",
     "\ufeff",
+    "\u200b",
+    "Sri\u2003Wahyuni",
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+    "\U0001f469\u200d\U0001f4bb",
     "a\u0300\u0301\u0302",
 )
-"""Text that is unusual but legal where free text is allowed (``reason``, ``actor``)."""
+"""Text that is unusual but legal where free text is allowed (``reason``, ``actor``): zero-width
+characters and an em space included; bidi controls and line breaks are not (:data:`BIDI`)."""
 
 
 _REPR = reprlib.Repr()
@@ -328,9 +358,13 @@ HOSTILE = st.one_of(
     st.tuples(st.sampled_from((*SQL, "abc")), st.just("\x00"), st.integers(0, 99)).map(_splice),
     st.tuples(_SHORT, _SURROGATE, st.integers(0, 99)).map(_splice),
     st.tuples(_SHORT, _CONTROL, st.integers(0, 99)).map(_splice),
+    st.tuples(_SHORT, st.sampled_from((*BIDI, *LINE_BREAKS, *INVISIBLE)), st.integers(0, 99)).map(
+        _splice
+    ),
     _HUGE,
 )
-"""Strings of every kind an attacker might send: SQL, NUL, surrogates, controls, huge."""
+"""Strings of every kind an attacker might send: SQL, NUL, surrogates, controls, bidi and
+invisible characters, huge."""
 
 CONTAINERS = st.one_of(
     st.lists(st.integers(), max_size=3),
@@ -342,27 +376,28 @@ WRONG_SCALAR = st.one_of(st.integers(), st.floats(), st.booleans(), st.none(), C
 """Values of the wrong type for a string argument."""
 
 
-_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def _inner_control(text: str) -> bool:
-    """Whether a control character survives stripping.
+    """Whether a control, line-break or bidi character survives stripping.
 
     Python strips a superset of the characters pydantic strips, so it survives there too.
     """
-    return bool(_CONTROL_CHAR.search(text.strip()))
+    return any(map(_refused, text.strip()))
 
 
+_BREAK_OR_BIDI = st.sampled_from((*LINE_BREAKS, *BIDI))
 BAD_TEXT = st.one_of(
     st.sampled_from(["", "   ", "\t", "\u3000"]),
     st.integers(201, 5000).map(lambda n: "n" * n),
     st.tuples(st.sampled_from(("ab", "Budi Santoso", *SQL)), _CONTROL, st.integers(1, 99))
     .map(_splice)
     .filter(_inner_control),
+    st.tuples(st.sampled_from(("ab", "Budi Santoso", *SQL)), _BREAK_OR_BIDI, st.integers(0, 99))
+    .map(_splice)
+    .filter(_inner_control),
     st.tuples(st.sampled_from(("Budi", "Sri")), _SURROGATE, st.integers(1, 3)).map(_splice),
 )
 """Strings a ``Text`` field refuses: empty, over 200 characters, an inner control character
-(NUL included) or an unpaired surrogate."""
+(NUL included), line break or bidi character, or an unpaired surrogate."""
 
 BAD_TEXT_VALUES = st.one_of(BAD_TEXT, CONTAINERS, st.integers(), st.none())
 """Anything a required ``Text`` field refuses."""
@@ -371,7 +406,7 @@ BAD_CODES = st.one_of(
     st.sampled_from(["", "-OPD", ".x", "OP D", "OPD;", "OPD'", "x" * 65, "OPD\x00", *SQL]),
     st.tuples(  # a character the pattern refuses, inside the code
         st.sampled_from(["OP", "A1"]),
-        st.sampled_from(list(" ;'\"/\\,:é\u0661\x00")),
+        st.sampled_from(list(" ;'\"/\\,:é\u0661\x00\n\u2028\u202e\u2066\u200b\u2003\ufeff")),
         st.sampled_from(["D", "9"]),
     ).map("".join),
     HOSTILE.filter(lambda s: not _code_ok(s)),
@@ -427,8 +462,10 @@ def _bad_layout(draw: st.DrawFn) -> str:
 _ODD_DIGIT = st.one_of(
     st.sampled_from(["a", "O", "'", ";", "\x00", "\uff11", "\u0661", "\u0967", "-"]),
     _SURROGATE,
-    _CONTROL.filter(lambda c: not c.isspace()),
+    _CONTROL,
+    st.sampled_from((*INVISIBLE, *BIDI, "\u2028")),
 )
+_HIDDEN_SEPARATOR = st.sampled_from((*INVISIBLE, *BIDI, *LINE_BREAKS, "\t", "\x1f", "\x00"))
 
 
 @st.composite
@@ -437,9 +474,17 @@ def _one_odd_character(draw: st.DrawFn) -> str:
     return good[:at] + draw(_ODD_DIGIT) + good[at + 1 :]
 
 
+@st.composite
+def _hidden_separator(draw: st.DrawFn) -> str:
+    """A valid NIP with a separator other than a plain space inside (once stripped, accepted)."""
+    good, at = draw(VALID_NIPS), 1 + draw(_index(17))
+    return good[:at] + draw(_HIDDEN_SEPARATOR) + good[at:]
+
+
 BAD_NIPS = st.one_of(
     st.text("0123456789", max_size=40).filter(lambda s: len(s) != 18),
     _one_odd_character(),
+    _hidden_separator(),
     st.sampled_from(["\u0661" * 18, "\uff11" * 18, "١٩٧٥٠٦٠١٢٠٠٠٠٣١٠٠١"]),
     _bad_layout(),
     HOSTILE,
@@ -683,12 +728,16 @@ def _not_nominations(draw: st.DrawFn) -> Case:
     )
 
 
-_LEGAL_TEXT = st.one_of(
-    st.sampled_from(SQL + ODD), st.text(max_size=50).filter(lambda s: "\x00" not in s)
+_LEGAL_CHARACTERS = st.characters(
+    exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=BIDI
 )
+_LEGAL_TEXT = st.one_of(st.sampled_from(SQL + ODD), st.text(_LEGAL_CHARACTERS, max_size=50))
 NASTY_ACTOR = st.one_of(st.none(), _LEGAL_TEXT.filter(lambda s: len(s) <= 200))
-NASTY_REASON = st.one_of(st.none(), _LEGAL_TEXT)
-"""Free text every store must keep verbatim (SQL, quotes, right-to-left marks, emoji)."""
+NASTY_REASON = st.one_of(
+    st.none(), _LEGAL_TEXT, st.tuples(_LEGAL_TEXT, st.just("\n"), st.integers(0, 50)).map(_splice)
+)
+"""Free text every store must keep verbatim (SQL, quotes, zero-width characters, emoji; a
+reason's line feeds)."""
 
 _RETIRING = st.dates(date(1958, 1, 1), date(1962, 12, 31))
 
@@ -719,7 +768,7 @@ def _rule_refused_nominations(draw: st.DrawFn) -> Case:
 
 # -- moves --------------------------------------------------------------------------------------
 
-_NO_REASONS = (None, "", "   ", "\t\n")
+_NO_REASONS = (None, "", "   ", " \n ")
 """Reasons that are no reason."""
 
 _PAYLOADS = st.one_of(
@@ -825,10 +874,17 @@ _BAD_STRINGS = st.one_of(
     st.tuples(_SHORT, _SURROGATE, st.integers(0, 20)).map(_splice),
 )
 _TOO_LONG = st.integers(201, 5000).map(lambda n: "k" * n)
+_NOT_ONE_LINE = st.sampled_from((*_CONTROLS, *LINE_BREAKS, *BIDI))
+_FORGED_LINES = st.tuples(st.sampled_from(("BKD", *SQL)), _NOT_ONE_LINE, st.integers(0, 40)).map(
+    _splice
+)
+"""An actor or key with a control, line-break or bidi character (``BKD\\nforged line``)."""
+_FORGED_REASONS = _FORGED_LINES.filter(lambda s: any(_refused(c, keep="\n") for c in s))
+"""The same in a reason, which may hold line feeds but no other of these characters."""
 _BAD_ARGUMENTS = {
-    "actor": st.one_of(_BAD_STRINGS, _TOO_LONG),
-    "key": st.one_of(_BAD_STRINGS, _TOO_LONG).filter(lambda k: k != ""),
-    "reason": _BAD_STRINGS,
+    "actor": st.one_of(_BAD_STRINGS, _TOO_LONG, _FORGED_LINES),
+    "key": st.one_of(_BAD_STRINGS, _TOO_LONG, _FORGED_LINES).filter(lambda k: k != ""),
+    "reason": st.one_of(_BAD_STRINGS, _FORGED_REASONS),
     "payload": _BAD_PAYLOADS,
     "effective_date": st.one_of(
         st.text(max_size=12),
@@ -1459,7 +1515,50 @@ def _data_lookups(draw: st.DrawFn) -> Case:
     return Case(f"{command}:unknown_nip", call, (ParticipantNotFound,), bad)
 
 
+_HIDDEN = {"bidi": BIDI, "line_break": LINE_BREAKS, "invisible": INVISIBLE}
+_HIDDEN_IN = ("name", "office", "nip", "actor", "key", "reason")
+_ARGUMENT_TEXT = {"actor": "BKD", "key": "hostile-key", "reason": "pindah tugas"}
+
+
+@st.composite
+def _hidden_characters(draw: st.DrawFn) -> Case:
+    """A bidi, line-break or invisible character inside a nomination or its actor, key, reason.
+
+    Where the character is refused the call is refused naming the field; where it is legal
+    (a zero-width joiner in a name, a line feed in a reason) the text reaches the rules, which
+    refuse the nomination (echelon IV.a) in an audited entry that keeps the text verbatim.
+    """
+    kind = pick(draw, sorted(_HIDDEN))
+    char, where = pick(draw, _HIDDEN[kind]), pick(draw, _HIDDEN_IN)
+    data, arguments = draw(NOMINATIONS), {"actor": None, "key": None, "reason": None}
+    data["echelon"] = "IV.a"
+    if where == "nip":
+        at = 1 + draw(_index(17))
+        data["nip"] = data["nip"][:at] + char + data["nip"][at:]
+        refused = True
+    elif where in arguments:
+        text = _ARGUMENT_TEXT[where] + (f"-{_fresh_key()}" if where == "key" else "")
+        arguments[where] = _splice((text, char, 1 + draw(_index(len(text) - 1))))
+        refused = _refused(char, keep="\n" if where == "reason" else "")
+    else:
+        text = _splice(("Dinas Uji" if where == "office" else "Budi Santoso", char, 3))
+        if where == "office":
+            data["office"] = {**data["office"], "name": text}
+        else:
+            data["name"] = text
+        refused = _refused(char)
+    label = f"hidden:{where}:{kind}:{'refused' if refused else 'kept'}"
+    run = lambda e: e.enrol(COHORT, data, **arguments)  # noqa: E731
+    detail = _shown((data, arguments))
+    if not refused:
+        return Case(label, run, (TransitionRejected,), "rank", audited=1, detail=detail)
+    if where in arguments:
+        return Case(label, run, (InvalidInput,), where, detail=detail)
+    return Case(label, run, _VALIDATION, where, detail=detail)
+
+
 command_cases = st.one_of(
+    _hidden_characters(),
     _malformed_nominations(),
     _not_nominations(),
     _rule_refused_nominations(),
@@ -1490,22 +1589,49 @@ class RosterCase:
     ``whole`` is set when the file as a whole is unusable: ``InvalidInput`` on ``roster``
     whose message contains it. Otherwise ``rows`` lists, per data row in file order, the
     line it starts on and the field its violation must name (``None``: a well-formed row the
-    rules refuse, which is audited).
+    rules refuse, which is audited). ``max_bytes`` and ``max_rows`` are the caps to read it
+    with (``None``: the defaults); ``offices``, when set, is how many distinct offices the
+    well-formed rows must be placed in (different names never merged into one).
     """
 
     label: str
     data: bytes = field(repr=False)
     whole: str | None = None
     rows: tuple[tuple[int, str | None], ...] = ()
+    max_bytes: int | None = None
+    max_rows: int | None = None
+    offices: int | None = None
 
     @property
     def audited(self) -> int:
         """Refused-attempt audit rows the roster adds (the rows the rules refuse)."""
         return sum(1 for _, name in self.rows if name is None)
 
+    @property
+    def limits(self) -> dict[str, int]:
+        """The caps as keyword arguments of ``read_roster``."""
+        caps = {"max_bytes": self.max_bytes, "max_rows": self.max_rows}
+        return {name: value for name, value in caps.items() if value is not None}
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The caps as options of ``changeflow enrol``."""
+        return tuple(
+            part
+            for name, value in self.limits.items()
+            for part in (f"--{name.replace('_', '-')}", str(value))
+        )
+
 
 HEADER = ("nip", "name", "office", "echelon")
 _BREAK = re.compile(r"\r\n|\r|\n")
+_ROW_CAP = 100_000
+"""The longest a roster row may be, as documented (docs/cli.md, Rosters)."""
+
+
+def _line(text: str) -> int:
+    """The line the next character of ``text`` would be on."""
+    return len(_BREAK.findall(text)) + 1
 
 
 def _cell(text: str) -> str:
@@ -1572,12 +1698,18 @@ def _rows_for(columns: tuple[str, ...]) -> st.SearchStrategy[tuple[list[str], st
     return _ROW_CACHE[columns]
 
 
+_KINDS = (
+    *("rows", "rows", "rows", "header", "encoding", "empty", "unterminated", "long_line"),
+    *("smuggle", "quote", "cap", "offices"),
+)
+_PART = st.integers(0, 1 << 16)
+"""A fraction (of 65,536) of a size, drawn from one strategy whatever the size."""
+
+
 @st.composite
-def _rosters(draw: st.DrawFn) -> RosterCase:
-    """A roster whose header, encoding or every data row has a defect."""
-    kind = pick(
-        draw, ("rows", "rows", "rows", "header", "encoding", "empty", "unterminated", "long_line")
-    )
+def _rosters(draw: st.DrawFn) -> RosterCase:  # noqa: PLR0911 - one return per kind
+    """A roster whose header, encoding, quoting, size or every data row has a defect."""
+    kind = pick(draw, _KINDS)
     columns = tuple(draw(_COLUMNS))
     end, bom = pick(draw, ("\n", "\r\n")), pick(draw, ("", "\ufeff"))
     shown = [pick(draw, (c, c.upper(), f" {c} ")) for c in columns]
@@ -1589,21 +1721,158 @@ def _rosters(draw: st.DrawFn) -> RosterCase:
     if kind == "empty":
         text = pick(draw, ("", "\n", "\r\n\r\n", " , , \n", "\ufeff"))
         return RosterCase("roster:empty", text.encode(), whole="line 1")
+    if kind == "offices":
+        return _office_names(draw, columns, bom + header, end)
     text = bom + header
     rows: list[tuple[int, str | None]] = []
+    starts: list[int] = []  # where each record after the header starts, blank ones included
     for _ in range(1 + draw(_index(6))):
         cells, name = draw(_rows_for(columns))
         if draw(_COIN):
+            starts.append(_line(text))
             text += end  # blank lines are skipped but counted
-        rows.append((len(_BREAK.findall(text)) + 1, name))
+        starts.append(_line(text))
+        rows.append((starts[-1], name))
         text += ",".join(_cell(c) for c in cells) + end
+    if kind == "cap":
+        return _capped(draw, text.encode(), starts)
+    if kind in {"smuggle", "quote", "unterminated", "long_line"}:
+        return _broken(draw, kind, text, columns, end, rows)
+    data = text.encode()
+    if draw(_COIN):  # caps exactly at the file's size and row count still let it through
+        return RosterCase(
+            "roster:rows_at_caps", data, rows=tuple(rows), max_bytes=len(data), max_rows=len(starts)
+        )
+    return RosterCase("roster:rows", data, rows=tuple(rows))
+
+
+def _capped(draw: st.DrawFn, data: bytes, starts: list[int]) -> RosterCase:
+    """A roster one cap too small for: its bytes, or its rows (refused at the first extra)."""
+    if len(starts) < 2 or draw(_COIN):
+        limit = 1 + draw(_PART) * (len(data) - 2) // (1 << 16)
+        return RosterCase(
+            "roster:cap_bytes", data, whole=f"larger than {limit:,} bytes", max_bytes=limit
+        )
+    limit = 1 + draw(_index(len(starts) - 1))
+    whole = f"line {starts[limit]}: the roster has more than {limit:,} rows"
+    return RosterCase("roster:cap_rows", data, whole=whole, max_rows=limit)
+
+
+def _hidden_row(columns: tuple[str, ...]) -> str:
+    """A row every rule would accept, to hide where it must never be read as a row."""
+    cells = {"nip": make_nip(_NIP_DATE, sequence=777), "name": "Smuggled", "office": "Dinas Uji 1"}
+    return ",".join(cells.get(c, "III.a" if c == "echelon" else "") for c in columns)
+
+
+def _broken(
+    draw: st.DrawFn,
+    kind: str,
+    text: str,
+    columns: tuple[str, ...],
+    end: str,
+    rows: list[tuple[int, str | None]],
+) -> RosterCase:
+    """Rows, then a row whose quoting or length leaves what follows untrustworthy."""
+    line, hidden = _line(text), _hidden_row(columns)
+    nip = make_nip(_NIP_DATE, sequence=778)
     if kind == "unterminated":  # the quote runs to the end of the file
-        rows.append((len(_BREAK.findall(text)) + 1, "row"))
-        text += '"197506012000031001,Budi' + end + "no closing quote" + end
-    elif kind == "long_line":  # over the csv module's field size limit
-        rows.append((len(_BREAK.findall(text)) + 1, "row"))
-        text += _cell("N" * 140_000) + ",Budi,Dinas,III.a" + end
-    return RosterCase(f"roster:{kind}", text.encode(), rows=tuple(rows))
+        text += f'"{nip},Budi' + end + hidden + end
+        return RosterCase(f"roster:{kind}", text.encode(), whole=f"line {line}: not valid CSV")
+    if kind == "quote":  # a character after a closing quote
+        cells = {"nip": nip, "name": '"Budi"x', "office": "Dinas Uji", "echelon": "III.a"}
+        text += ",".join(cells.get(c, "") for c in columns) + end + hidden + end
+        return RosterCase("roster:quote_broken", text.encode(), whole=f"line {line}: not valid CSV")
+    if kind == "long_line":  # one field over the csv module's field size limit
+        text += _cell("N" * 140_000) + ",Budi,Dinas,III.a" + end + hidden + end
+        return RosterCase(f"roster:{kind}", text.encode(), whole=f"line {line}: a row longer")
+    # A quoted name hiding a row after a line break: over the row cap (and sometimes the
+    # csv module's field limit) the roster is refused; under it the name (too long, with a
+    # line break) refuses its own row only, and the real row after it is refused by rank.
+    over = draw(_COIN)
+    size = _ROW_CAP + 1 + draw(_PART) * 2 if over else 201 + draw(_PART) // 2
+    cells = {"nip": nip, "name": "N" * size + end + hidden + end, "office": "Dinas Uji"}
+    text += ",".join(_cell(cells.get(c, "III.a" if c == "echelon" else "")) for c in columns)
+    text += end
+    if over:
+        text += hidden + end
+        return RosterCase("roster:smuggle_whole", text.encode(), whole=f"line {line}: a row longer")
+    rows = [*rows, (line, "name"), (_line(text), None)]
+    text += hidden.replace("III.a", "IV.a") + end
+    return RosterCase("roster:smuggle_row", text.encode(), rows=tuple(rows))
+
+
+_NON_LATIN = "ابتثجحخدذرزسشصضطظعغفقكلمنهويꦲꦤꦕꦫꦏꦢꦠꦱꦮꦭ卫生局教育财政"
+"""Letters of scripts with no ASCII transliteration (Arabic, Javanese, Chinese)."""
+
+_NON_LATIN_NAMES = st.lists(
+    st.text(st.sampled_from(_NON_LATIN + " "), min_size=1, max_size=30).filter(str.strip),
+    min_size=1,
+    max_size=4,
+    unique_by=lambda name: " ".join(name.split()),
+)
+"""Distinct non-Latin office names (names compare with spacing and case aside)."""
+
+
+def _spaced(name: str) -> str:
+    """The same office name with other spacing around and between its words."""
+    return "  " + "   ".join(name.split()) + " "
+
+
+def _colliding(draw: st.DrawFn) -> tuple[str, str]:
+    """An office name and another name that shares its derived code but not its name.
+
+    The first is ``""`` when the second collides with a stored office of the world.
+    """
+    number = draw(_index(99))
+    holder = f"Dinas Uji {number}"
+    variants = (
+        f"Dínas Uji {number}",
+        f"Dinas-Uji {number}",
+        f"Dinas Uji ({number})",
+        f"DINAS_UJI {number}.",
+    )
+    if draw(_COIN):
+        return holder, pick(draw, variants)
+    code = office(1 + draw(_index(3))).code
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    return "", pick(draw, (f"{code}!", f"({code.lower()})", f"-{code}-", fullwidth))
+
+
+def _office_names(draw: st.DrawFn, columns: tuple[str, ...], header: str, end: str) -> RosterCase:
+    """Rows (refused by rank, so nothing is enrolled) naming non-Latin or colliding offices."""
+    rows: list[tuple[int, str | None]] = []
+    text = header
+
+    def add(office_cell: str, problem: str | None) -> None:
+        nonlocal text
+        echelon = "IV.a" if problem is None else "III.a"
+        cells = {
+            "nip": make_nip(_NIP_DATE, sequence=draw(_index(900))),
+            "name": "Budi Santoso",
+            "office": office_cell,
+            "echelon": echelon,
+        }
+        rows.append((_line(text), problem))
+        text += ",".join(_cell(cells.get(c, "")) for c in columns) + end
+
+    if draw(_COIN):
+        names = draw(_NON_LATIN_NAMES)
+        for name in names:
+            add(name, None)
+            if draw(_COIN):
+                add(_spaced(name), None)
+        return RosterCase(
+            "roster:offices_non-latin", text.encode(), rows=tuple(rows), offices=len(names)
+        )
+    holder, collider = _colliding(draw)
+    if holder:
+        add(holder, None)
+        if draw(_COIN):
+            add(holder.upper(), None)
+    add(collider, "office")
+    return RosterCase(
+        "roster:offices_colliding", text.encode(), rows=tuple(rows), offices=1 if holder else 0
+    )
 
 
 _UNKNOWN_COLUMNS = ("email", "nama", "nip2", "'; DROP TABLE enrolments;--", "n\x00ip")
@@ -1965,6 +2234,14 @@ _BAD_FIRE_OPTIONS = (
     ("--key", "k" * 201),
     ("--key", "k\x00"),
     ("--reason", "r\x00"),
+    ("--actor", "BKD\nforged line"),
+    ("--actor", "BKD\r"),
+    ("--actor", "BKD\u2028x"),
+    ("--actor", "BKD\u202eevil"),
+    ("--key", "k\u2066x"),
+    ("--reason", "ok\u202eevil"),
+    ("--reason", "ok\r\nforged"),
+    ("--reason", "ok\u200fx"),
 )
 _BAD_DATABASES = (
     ("nonsense", "invalid_input"),
@@ -1974,11 +2251,39 @@ _BAD_DATABASES = (
     ("sqlite:///{dir}/no/such/dir.db", "no_database"),
     ("sqlite:///{dir}/" + "x" * 5000, "no_database"),
     ("\udcff", "invalid_input"),
+    ("sqlite:///{dir}", "no_database"),
 )
+
+
+def _foreign_sqlite() -> bytes:
+    """The bytes of another application's SQLite database (one table, one row)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "payroll.db"
+        with closing(sqlite3.connect(path)) as other:
+            other.execute("CREATE TABLE payroll (nip TEXT, salary INTEGER)")
+            other.execute("INSERT INTO payroll VALUES ('197003152000031004', 1)")
+            other.commit()
+        return path.read_bytes()
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_NOT_DATABASES = st.one_of(
+    st.just(b""),
+    st.binary(min_size=1, max_size=4096),
+    st.binary(min_size=1, max_size=4096).map(lambda tail: _SQLITE_HEADER + tail),
+    st.text(max_size=2000).map(lambda text: text.encode("utf-8", "surrogatepass")),
+    st.just(_foreign_sqlite()),
+)
+"""Files that are not a changeflow database: empty, random, a damaged SQLite header, text,
+another application's SQLite database."""
+_BAD_LOCK_TIMEOUTS = ("nan", "-nan", "inf", "-inf", "1e308", "0", "-1", "86400.5", "1e-400")
 _BAD_PROJECT_OPTIONS = (
     ("--title", ""),
     ("--title", "t" * 201),
     ("--title", "a\x07b"),
+    ("--title", "a\nforged line"),
+    ("--title", "a\u202eb"),
+    ("--theme", "x\u2029y"),
     ("--theme", "   "),
     ("--mentor-nip", "123"),
 )
@@ -2062,6 +2367,23 @@ def _cohort_create(draw: st.DrawFn) -> CliCase:
     return _cli(f"cohort_create:{defect}", line, 2, kinds)
 
 
+def _databases(draw: st.DrawFn) -> CliCase:
+    """A bad --db URL, a file that is not a changeflow database, or a bad --lock-timeout."""
+    defect = pick(draw, ("url", "file", "lock_timeout"))
+    line = pick(draw, (["status", COHORT], ["verify"], ["history", COHORT], ["cohort", "list"]))
+    if defect == "url":
+        url, kind = pick(draw, _BAD_DATABASES)
+        return _cli(f"db:{kind}", line, 2, kind, db=url)
+    if defect == "file":
+        files = (("not.db", draw(_NOT_DATABASES)),)
+        return _cli("db:not_a_database", line, 2, "no_database", files=files, db=_NOT_DB_URL)
+    seconds = pick(draw, _BAD_LOCK_TIMEOUTS)
+    return _cli("db:lock_timeout", ["--lock-timeout", seconds, *line], 2, "invalid_input")
+
+
+_NOT_DB_URL = "sqlite:///{dir}/not.db"
+
+
 _QUIET_ROSTERS = roster_cases.filter(lambda c: c.audited == 0)
 
 
@@ -2099,7 +2421,7 @@ def _cli_cases(draw: st.DrawFn) -> CliCase:  # noqa: PLR0911 - one return per fa
         return _cohort_create(draw)
     if family == "roster":
         roster = draw(_QUIET_ROSTERS)
-        line = ["enrol", COHORT, "--csv", "{dir}/roster.csv"]
+        line = ["enrol", COHORT, "--csv", "{dir}/roster.csv", *roster.options]
         files = (("roster.csv", roster.data),)
         if roster.whole is not None:
             return _cli(f"enrol:{roster.label}", line, 2, "invalid_input", files=files)
@@ -2108,8 +2430,7 @@ def _cli_cases(draw: st.DrawFn) -> CliCase:  # noqa: PLR0911 - one return per fa
         line = pick(draw, _usage_lines(member, event))
         return _cli(f"usage:{line[0]}", line, 2, "usage")
     if family == "db":
-        url, kind = pick(draw, _BAD_DATABASES)
-        return _cli(f"db:{kind}", ["status", COHORT], 2, kind, db=url)
+        return _databases(draw)
     if family == "score":
         score = pick(draw, ("-1", "100.5", "nan", "inf", "-inf", "1e400"))
         return _cli(

@@ -5,7 +5,9 @@ cohorts, NIPs and events, bad dates, huge strings, SQL, NUL, control characters 
 unpaired surrogates; the record's commands too: projects, scores and groups for closed
 records, corrections without a reason or turning an outcome, transfers into a full or an
 unknown office, reopenings, migrations that cannot be applied), malformed rosters
-(headers, encodings, quotes, long lines, bad rows), malformed lifecycle definitions (as
+(headers, encodings, broken quotes, long lines, over-long quoted fields hiding a row after a
+line break, rosters past their size or row cap, non-Latin and colliding office names, bad
+rows), malformed lifecycle definitions (as
 mappings and as TOML, YAML and JSON text) and malformed ``changeflow --json`` command lines.
 Each must be refused:
 
@@ -14,7 +16,8 @@ Each must be refused:
   a corrected fact, a model built with ``model_validate``), naming the field, the unknown
   key or the rule; a refusal by the rules leaves its refused-attempt entry, a refused
   migration nothing at all;
-- rosters row by row (``line N: field: ...``) or as a whole (``InvalidInput`` on ``roster``);
+- rosters row by row (``line N: field: ...``) or as a whole (``InvalidInput`` on ``roster``),
+  different office names never placed in one office;
 - definitions with a ``DefinitionError`` listing the problem;
 - command lines with exit status 2, 3 or 4 and one JSON error document on stdout, never a
   traceback.
@@ -296,6 +299,7 @@ def test_hostile_commands_are_refused(backend: tuple[str, str], factor: int) -> 
     store = SqlStore(url, synchronous="NORMAL")
     engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     kinds: Counter[str] = Counter()
+    hidden: Counter[str] = Counter()
     expected_rows = 0
     started = time.perf_counter()
 
@@ -311,13 +315,23 @@ def test_hostile_commands_are_refused(backend: tuple[str, str], factor: int) -> 
         assert store.head(COHORT).seq - head == case.audited, case.label
         expected_rows += case.audited
         kinds[type(error).__name__] += 1
+        if case.label.startswith("hidden:"):  # bidi, line-break or invisible: refused or kept
+            hidden[case.label.rsplit(":", 1)[1]] += 1
         EXAMPLES_RUN[f"commands:{name}"] += 1
 
     try:
         barrage()
     finally:
         store.close()
-    refused_rows, attempts = _settle("commands", name, url, before, kinds, started)
+    refused_rows, attempts = _settle(
+        "commands",
+        name,
+        url,
+        before,
+        kinds,
+        started,
+        hidden_characters=dict(sorted(hidden.items())),
+    )
     assert refused_rows == expected_rows
     assert attempts >= examples
 
@@ -329,7 +343,8 @@ def _check_roster(engine: Engine, case: RosterCase, path: Path) -> int:
     """Apply one roster; the refused audit rows it must have added."""
     path.write_bytes(case.data)
     parsed: list[RosterRow] = []
-    error = _raised(lambda: parsed.extend(read_roster(path, offices=engine.store.offices())))
+    offices = engine.store.offices()
+    error = _raised(lambda: parsed.extend(read_roster(path, offices=offices, **case.limits)))
     if error is not None:
         assert isinstance(error, InvalidInput), (case.label, repr(error))
         assert case.whole is not None, (case.label, str(error))
@@ -337,6 +352,9 @@ def _check_roster(engine: Engine, case: RosterCase, path: Path) -> int:
         assert case.whole in str(error), (case.label, str(error))
         return 0
     assert case.whole is None, (case.label, parsed)
+    if case.offices is not None:  # different names are never merged into one office
+        placed = {row.participant.office.code for row in parsed if row.participant is not None}
+        assert len(placed) == case.offices, (case.label, placed)
     report = enrol_roster(engine, COHORT, parsed, actor="hostile")
     assert not report.accepted, (case.label, report.to_dict())
     got = [(o.line, o.status, o.violations) for o in report.outcomes]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
 from changeflow import SchemaVersionError
+from changeflow.errors import InvalidInput, NotADatabase
 from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import HEAD, REVISIONS, SqlStore
 from factories import make_cohort
@@ -105,3 +108,95 @@ def test_upgrade_can_be_refused(tmp_path: Path) -> None:
     """With upgrade=False an empty database is not silently migrated."""
     with pytest.raises(SchemaVersionError):
         SqlStore(_url(tmp_path), upgrade=False)
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"not a database at all\n" * 300, "it is not an SQLite database"),
+    ],
+    ids=["empty", "text"],
+)
+def test_without_create_a_file_that_is_not_a_database_is_left_untouched(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """create=False refuses an empty or a foreign file with NotADatabase and writes no byte."""
+    path = tmp_path / "changeflow.db"
+    path.write_bytes(content)
+    with pytest.raises(NotADatabase, match=reason) as refused:
+        SqlStore(f"sqlite:///{path}", create=False)
+    assert refused.value.url == f"sqlite:///{path}"
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changeflow.db"]
+
+
+def test_without_create_an_sqlite_database_of_another_application_is_left_untouched(
+    tmp_path: Path,
+) -> None:
+    """create=False refuses an SQLite file without changeflow's schema, byte for byte unchanged."""
+    path = tmp_path / "other.db"
+    with closing(sqlite3.connect(path)) as other:
+        other.execute("CREATE TABLE payroll (nip TEXT)")
+        other.commit()
+    before = path.read_bytes()
+    with pytest.raises(NotADatabase, match="no changeflow schema"):
+        SqlStore(f"sqlite:///{path}", create=False)
+    assert path.read_bytes() == before
+    assert _tables(f"sqlite:///{path}") == {"payroll"}
+
+
+def test_without_create_a_missing_file_is_not_created(tmp_path: Path) -> None:
+    """create=False on a path with no file raises NotADatabase and creates nothing."""
+    with pytest.raises(NotADatabase, match="does not exist"):
+        SqlStore(_url(tmp_path), create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_create_an_existing_database_opens(tmp_path: Path) -> None:
+    """create=False opens a changeflow database as usual (only creation is withheld)."""
+    SqlStore(_url(tmp_path)).close()
+    store = SqlStore(_url(tmp_path), create=False)
+    try:
+        assert store.cohorts() == []
+    finally:
+        store.close()
+
+
+def test_a_directory_is_refused_as_input_not_as_an_outage(tmp_path: Path) -> None:
+    """A directory given as the database file is InvalidInput (it never clears), create or not."""
+    for create in (True, False):
+        with pytest.raises(InvalidInput, match="is a directory"):
+            SqlStore(f"sqlite:///{tmp_path}", create=create)
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), 1e308, 0.0, -1.0])
+def test_a_lock_timeout_that_is_not_finite_and_positive_is_refused(
+    tmp_path: Path, seconds: float
+) -> None:
+    """lock_timeout must be a finite number of seconds in (0, one day]: InvalidInput names it."""
+    with pytest.raises(InvalidInput, match="lock_timeout"):
+        SqlStore(_url(tmp_path), lock_timeout=seconds)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_create_an_empty_postgres_database_gets_no_table(pg_url: str) -> None:
+    """create=False on an empty PostgreSQL database raises NotADatabase and creates no table."""
+    with pytest.raises(NotADatabase, match="no changeflow schema"):
+        SqlStore(pg_url, create=False)
+    assert _tables(pg_url) == set()
+    SqlStore(pg_url).close()
+    store = SqlStore(pg_url, create=False)
+    try:
+        assert store.cohorts() == []
+    finally:
+        store.close()

@@ -9,6 +9,7 @@ field.
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -16,7 +17,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pytest
 from sqlalchemy import Connection, insert, select, text, update
 
-from changeflow import ChangeProject, Engine, FixedClock, Mentor
+from changeflow import (
+    ChangeProject,
+    Engine,
+    FixedClock,
+    Mentor,
+    TransitionRejected,
+    UnreadableEntry,
+)
 from changeflow.audit import Checkpoint, chain_hash
 from changeflow.records import Difference
 from changeflow.states import DEFAULT_LIFECYCLE
@@ -176,6 +184,108 @@ def test_a_checkpoint_beyond_the_trail_reports_a_missing_tail(store: SqlStore) -
     assert check.missing_tail
 
 
+def test_a_rewound_head_is_caught_only_by_an_earlier_checkpoint(store: SqlStore) -> None:
+    """A last row deleted with the head rewound passes the chain alone, not a checkpoint."""
+    engine = Engine(store)
+    nip = engine.history(cohort=CODE)[-1].nip
+    with pytest.raises(TransitionRejected):  # audited, and changes no stored fact
+        engine.fire(CODE, nip, "graduate")
+    kept = engine.checkpoints()
+    assert [c.seq for c in kept] == [ENTRIES + 1]
+    with superuser(store) as connection:
+        connection.execute(text("DELETE FROM audit WHERE seq = :s"), {"s": ENTRIES + 1})
+        connection.execute(
+            text(
+                "UPDATE cohorts SET chain_seq = :s, "
+                "chain_hash = (SELECT hash FROM audit WHERE seq = :s)"
+            ),
+            {"s": ENTRIES},
+        )
+    assert _check(store).ok  # by design: the chain cannot see its own end rewound ...
+    check = _check(store, expected=kept)
+    assert (check.ok, check.missing_tail, check.first_bad_seq) == (False, True, ENTRIES + 1)
+    assert check.problem == f"entry {ENTRIES + 1} is missing (the checkpoint names entry 14)"
+
+
+# -- rows that cannot be read at all ---------------------------------------------------
+
+BAD = 9
+"""The row the tests below damage (a start_class move)."""
+
+MALFORMED_JSON: list[Any] = [
+    pytest.param("data", "'{bad'", id="data-invalid-json"),
+    pytest.param("data", "'[1, 2]'", id="data-not-an-object"),
+    pytest.param("payload", "'{\"x\": '", id="payload-invalid-json"),
+    pytest.param("payload", "'5'", id="payload-a-number"),
+    pytest.param("violations", "'nope'", id="violations-invalid-json"),
+    pytest.param("violations", "'[1]'", id="violations-not-objects"),
+    pytest.param("violations", "'{\"code\": 1}'", id="violations-an-object"),
+    pytest.param("change", "'{\"office\": '", id="change-invalid-json"),
+    pytest.param("change", "'\"text\"'", id="change-a-string"),
+]
+"""Text columns holding JSON: any text fits them on both backends."""
+
+MALFORMED_TYPED: list[Any] = [
+    pytest.param("at", "'not a time'", id="at-invalid"),
+    pytest.param("at", "12345", id="at-a-number"),
+    pytest.param("effective_date", "'2019-13-45'", id="effective_date-invalid"),
+    pytest.param("effective_date", "20190404", id="effective_date-a-number"),
+    pytest.param("nip", "X'00ff'", id="nip-bytes"),
+    pytest.param("actor", "CAST(X'c328' AS TEXT)", id="actor-not-utf8"),
+    pytest.param("event", "X'01'", id="event-bytes"),
+]
+"""Values of the wrong type: SQLite stores them; PostgreSQL's column types refuse them."""
+
+
+def _damage_and_check(store: SqlStore, column: str, value: str) -> None:
+    """Write ``value`` into row BAD's ``column``, then read the trail every way there is.
+
+    Verify must fail at that row naming the column; history and the replay raise
+    UnreadableEntry naming it instead of crashing.
+    """
+    with superuser(store) as connection:
+        connection.execute(text(f"UPDATE audit SET {column} = {value} WHERE seq = {BAD}"))  # noqa: S608
+    check = _check(store)
+    assert (check.ok, check.first_bad_seq, check.field) == (False, BAD, column)
+    assert check.problem is not None
+    assert check.problem.startswith(f"entry {BAD} cannot be read ({column}): ")
+    if value.startswith("X'"):  # bytes read back as they are; only hashing them can tell
+        return
+    engine = Engine(store)
+    for read in (
+        lambda: engine.history(cohort=CODE),
+        lambda: engine.record_as_of(CODE, datetime(2030, 1, 1, tzinfo=UTC)),
+    ):
+        with pytest.raises(UnreadableEntry) as caught:
+            read()
+        assert (caught.value.cohort, caught.value.seq, caught.value.field) == (CODE, BAD, column)
+
+
+@pytest.mark.parametrize(("column", "value"), MALFORMED_JSON)
+def test_malformed_json_in_an_audit_row_is_named_at_its_row(
+    store: SqlStore, column: str, value: str
+) -> None:
+    """Invalid JSON, or JSON of the wrong shape, in an audit row is reported at that row."""
+    _damage_and_check(store, column, value)
+
+
+@pytest.mark.parametrize("url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("column", "value"), MALFORMED_TYPED)
+def test_a_value_of_the_wrong_type_in_an_audit_row_is_named_at_its_row(
+    store: SqlStore, column: str, value: str
+) -> None:
+    """An invalid time or date, a number, bytes or non-UTF-8 text is reported at its row."""
+    _damage_and_check(store, column, value)
+
+
+def test_verify_stops_at_the_first_of_two_malformed_rows(store: SqlStore) -> None:
+    """With two damaged rows, verify reports the first and reads no further."""
+    with superuser(store) as connection:
+        connection.execute(text("UPDATE audit SET change = 'x' WHERE seq IN (4, 11)"))
+    check = _check(store)
+    assert (check.ok, check.first_bad_seq, check.entries, check.field) == (False, 4, 4, "change")
+
+
 # -- the stored facts beside the chain ---------------------------------------------------
 
 MENTOR = Mentor(name="dr. Anang Budi Yoelijanto", position="Kepala Dinas")
@@ -227,6 +337,11 @@ def _tampered(record: Record, edit: Callable[[Connection, Record], None]) -> Aud
             edit(connection, record)
     finally:
         store.close()
+    return _verified(record)
+
+
+def _verified(record: Record) -> AuditCheck:
+    """The cohort's check from a freshly opened store."""
     store = SqlStore(record.url)
     try:
         return Engine(store).verify(CODE)[0]
@@ -433,3 +548,71 @@ def test_a_direct_edit_of_a_stored_fact_is_named(
     assert check.problem is not None
     for named in (table, key, field):
         assert named in check.problem
+
+
+def _unchecked(record: Record, *statements: str, **params: str) -> AuditCheck:
+    """Run ``statements`` as a database owner would, foreign keys unchecked, then verify.
+
+    On SQLite through the bare driver (the ``sqlite3`` shell's defaults: no foreign keys);
+    on PostgreSQL with replication-role ``replica``, which skips the foreign-key triggers.
+    ``params`` bind ``:name`` in every statement.
+    """
+    if record.url.startswith("sqlite"):
+        connection = sqlite3.connect(record.url.removeprefix("sqlite:///"))
+        try:
+            for statement in statements:
+                connection.execute(statement, params)
+            connection.commit()
+        finally:
+            connection.close()
+    else:
+        store = SqlStore(record.url)
+        try:
+            with superuser(store) as owner:
+                for statement in statements:
+                    owner.execute(text(statement), params)
+        finally:
+            store.close()
+    return _verified(record)
+
+
+def test_an_enrolment_of_an_office_the_store_lacks_is_named(record: Record) -> None:
+    """An enrolment with no audit entry is named even when its office is not in the store.
+
+    Only with foreign keys off (the ``sqlite3`` shell's default) can the row name such an
+    office; the members' join with the offices used to drop it from the comparison.
+    """
+    check = _unchecked(
+        record,
+        "INSERT INTO enrolments (cohort_id, nip, name, office_code, echelon, birth_date, "
+        "retirement_age, state, version, revisions, active, seated, completed, group_no) "
+        "VALUES ((SELECT id FROM cohorts WHERE code = :code), :nip, 'Hantu', 'GHOST', "
+        "'III.a', '1975-06-01', NULL, 'enrolled', 1, 0, TRUE, TRUE, FALSE, NULL)",
+        code=CODE,
+        nip=FORGED_NIP,
+    )
+    assert not check.ok
+    assert check.differences == (Difference("enrolments", FORGED_NIP, "row", "present", "absent"),)
+
+
+def test_an_office_deleted_under_its_members_is_named(record: Record) -> None:
+    """An office row deleted (foreign keys off) leaves its members visible, its name missing."""
+    before = _stored(record)
+    graduate = before.members[record.graduate].participant.office
+    check = _unchecked(record, "DELETE FROM offices WHERE code = :office", office=graduate.code)
+    assert not check.ok
+    assert check.differences == (Difference("offices", graduate.code, "name", "", graduate.name),)
+
+
+def test_zeroed_seat_counters_are_named(record: Record) -> None:
+    """The cohort's seated count and every office's counter set to 0 are each a difference."""
+    before = _stored(record)
+    assert before.seated > 0
+    check = _unchecked(
+        record, "UPDATE cohorts SET seated = 0", "UPDATE cohort_offices SET seated = 0"
+    )
+    assert not check.ok
+    assert set(check.differences) == {
+        Difference("cohorts", CODE, "seated", 0, before.seated),
+        *(Difference("cohort_offices", o, "seated", 0, n) for o, n in before.per_office.items()),
+    }

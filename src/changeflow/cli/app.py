@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from changeflow import __version__
 from changeflow.cli import (
+    checkpoints,
     cohort_views,
     cohorts,
     corrections,
@@ -168,6 +169,7 @@ _COMMANDS: tuple[Callable[..., None], ...] = (
     cohort_views.status,
     participant.history,
     cohort_views.verify,
+    checkpoints.checkpoints,
     cohort_views.export,
     cohort_views.diagram,
     demo.demo,

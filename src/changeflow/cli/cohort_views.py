@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from changeflow.cli import documents, render
+from changeflow.cli.checkpoints import read_checkpoints
 from changeflow.cli.failures import CliError, ExitCode
 from changeflow.cli.options import (
     Actor,
@@ -123,19 +124,30 @@ def verify(
         str | None,
         typer.Argument(metavar="CODE", help="Only this cohort (default: every cohort)."),
     ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            metavar="FILE",
+            help="Also check each chain against the checkpoints of FILE (written by "
+            "`changeflow checkpoints -o FILE`): shorter, different or gone is broken.",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Check the audit chain and every stored fact against it: 0 intact, 1 broken or different.
 
-    Names the first bad row, the lost tail, or each stored fact (table, participant, field)
-    that differs from what replaying the chain gives.
+    Names the first bad row (a row that cannot be read: with its column), the lost tail, or
+    each stored fact (table, participant, field) that differs from what replaying the chain
+    gives. With --against, a chain cut short with its head rewound is caught too.
     """
     out = Output(json_output)
     with session(ctx, out) as engine:
-        checks = engine.verify(code)
+        expected = [] if against is None else read_checkpoints(against)
+        checks = engine.verify(code, expected=expected)
     intact = all(c.ok for c in checks)
     if out.json:
-        out.document(documents.verify(checks))
+        out.document(documents.verify(checks, None if against is None else str(against)))
     else:
         render.verify_text(out, checks)
     if not intact:

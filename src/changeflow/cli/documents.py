@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
 
-    from changeflow.audit import AuditCheck
+    from changeflow.audit import AuditCheck, Checkpoint
     from changeflow.cli.failures import Failure
     from changeflow.engine import CohortStatus
     from changeflow.models import ChangeProject, Cohort, Grade, Group, Office
@@ -39,6 +39,7 @@ __all__ = [
     "advance",
     "assessment",
     "check",
+    "checkpoints",
     "cohort",
     "cohorts",
     "database",
@@ -302,6 +303,22 @@ def status(counts: CohortStatus, members: Sequence[Enrolment], as_of: datetime |
     }
 
 
-def verify(checks: Sequence[AuditCheck]) -> Document:
-    """``verify``: whether every cohort is intact, and each cohort's check."""
-    return {"ok": all(c.ok for c in checks), "cohorts": [c.to_dict() for c in checks]}
+def verify(checks: Sequence[AuditCheck], against: str | None = None) -> Document:
+    """``verify``: whether every cohort is intact, each cohort's check, the checkpoint file."""
+    return {
+        "ok": all(c.ok for c in checks),
+        "cohorts": [c.to_dict() for c in checks],
+        "against": against,
+    }
+
+
+def checkpoints(database: str, taken_at: datetime, heads: Sequence[Checkpoint]) -> Document:
+    """``checkpoints``: every cohort's chain head (code, seq, hash, its time), and when taken.
+
+    The same document is the checkpoint file ``verify --against`` reads.
+    """
+    return {
+        "database": database,
+        "taken_at": taken_at.isoformat(),
+        "checkpoints": [c.to_dict() for c in heads],
+    }

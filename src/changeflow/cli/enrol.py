@@ -11,15 +11,24 @@ from changeflow.cli.options import Actor, CohortCode, JsonFlag
 from changeflow.cli.render import Output
 from changeflow.cli.session import session
 from changeflow.errors import InvalidInput
-from changeflow.roster import enrol_roster, read_roster
+from changeflow.roster import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    RosterTooLarge,
+    enrol_roster,
+    read_roster,
+)
 
-__all__ = ["ROSTER_HINT", "enrol"]
+__all__ = ["LIMIT_HINT", "ROSTER_HINT", "enrol"]
 
 ROSTER_HINT = (
     "a roster is a UTF-8 CSV file whose first line names the columns "
     "nip,name,office,echelon[,birth_date]"
 )
 """The hint printed when a roster cannot be used at all."""
+
+LIMIT_HINT = "split the roster, or allow more with --max-bytes N or --max-rows N"
+"""The hint printed when a roster is past one of its caps."""
 
 
 def enrol(
@@ -36,21 +45,43 @@ def enrol(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Judge every row but write nothing.")
     ] = False,
+    max_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-bytes",
+            metavar="N",
+            min=1,
+            help="Refuse a roster larger than N bytes (exit 2).",
+        ),
+    ] = DEFAULT_MAX_BYTES,
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows",
+            metavar="N",
+            min=1,
+            help="Refuse a roster of more than N rows after the header (exit 2).",
+        ),
+    ] = DEFAULT_MAX_ROWS,
     actor: Actor = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Enrol a roster row by row, in file order; refused rows are listed with their reasons.
 
     Exit 0 when every row was accepted (or was already enrolled), 3 when any row was
-    refused, 2 when the roster cannot be used at all.
+    refused, 2 when the roster cannot be used at all (unreadable, not UTF-8, a bad header
+    or broken quoting, or past --max-bytes / --max-rows).
     """
     out = Output(json_output)
     with session(ctx, out) as engine:
         engine.cohort(code)
         try:
-            rows = read_roster(roster, offices=engine.offices())
+            rows = read_roster(
+                roster, offices=engine.offices(), max_bytes=max_bytes, max_rows=max_rows
+            )
         except InvalidInput as unusable:
-            raise CliError(str(unusable), hint=ROSTER_HINT) from None
+            hint = LIMIT_HINT if isinstance(unusable, RosterTooLarge) else ROSTER_HINT
+            raise CliError(str(unusable), hint=hint) from None
         report = enrol_roster(engine, code, rows, actor=actor, dry_run=dry_run)
     if out.json:
         out.document(documents.roster(report))

@@ -24,14 +24,17 @@ from changeflow.errors import (
     InvalidInput,
     MigrationRejected,
     MissingRules,
+    NotADatabase,
     NotFound,
     ParticipantNotFound,
     SchemaVersionError,
     StoreBusy,
+    StoreCorrupt,
     StoreFull,
     StoreUnavailable,
     TransitionRejected,
     UnknownEvent,
+    UnreadableEntry,
 )
 from changeflow.states.names import DataCommand
 
@@ -264,6 +267,36 @@ def _schema(exc: SchemaVersionError) -> Failure:
     return Failure(ExitCode.FAILED, "schema_version", str(exc), "upgrade changeflow")
 
 
+def _not_a_database(exc: NotADatabase) -> Failure:
+    return Failure(
+        ExitCode.INPUT,
+        "no_database",
+        str(exc),
+        "create a database with `changeflow init`, or point --db / CHANGEFLOW_DB at an "
+        "existing changeflow database",
+    )
+
+
+def _corrupt(exc: StoreCorrupt) -> Failure:
+    return Failure(
+        ExitCode.FAILED,
+        "store_corrupt",
+        f"the database file is damaged: {exc}",
+        "restore it from a backup, then check it with `changeflow verify` (and "
+        "`changeflow verify --against` a checkpoint file taken before the damage)",
+    )
+
+
+def _unreadable(exc: UnreadableEntry) -> Failure:
+    return Failure(
+        ExitCode.FAILED,
+        "unreadable_entry",
+        str(exc),
+        "the row was written outside changeflow or the file is damaged: `changeflow verify` "
+        "checks the whole record; restore the database from a backup",
+    )
+
+
 def _failed(exc: ChangeflowError) -> Failure:
     return Failure(ExitCode.FAILED, "failed", str(exc))
 
@@ -287,7 +320,10 @@ _DESCRIBED: tuple[tuple[type[BaseException], Callable[[Any], Failure]], ...] = (
     (StoreUnavailable, _unavailable),
     (StoreFull, _full),
     (SchemaVersionError, _schema),
+    (NotADatabase, _not_a_database),
+    (StoreCorrupt, _corrupt),
     (InvalidInput, _invalid),
     (AlreadyExists, _already_exists),
+    (UnreadableEntry, _unreadable),
     (ChangeflowError, _failed),
 )

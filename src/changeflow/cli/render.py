@@ -1,7 +1,10 @@
-"""What the commands print: JSON documents, plain lines and (lazily imported) Rich tables.
+r"""What the commands print: JSON documents, plain lines and (lazily imported) Rich tables.
 
 stdout carries the result only: with ``--json`` exactly one JSON document carrying
 ``"schema_version": 1``, otherwise text and tables. Hints, progress and errors go to stderr.
+Text lines and table cells print control, line-break and bidirectional characters as escapes
+(``\n``, ``\u202e``): whatever a record holds (a reason's line feeds, a name stored before
+such characters were refused) stays on its own line and in stored order.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from changeflow.characters import escaped
 from changeflow.cli import documents
 from changeflow.states.names import CARRY_OVER, CREATE_COHORT, ENROL
 
@@ -65,24 +69,24 @@ class Output:
     def line(self, text: str = "") -> None:
         """Print a line of the result on stdout (text mode only)."""
         if not self.json:
-            typer.echo(text)
+            typer.echo(escaped(text))
 
     def note(self, text: str) -> None:
         """Print a note (progress, a summary aside) on stderr."""
-        typer.echo(text, err=True)
+        typer.echo(escaped(text), err=True)
 
     def hint(self, text: str) -> None:
         """Print a hint on stderr."""
-        typer.echo(f"hint: {text}", err=True)
+        typer.echo(f"hint: {escaped(text)}", err=True)
 
     def failure(self, failure: Failure, document: documents.Document | None = None) -> None:
         """Report a failure on stderr: the ``error:`` line, its details, a hint.
 
         With ``--json`` stdout gets ``document`` (by default just the ``error`` member).
         """
-        typer.echo(f"error: {failure.headline or failure.message}", err=True)
+        typer.echo(f"error: {escaped(failure.headline or failure.message)}", err=True)
         for line in failure.details:
-            typer.echo(line, err=True)
+            typer.echo(escaped(line), err=True)
         if failure.hint:
             self.hint(failure.hint)
         if self.json:
@@ -114,12 +118,12 @@ def table(
     from rich.text import Text  # noqa: PLC0415
 
     if title:
-        typer.echo(title)
+        typer.echo(escaped(title))
     drawn = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in columns:
         drawn.add_column(column, overflow="fold")
     for row in rows:
-        drawn.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        drawn.add_row(*(Text("" if cell is None else escaped(str(cell))) for cell in row))
     if sys.stdout.isatty():
         Console(file=sys.stdout, highlight=False).print(drawn)
         return

@@ -16,6 +16,7 @@ import typer
 from changeflow.cli import documents
 from changeflow.cli.failures import CliError, ExitCode, classify
 from changeflow.engine import Engine
+from changeflow.errors import InvalidInput
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -87,17 +88,30 @@ def open_engine(
 ) -> Engine:
     """An engine on the SQL store at ``url``.
 
-    An SQLite file must exist unless ``create`` (``changeflow init``), so a mistyped path
-    is reported instead of silently starting an empty database.
+    Only ``create`` (``changeflow init``) writes a schema: otherwise a missing or empty
+    file, a file that is not a database and a database without changeflow's schema are
+    refused untouched, so a mistyped path is reported instead of silently filled.
     """
+    from changeflow.store.sql.connect import check_lock_timeout  # noqa: PLC0415
+
+    try:  # before the file: a bad option is the first thing to say
+        check_lock_timeout(lock_timeout)
+    except InvalidInput as exc:
+        raise CliError(f"--lock-timeout {lock_timeout!r}: {str(exc).split(': ', 1)[1]}") from None
     path = sqlite_path(url)
     if path is not None:
         try:
-            exists, parent_exists = path.exists(), path.parent.exists()
+            exists, parent_exists, directory = path.exists(), path.parent.exists(), path.is_dir()
         except OSError as exc:  # a name too long for the file system, say
             raise CliError(
                 f"cannot use {str(path)!r}: {exc.strerror or exc}", kind="no_database"
             ) from None
+        if directory:
+            raise CliError(
+                f"{str(path)!r} is a directory, not a database file",
+                hint="point --db at a file, e.g. sqlite:///path/to/changeflow.db",
+                kind="no_database",
+            )
         if not create and not exists:
             raise CliError(
                 f"no changeflow database at {str(path)!r}",
@@ -112,7 +126,7 @@ def open_engine(
     except ImportError as exc:  # pragma: no cover - SQLAlchemy is a dependency
         raise CliError(f"the SQL store cannot be loaded: {exc}", status=ExitCode.FAILED) from exc
     try:
-        store = SqlStore(url, lock_timeout=lock_timeout)
+        store = SqlStore(url, lock_timeout=lock_timeout, create=create)
     except ImportError as exc:
         raise CliError(
             f"the database driver is not installed: {exc}",

@@ -126,7 +126,10 @@ class MemoryStore:
     def head(self, cohort: str) -> Checkpoint:
         """The chain head of the cohort's trail."""
         rows = list(self.trail(cohort))
-        return Checkpoint(cohort, len(rows), rows[-1][1] if rows else GENESIS)
+        if not rows:
+            return Checkpoint(cohort, 0, GENESIS)
+        last, digest = rows[-1]
+        return Checkpoint(cohort, len(rows), digest, last.at)
 
     def projection(self, cohort: str) -> CohortProjection:
         """The cohort's stored facts: members, counters, office names, pinned lifecycle."""

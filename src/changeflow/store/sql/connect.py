@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import math
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
-from changeflow.errors import InvalidInput
+from changeflow.errors import InvalidInput, NotADatabase
+from changeflow.store.sql.errors import translate
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-__all__ = ["create_sql_engine"]
+__all__ = ["MAX_LOCK_TIMEOUT", "check_lock_timeout", "create_sql_engine", "probe_sqlite"]
+
+MAX_LOCK_TIMEOUT = 86_400.0
+"""The longest wait for a lock, in seconds (one day; both databases take milliseconds)."""
+
+
+def check_lock_timeout(seconds: float) -> None:
+    """Refuse a lock timeout that is not a finite number of seconds in (0, one day]."""
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds)):
+        raise InvalidInput("lock_timeout", f"must be a finite number of seconds, not {seconds!r}")
+    if not 0 < seconds <= MAX_LOCK_TIMEOUT:
+        raise InvalidInput(
+            "lock_timeout", f"must be more than 0 and at most {MAX_LOCK_TIMEOUT:,.0f} seconds"
+        )
 
 
 def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str = "FULL") -> Engine:
@@ -23,6 +41,7 @@ def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str =
     ``synchronous`` is ``FULL`` by default so a committed audit row survives a power cut.
     PostgreSQL URLs without a driver use psycopg 3, with pre-ping on pooled connections.
     """
+    check_lock_timeout(lock_timeout)
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -30,6 +49,7 @@ def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str =
             raise InvalidInput(
                 "url", "an in-memory SQLite database is not durable: use MemoryStore"
             )
+        _file_of(parsed.database)
         engine = create_engine(parsed, connect_args={"timeout": lock_timeout})
         _configure_sqlite(engine, lock_timeout, synchronous)
         return engine
@@ -43,6 +63,14 @@ def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str =
             parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options}
         )
     raise InvalidInput("url", f"unsupported database {backend!r} (use sqlite or postgresql)")
+
+
+def _file_of(database: str) -> Path:
+    # A directory never becomes usable by retrying: say so instead of "unable to open".
+    path = Path(database)
+    if path.is_dir():
+        raise InvalidInput("url", f"{database!r} is a directory, not a database file")
+    return path
 
 
 def _configure_sqlite(engine: Engine, lock_timeout: float, synchronous: str) -> None:
@@ -66,3 +94,32 @@ def _configure_sqlite(engine: Engine, lock_timeout: float, synchronous: str) -> 
         # write can fail with "database is locked" no matter how long the busy timeout.
         write = connection.get_execution_options().get("changeflow_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def probe_sqlite(url: str) -> None:
+    """Refuse, without writing a byte, an SQLite file that holds no changeflow schema.
+
+    The engine's connections switch the file to WAL, which writes a header into an empty
+    file, so the probe opens it read-only with the bare driver first. Raises
+    :class:`NotADatabase` for a missing, empty, foreign or non-SQLite file; other URLs pass.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = _file_of(parsed.database)
+    label = parsed.render_as_string(hide_password=True)
+    if not path.exists():
+        raise NotADatabase(label, "the file does not exist (create it with init)")
+    try:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True)) as connection:
+            tables = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchall()
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", None) != "SQLITE_NOTADB":
+            raise translate(exc) from exc  # a full disk or a damaged file says so itself
+        raise NotADatabase(label, "it is not an SQLite database", cause=exc) from exc
+    if not tables:
+        reason = "the file is empty" if path.stat().st_size == 0 else "it has no changeflow schema"
+        raise NotADatabase(label, f"{reason} (create one with init)")

@@ -15,7 +15,9 @@ from sqlalchemy import exc as sa_exc
 
 from changeflow.errors import (
     ConcurrentTransition,
+    NotADatabase,
     StoreBusy,
+    StoreCorrupt,
     StoreError,
     StoreFull,
     StoreUnavailable,
@@ -45,12 +47,14 @@ SQLITE_ERRORS: dict[str, type[StoreError]] = {
     "SQLITE_BUSY_SNAPSHOT": StoreBusy,
     "SQLITE_LOCKED": StoreBusy,
     "SQLITE_FULL": StoreFull,
+    "SQLITE_NOTADB": NotADatabase,
     # WAL readers need the -shm file; growing it on a full disk fails with this code and
     # only "disk I/O error" as the message, so the name is all that tells it apart.
     "SQLITE_IOERR_SHMSIZE": StoreFull,
     "SQLITE_CONSTRAINT_UNIQUE": ConcurrentTransition,
     "SQLITE_CONSTRAINT_PRIMARYKEY": ConcurrentTransition,
     "SQLITE_CANTOPEN": StoreUnavailable,
+    "SQLITE_CORRUPT": StoreCorrupt,
 }
 """SQLite extended error names (``sqlite3`` exceptions carry them as ``sqlite_errorname``)."""
 
@@ -83,6 +87,9 @@ def translate(error: BaseException) -> StoreError:
     message = f"{type(orig).__name__}: {str(orig).strip().splitlines()[0] if str(orig) else ''}"
     if kind is ConcurrentTransition:
         return ConcurrentTransition(f"a concurrent writer got there first ({message})", cause=error)
+    if kind is NotADatabase:
+        # Raised by the driver with the file in hand: the URL is not known here.
+        return NotADatabase("the database", "the file is not an SQLite database", cause=error)
     if kind is StoreFull:
         # Some drivers only say "disk I/O error": name the condition the caller can act on.
         return StoreFull(f"the disk or the database's size limit is full ({message})", cause=error)

@@ -7,7 +7,7 @@ Values read back were validated when written, so models are rebuilt with
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ __all__ = [
     "AUDIT_COLUMNS",
     "audit_values",
     "cohort_from_document",
+    "column_problem",
     "entry_from_row",
     "participant_from_row",
     "project_from_row",
@@ -178,7 +179,12 @@ def _violations(text: str | None) -> tuple[Violation, ...]:
 
 
 def _mapping(text: str | None) -> Mapping[str, Any] | None:
-    return None if text is None else MappingProxyType(json.loads(text))
+    if text is None:
+        return None
+    value = json.loads(text)
+    if type(value) is not dict:  # a mappingproxy would take a string (it has __getitem__)
+        raise TypeError(f"a JSON object expected, found {type(value).__name__}")
+    return MappingProxyType(value)
 
 
 def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:
@@ -201,6 +207,44 @@ def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:
         _mapping(row.change),
         row.format,
     )
+
+
+_JSON_OBJECTS = frozenset({"payload", "data", "change"})
+_TEXTS = frozenset({"nip", "event", "outcome", "hash"})
+_OPTIONAL_TEXTS = frozenset({"source", "target", "actor", "reason"})
+_INTEGERS = frozenset({"seq", "format", "cohort_id", "id"})
+
+
+def column_problem(name: str, value: Any) -> str | None:
+    """What is wrong with the value an audit row holds in column ``name``; ``None`` if nothing.
+
+    For naming the column of a row :func:`entry_from_row` could not read (slow path only).
+    """
+    try:
+        if name in _JSON_OBJECTS:
+            _mapping(value)
+        elif name == "violations":
+            _violations(value)
+        elif name in _INTEGERS:
+            _expect(value, int, False)
+        elif name in _TEXTS or name in _OPTIONAL_TEXTS:
+            _expect(value, str, name in _OPTIONAL_TEXTS)
+        elif name == "at":
+            _expect(value, datetime, False)
+        elif name == "effective_date":
+            _expect(value, date, True)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc})"
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return None
+
+
+def _expect(value: Any, kind: type, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise TypeError(f"{kind.__name__} expected, found {type(value).__name__} {value!r:.60}")
 
 
 def seqs_json(result: HistoryEntry | Sequence[HistoryEntry]) -> str:

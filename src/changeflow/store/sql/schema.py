@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
-from changeflow.errors import SchemaVersionError
+from changeflow.errors import NotADatabase, SchemaVersionError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -34,17 +34,21 @@ def current_revision(connection: Connection) -> str | None:
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def ensure_schema(engine: Engine, *, upgrade: bool = True) -> str:
+def ensure_schema(engine: Engine, *, upgrade: bool = True, create: bool = True) -> str:
     """Bring the database to :data:`HEAD`; return the revision it was at before.
 
     Raises :class:`SchemaVersionError` when the database is at a revision this changeflow
     does not know (written by a newer one), and when ``upgrade`` is false and the schema
-    is older than :data:`HEAD`.
+    is older than :data:`HEAD`; :class:`NotADatabase` when the database has no changeflow
+    schema and ``create`` is false (nothing is written then).
     """
     with engine.connect() as connection:
         found = current_revision(connection)
     if found == HEAD:
         return HEAD
+    if found is None and not create:
+        label = engine.url.render_as_string(hide_password=True)
+        raise NotADatabase(label, "it has no changeflow schema (create one with init)")
     if found is not None and found not in REVISIONS:
         raise SchemaVersionError(found, REVISIONS)
     if not upgrade:

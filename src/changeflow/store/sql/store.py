@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changeflow.audit import GENESIS, Checkpoint
@@ -28,25 +28,31 @@ from changeflow.errors import (
     AlreadyExists,
     CohortNotFound,
     ConcurrentTransition,
-    InvalidInput,
     ParticipantNotFound,
+    UnreadableEntry,
 )
 from changeflow.models import Cohort, Office
-from changeflow.records import CohortProjection
+from changeflow.records import CohortProjection, HistoryEntry
 from changeflow.states.definition import parse_definition
 from changeflow.store.sql import statements as sql
-from changeflow.store.sql.connect import create_sql_engine
+from changeflow.store.sql.connect import create_sql_engine, probe_sqlite
 from changeflow.store.sql.errors import translated
-from changeflow.store.sql.mapping import cohort_from_document, entry_from_row
+from changeflow.store.sql.mapping import (
+    cohort_from_document,
+    column_problem,
+    enrolment_from_row,
+    entry_from_row,
+    project_from_row,
+)
 from changeflow.store.sql.schema import ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Select
 
-    from changeflow.records import Enrolment, HistoryEntry
+    from changeflow.records import Enrolment
     from changeflow.states.definition import LifecycleDefinition
 
 __all__ = ["DEFAULT_URL", "SqlStore", "create_sql_engine"]
@@ -56,6 +62,99 @@ DEFAULT_URL = "sqlite:///changeflow.db"
 
 _TRAIL_BATCH = 1000
 """Audit rows fetched at a time while a trail is streamed."""
+
+_UNDECODABLE = "Could not decode to UTF-8"
+"""SQLite's complaint about a text value that is not UTF-8 (bytes written outside changeflow)."""
+
+
+_HEAD_TIME = (
+    select(sql.AUDIT.c.at)
+    .join(sql.COHORTS, sql.COHORTS.c.id == sql.AUDIT.c.cohort_id)
+    .where(sql.COHORTS.c.code == bindparam("code"), sql.AUDIT.c.seq == sql.COHORTS.c.chain_seq)
+    .limit(1)
+)
+
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError, sa_exc.DBAPIError)
+"""What reading an audit row written outside changeflow can raise (see :func:`_unreadable`)."""
+
+
+def _about_the_row(error: Exception) -> bool:
+    """Whether ``error`` is about a row's value, not the database (lost, busy, damaged)."""
+    return not isinstance(error, sa_exc.DBAPIError) or _UNDECODABLE in str(error.orig)
+
+
+def _unreadable(
+    connection: Connection, query: Select[Any], offset: int, error: Exception
+) -> Exception:
+    """The :class:`UnreadableEntry` for the row at ``offset`` of ``query`` that failed to read.
+
+    Each column of that row is read again alone, so the error names the first one that
+    cannot be read. Slow, but only ever run once, on a damaged row.
+    """
+    audit = sql.AUDIT
+    found = connection.execute(
+        query.with_only_columns(audit.c.id, audit.c.seq, audit.c.cohort_id).offset(offset).limit(1)
+    ).one_or_none()
+    if found is None:  # the failure was not a row's after all
+        return error
+    code = connection.execute(
+        select(sql.COHORTS.c.code).where(sql.COHORTS.c.id == found.cohort_id)
+    ).scalar()
+    for column in audit.columns:
+        try:
+            value = connection.execute(select(column).where(audit.c.id == found.id)).scalar()
+        except _UNREADABLE as exc:
+            problem: str | None = _said(exc)
+        else:
+            problem = column_problem(column.name, value)
+        if problem is not None:
+            return UnreadableEntry(str(code), found.seq, column.name, problem)
+    return UnreadableEntry(str(code), found.seq, None, _said(error))
+
+
+def _said(error: Exception) -> str:
+    if isinstance(error, sa_exc.DBAPIError):
+        return str(error.orig).strip().splitlines()[0]
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+_OFFICELESS = (
+    select(
+        sql.ENROLMENTS,
+        sql.PROJECTS.c.title,
+        sql.PROJECTS.c.theme,
+        sql.PROJECTS.c.mentor_name,
+        sql.PROJECTS.c.mentor_nip,
+        sql.PROJECTS.c.mentor_position,
+        sql.SCORES.c.component,
+        sql.SCORES.c.score,
+    )
+    .select_from(
+        sql.ENROLMENTS.outerjoin(sql.OFFICES, sql.OFFICES.c.code == sql.ENROLMENTS.c.office_code)
+        .outerjoin(sql.PROJECTS, sql.PROJECTS.c.enrolment_id == sql.ENROLMENTS.c.id)
+        .outerjoin(sql.SCORES, sql.SCORES.c.enrolment_id == sql.ENROLMENTS.c.id)
+    )
+    .where(sql.ENROLMENTS.c.cohort_id == bindparam("cohort_id"), sql.OFFICES.c.code.is_(None))
+    .order_by(sql.ENROLMENTS.c.id)
+)
+
+
+def _officeless(connection: Connection, cohort_id: int, cohort: str) -> dict[str, Enrolment]:
+    """Enrolment rows naming an office the store does not hold, which the members' join drops.
+
+    Only a row written with the foreign keys off (the ``sqlite3`` shell's default) can be
+    one; verify must still see it. The office comes with an empty name.
+    """
+    found: dict[str, Enrolment] = {}
+    for row in connection.execute(_OFFICELESS, {"cohort_id": cohort_id}):
+        member = found.get(row.nip)
+        if member is None:
+            office = Office.model_construct(code=row.office_code, name="")
+            project = project_from_row(row) if row.title is not None else None
+            member = found[row.nip] = enrolment_from_row(row, cohort, office, project, None)
+        if row.component is not None:
+            member.scores = {**(member.scores or {}), row.component: row.score}
+    return found
 
 
 class SqlStore:
@@ -76,10 +175,17 @@ class SqlStore:
         lock_timeout: float = 5.0,
         upgrade: bool = True,
         synchronous: str = "FULL",
+        create: bool = True,
     ) -> None:
-        """Open (creating or upgrading the schema unless ``upgrade=False``) the database."""
-        if lock_timeout <= 0:
-            raise InvalidInput("lock_timeout", "must be a positive number of seconds")
+        """Open the database, upgrading an older schema unless ``upgrade=False``.
+
+        An empty database gets the schema only when ``create`` (the default for embedding
+        code); with ``create=False`` a database without a changeflow schema, or a file
+        that is not a database, raises :class:`~changeflow.errors.NotADatabase` and is left
+        untouched (the CLI opens every database so, except for ``init``).
+        """
+        if not create:
+            probe_sqlite(url)
         self.url = url
         self.lock_timeout = lock_timeout
         self.engine = create_sql_engine(url, lock_timeout=lock_timeout, synchronous=synchronous)
@@ -90,7 +196,7 @@ class SqlStore:
         self._office_cache: dict[str, Office] = {}
         try:
             with translated():
-                ensure_schema(self.engine, upgrade=upgrade)
+                ensure_schema(self.engine, upgrade=upgrade, create=create)
         except BaseException:
             # The caller gets no store to close: release the file or server connection now.
             self.engine.dispose()
@@ -209,7 +315,15 @@ class SqlStore:
                 query = query.order_by(sql.AUDIT.c.seq)
             else:
                 query = query.order_by(sql.AUDIT.c.at, sql.COHORTS.c.code, sql.AUDIT.c.seq)
-            return [entry_from_row(row, row.code) for row in connection.execute(query)]
+            found: list[HistoryEntry] = []
+            try:
+                for row in connection.execute(query):
+                    found.append(entry_from_row(row, row.code))
+            except _UNREADABLE as exc:
+                if not _about_the_row(exc):
+                    raise  # translated by _reading
+                raise _unreadable(connection, query, len(found), exc) from exc
+            return found
 
     def offices(self) -> list[Office]:
         """Every office known to the store, by code."""
@@ -218,7 +332,11 @@ class SqlStore:
             return [self.office_of(row.code, row.name) for row in rows]
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
-        """The cohort's audit rows as stored, with their stored hashes, read in batches."""
+        """The cohort's audit rows as stored, with their stored hashes, read in batches.
+
+        A row that cannot be read raises :class:`UnreadableEntry` naming it, after every
+        row before it was yielded (the batch it came in is read again row by row).
+        """
         with self._reading() as connection:
             cohort_id = self.cohort_ref(connection, cohort)[0]
             query = (
@@ -226,23 +344,41 @@ class SqlStore:
                 .where(sql.AUDIT.c.cohort_id == cohort_id)
                 .order_by(sql.AUDIT.c.seq, sql.AUDIT.c.id)
             )
-            # The result is closed even when the reader stops early (verify stops at the first
-            # bad row): on PostgreSQL it holds a server-side cursor.
-            with connection.execution_options(yield_per=_TRAIL_BATCH).execute(query) as rows:
-                for row in rows:
-                    yield entry_from_row(row, cohort), row.hash
+            read = 0
+            for batch in (_TRAIL_BATCH, 1):
+                try:
+                    # The result is closed even when the reader stops early (verify stops at
+                    # the first bad row): on PostgreSQL it holds a server-side cursor.
+                    with connection.execution_options(yield_per=batch).execute(
+                        query.offset(read) if read else query
+                    ) as rows:
+                        for row in rows:
+                            yield entry_from_row(row, cohort), row.hash
+                            read += 1
+                except _UNREADABLE as exc:
+                    if not _about_the_row(exc):
+                        raise  # translated by _reading
+                    error = exc
+                else:
+                    return
+            raise _unreadable(connection, query, read, error) from error
 
     def head(self, cohort: str) -> Checkpoint:
-        """The chain head kept on the cohort row."""
+        """The chain head kept on the cohort row, with the time of the entry it names."""
+        query = select(sql.COHORTS.c.chain_seq, sql.COHORTS.c.chain_hash).where(
+            sql.COHORTS.c.code == cohort
+        )
         with self._reading() as connection:
-            row = connection.execute(
-                select(sql.COHORTS.c.chain_seq, sql.COHORTS.c.chain_hash).where(
-                    sql.COHORTS.c.code == cohort
-                )
-            ).one_or_none()
-        if row is None:
-            raise CohortNotFound(cohort)
-        return Checkpoint(cohort, row.chain_seq, row.chain_hash)
+            row = connection.execute(query).one_or_none()
+            if row is None:
+                raise CohortNotFound(cohort)
+            try:
+                at = connection.execute(_HEAD_TIME, {"code": cohort}).scalar()
+            except _UNREADABLE as exc:
+                if not _about_the_row(exc):
+                    raise  # translated by _reading
+                at = None  # a damaged row: verify names it, the head is still the head
+        return Checkpoint(cohort, row.chain_seq, row.chain_hash, at)
 
     def projection(self, cohort: str) -> CohortProjection:
         """What the tables hold for the cohort, read afresh (no cache) for verification."""
@@ -259,6 +395,7 @@ class SqlStore:
                 ).scalar_one_or_none()
                 lifecycle = None if document is None else parse_definition(document).sha256
             members = {e.nip: e for _, e in load_enrolments(self, connection, row.id, cohort)}
+            members.update(_officeless(connection, row.id, cohort))
             counters = connection.execute(sql.COHORT_SEATS, {"cohort_id": row.id})
             return CohortProjection(
                 cohort,
