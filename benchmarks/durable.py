@@ -39,7 +39,6 @@ from changeflow.store.sql.tables import (
     CohortOfficeRow,
     CohortRow,
     EnrolmentRow,
-    LifecycleRow,
     OfficeRow,
 )
 
@@ -82,10 +81,9 @@ def seed(
     names = [*codes, *(f"SEED-{c}" for c in range(len(codes), cohorts))][:cohorts]
     with store.engine.begin() as connection:
         connection.execute(insert(OfficeRow), [office(i).model_dump() for i in range(offices)])
-        # The schema's own migration stores the default lifecycle: check it is the one pinned.
-        stored = connection.execute(select(LifecycleRow.sha256)).scalars().all()
-        if DEFAULT_LIFECYCLE.sha256 not in stored:
-            raise RuntimeError("the schema lacks the default lifecycle the seeds are pinned to")
+        # The schema's migrations store only the lifecycles they pin (a frozen version 2):
+        # store the default the seeds are pinned to, as creating a cohort would.
+        store.keep_definition(connection, DEFAULT_LIFECYCLE)
         connection.execute(
             insert(CohortRow),
             [

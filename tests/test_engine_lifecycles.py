@@ -78,10 +78,10 @@ def test_cohort_is_pinned_to_the_definition_it_was_created_with(clock: FixedCloc
 
 
 def test_default_cohort_is_pinned_to_the_default_lifecycle(engine: Engine) -> None:
-    """Without a lifecycle a cohort is pinned to the engine's (the default, version 2)."""
+    """Without a lifecycle a cohort is pinned to the engine's (the default, version 3)."""
     engine.create_cohort(make_cohort())
     assert engine.pinned(CODE) == DEFAULT_LIFECYCLE.ref
-    assert engine.pinned(CODE).version == "2"  # type: ignore[union-attr]
+    assert engine.pinned(CODE).version == "3"  # type: ignore[union-attr]
 
 
 def test_new_engine_without_lifecycle_runs_the_cohorts_own(clock: FixedClock) -> None:

@@ -3,13 +3,15 @@
 Hypothesis drives random nominations (eligible or not: wrong echelon, too close to
 retirement, repeated NIPs, crowded offices, full cohorts), single events (legal or not, with
 and without reason, ``reopen`` included), bulk advances, and every data command: project
-registrations, scores, groups, score and person corrections, office transfers, and
-migrations between the default lifecycle and a variant with ``laboratory`` renamed
-``workshop``. Each goes through :class:`changeflow.Engine` on a :class:`changeflow.MemoryStore`
-and through :class:`Reference`: plain dictionaries, the transition tables written out from
-the domain brief, and the default rules re-implemented from it. After every step the two
-must agree on every state, version, revision count, flag, project, score, group, office,
-person fact, outcome, violation code, seat count and history; the engine's own data must
+registrations, scores, groups, score and person corrections, office transfers, attendance
+(valid days or not, the attendance minimum judged before a proposal), schedule changes
+(an organiser's closure, refused ones), and migrations between the default lifecycle and a
+variant with ``laboratory`` renamed ``workshop``. Each goes through
+:class:`changeflow.Engine` on a :class:`changeflow.MemoryStore` and through
+:class:`Reference`: plain dictionaries, the transition tables written out from the domain
+brief, and the default rules re-implemented from it. After every step the two must agree on
+every state, version, revision count, flag, project, score, group, office, person fact,
+attendance day, outcome, violation code, seat count and history; the engine's own data must
 keep the lifecycle's invariants; and ``Engine.verify`` must find every cohort's chain
 intact and every stored fact equal to its replay.
 """
@@ -20,7 +22,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -58,7 +60,9 @@ from changeflow import (
     TransitionRejected,
     UnknownEvent,
 )
+from changeflow.schedule import Schedule, ScheduleStage, StageWindow
 from changeflow.testing import eligible_participants, participants
+from changeflow.workdays import Closure
 from stateful_support import (
     BIRTH_CORRECTIONS,
     CORRECTED_ECHELONS,
@@ -83,7 +87,9 @@ LEFT = "<the state left>"
 FINAL = frozenset({"graduated", "not_passed", "withdrawn", "dropped"})
 FREES_SEAT = frozenset({"withdrawn", "dropped"})
 OUTCOMES = {"graduated": "passed", "not_passed": "failed"}
-CLOSED_RECORD_COMMANDS = frozenset({"register_project", "record_assessment", "form_groups"})
+CLOSED_RECORD_COMMANDS = frozenset(
+    {"register_project", "record_assessment", "form_groups", "record_attendance"}
+)
 
 
 def active_states(lifecycle: str) -> tuple[str, ...]:
@@ -203,6 +209,30 @@ OTHER_THEME = ChangeProject(
 )
 PROJECTS = st.sampled_from((PROJECT, UNMENTORED, OTHER_THEME))
 
+ON_CLASS = {
+    "PKA-A-2019": tuple(
+        date(2019, 4, d) for d in (4, 5, 8, 9, 10, 11, 12, 15, 16, 18, 22, 23, 24, 25, 26)
+    ),
+    "PKA-B-2021": tuple(
+        [date(2021, 1, d) for d in (18, 19, 20, 21, 22, 25, 26, 27, 28, 29)]
+        + [date(2021, 2, d) for d in (1, 2, 3, 4, 5)]
+    ),
+}
+"""The working days of each cohort's derived on_class (2019: 17 April election, 19 Good Friday)."""
+NOT_ON_CLASS = {
+    "PKA-A-2019": (date(2019, 4, 3), date(2019, 4, 6), date(2019, 4, 17), date(2019, 4, 29)),
+    "PKA-B-2021": (date(2021, 1, 15), date(2021, 1, 23), date(2021, 2, 8), date(2021, 3, 1)),
+}
+"""Days attendance cannot be recorded on: before the start, weekends, a holiday, after."""
+CLOSED_DAY = {"PKA-A-2019": date(2019, 4, 9), "PKA-B-2021": date(2021, 1, 19)}
+"""The on-class day an organiser's closure (``set_schedule``) may take away."""
+STATUSES = st.sampled_from(("present", "present", "present", "absent", "izin", "sakit", "hadir"))
+"""Attendance statuses, mostly present; ``hadir`` is no status changeflow knows."""
+SCHEDULES = st.sampled_from(("closure", "derived", "short laboratory"))
+"""The schedules an organiser sets: with a closure, the derived one, one refused."""
+MINIMUM = (4, 5)
+"""The default attendance minimum, 0.8, as a fraction (4/5), compared without floats."""
+
 Attempt = tuple[str, str, str | None, str | None, tuple[str, ...]]
 """One audited attempt: event, outcome, source, target (where it led or would have), codes."""
 
@@ -284,6 +314,12 @@ class Reference:
         default_factory=lambda: {code: ["create_cohort"] for code in COHORT_STARTS}
     )
     """The events of each cohort's cohort-level entries (its creation, its migrations)."""
+    attendance: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    """Each member's recorded attendance: ISO day -> status."""
+    closed: dict[str, frozenset[date]] = field(
+        default_factory=lambda: dict.fromkeys(COHORT_STARTS, frozenset())
+    )
+    """The on-class days each cohort's schedule closes."""
 
     def seated(self, code: str, office: str | None = None) -> int:
         """Seats held in the cohort, optionally by one office."""
@@ -345,7 +381,12 @@ class Reference:
         else:
             graded, failed = (), ("assessment_passes",)
         codes = {
-            "present_proposal": ("change_project_missing",) if project is None else unmentored,
+            "present_proposal": tuple(
+                sorted(
+                    (("change_project_missing",) if project is None else unmentored)
+                    + self.attendance_codes(code, member)
+                )
+            ),
             "approve_proposal": unmentored,
             "graduate": graded,
             "fail": failed,
@@ -353,6 +394,19 @@ class Reference:
             "drop": unexplained,
         }
         return codes.get(event, ())
+
+    def attendance_codes(self, code: str, member: Member) -> tuple[str, ...]:
+        """Too few counted on-class days present (excused days count neither way)."""
+        days = self.attendance.get((code, member.person.nip), {}).values()
+        present = sum(1 for status in days if status == "present")
+        counted = present + sum(1 for status in days if status == "absent")
+        numerator, denominator = MINIMUM
+        return ("attendance_minimum",) if present * denominator < counted * numerator else ()
+
+    def attendance_day(self, code: str, day: date, status: str) -> bool:
+        """Whether ``record_attendance`` takes the day and status (else InvalidInput)."""
+        known = status in {"present", "absent", "izin", "sakit"}
+        return known and day in ON_CLASS[code] and day not in self.closed[code]
 
     def reopen_codes(self, code: str, member: Member, reason: str | None) -> tuple[str, ...]:
         """A reopening needs a reason, no course elsewhere and, to take a seat back, a seat."""
@@ -511,6 +565,8 @@ def observe(engine: Engine, nips: set[str]) -> dict[str, object]:
     seen: dict[str, object] = {"offices": engine.offices()}
     for code in COHORT_STARTS:
         seen[f"{code}/lifecycle"] = engine.pinned(code)
+        seen[f"{code}/schedule"] = engine.schedule(code)
+        seen[f"{code}/attendance"] = engine.store.projection(code).attendance
         for e in engine.participants(code):
             seen[f"{code}/{e.nip}"] = (e.to_dict(), e.participant)
         with engine.store.unit(code) as unit:
@@ -537,6 +593,11 @@ class EngineVersusReference(RuleBasedStateMachine):
             self.engine.create_cohort(cohort, actor="bkd")
         self.ref = Reference()
         self.nips: set[str] = set()
+        self.derived: dict[str, Schedule] = {code: self.engine.schedule(code) for code in COHORTS}
+        for code, plan in self.derived.items():
+            on_class = plan.window(ScheduleStage.ON_CLASS)
+            assert on_class is not None
+            assert (on_class.start, on_class.end) == (ON_CLASS[code][0], ON_CLASS[code][-1])
 
     # -- helpers --
 
@@ -973,6 +1034,81 @@ class EngineVersusReference(RuleBasedStateMachine):
             call,
         )
 
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        ended=st.booleans(),
+        on_class=st.booleans(),
+        index=st.integers(0, 14),
+        status=STATUSES,
+    )
+    def record_attendance(
+        self, pick: int, ended: bool, on_class: bool, index: int, status: str
+    ) -> None:
+        """A day's attendance is recorded or replaced; a bad day or status is refused unaudited."""
+        code, nip = self._choose(pick, FINAL if ended else None)
+        days = ON_CLASS[code] if on_class else NOT_ON_CLASS[code]
+        self._attend(code, nip, days[index % len(days)], status)
+
+    @precondition(_has_members)
+    @rule(
+        pick=PICKS,
+        statuses=st.lists(st.sampled_from(("present", "absent", "izin", "sakit")), max_size=7),
+        first=st.integers(0, 14),
+    )
+    def attend_then_propose(self, pick: int, statuses: list[str], first: int) -> None:
+        """Someone in class (if anyone is) attends some days, then presents a proposal."""
+        code, nip = self._choose(pick, frozenset({"on_class"}))
+        for i, status in enumerate(statuses):
+            self._attend(code, nip, ON_CLASS[code][(first + i) % len(ON_CLASS[code])], status)
+        if self._member(code, nip).project is None:
+            self._register(code, nip, PROJECT)
+        self._fire(code, nip, "present_proposal", None)
+
+    def _attend(self, code: str, nip: str, day: date, status: str) -> None:
+        def call() -> HistoryEntry:
+            return self.engine.record_attendance(code, nip, day, status, actor="panitia")
+
+        if not self.ref.attendance_day(code, day, status):
+            self._unaudited(InvalidInput, call)
+            return
+
+        def apply(_: Member) -> None:
+            self.ref.attendance.setdefault((code, nip), {})[day.isoformat()] = status
+
+        self._judged(
+            code, nip, lambda: self.ref.data(code, nip, "record_attendance", (), apply), call
+        )
+
+    @rule(code=CODES, how=SCHEDULES, reason=CORRECTION_REASONS)
+    def set_schedule(self, code: str, how: str, reason: str | None) -> None:
+        """A schedule is set (a closure takes an on-class day away) or refused, changing nothing."""
+        plan = self.derived[code]
+        if how == "closure":
+            plan = plan.with_closure(Closure(day=CLOSED_DAY[code], name="Hari Jadi Kabupaten"))
+        elif how == "short laboratory":
+            lab = plan.window(ScheduleStage.LABORATORY)
+            assert lab is not None
+            short = StageWindow(stage=lab.stage, start=lab.start, end=lab.end - timedelta(days=1))
+            plan = plan.with_window(short)
+        codes = ("reason_required",) if blank(reason) else ()
+        if how == "short laboratory":
+            codes = (*codes, "laboratory_too_short")
+        before = observe(self.engine, self.nips)
+        self.ref.cohort_log[code].append("set_schedule")
+        result = attempt(lambda: self.engine.set_schedule(code, plan, reason=reason, actor="bkd"))
+        last = self.engine.history(cohort=code)[-1]
+        assert (last.nip, last.event) == ("", "set_schedule")
+        assert tuple(v.code for v in last.violations) == codes
+        if codes:
+            assert isinstance(result, TransitionRejected), result
+            assert result.codes == codes
+            assert observe(self.engine, self.nips) == before, "a refused schedule changed something"
+            return
+        assert result == plan
+        assert self.engine.schedule(code) == plan
+        self.ref.closed[code] = frozenset({CLOSED_DAY[code]} if how == "closure" else ())
+
     @rule(code=CODES, count=st.integers(0, 4))
     def form_groups(self, code: str, count: int) -> None:
         """Seated participants are grouped by theme, all or nobody (a closed record refuses)."""
@@ -1107,6 +1243,15 @@ class EngineVersusReference(RuleBasedStateMachine):
             assert set(status.by_state) == STATES[self.ref.lifecycle[code]]
 
     @invariant()
+    def attendance_agrees(self) -> None:
+        """Every member's recorded attendance days and statuses agree with the reference."""
+        for code in COHORT_STARTS:
+            expected = {
+                nip: days for (c, nip), days in self.ref.attendance.items() if c == code and days
+            }
+            assert self.engine.store.projection(code).attendance == expected
+
+    @invariant()
     def standings_agree(self) -> None:
         """Every person's active and completed cohorts agree with the reference."""
         code = next(iter(COHORT_STARTS))
@@ -1184,7 +1329,7 @@ class EngineVersusReference(RuleBasedStateMachine):
 
 SETTINGS = settings(
     deadline=None,
-    max_examples=max(200, settings().max_examples),  # a profile may ask for more
+    max_examples=max(150, settings().max_examples),  # a profile may ask for more
     stateful_step_count=40,
 )
 

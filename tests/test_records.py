@@ -231,8 +231,8 @@ def test_migrated_counts_no_revision() -> None:
 def test_lifecycle_ref_and_migration_plan_to_dict() -> None:
     """LifecycleRef and MigrationPlan have stable JSON shapes (from/to, participants)."""
     ref = DEFAULT_LIFECYCLE.ref
-    assert ref == LifecycleRef("change_project", "2", DEFAULT_LIFECYCLE.sha256)
-    assert ref.to_dict() == {"name": "change_project", "version": "2", "sha256": ref.sha256}
+    assert ref == LifecycleRef("change_project", "3", DEFAULT_LIFECYCLE.sha256)
+    assert ref.to_dict() == {"name": "change_project", "version": "3", "sha256": ref.sha256}
     other = LifecycleRef("supervisor_course", "1", "f" * 64)
     plan = MigrationPlan("PKA-1", ref, other, (("197506012000031001", "seminar", "passed"),), False)
     shown = plan.to_dict()

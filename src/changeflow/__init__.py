@@ -37,6 +37,8 @@ from changeflow.errors import (
 )
 from changeflow.models import (
     Assessment,
+    Attendance,
+    CalendarParameters,
     ChangeProject,
     Coach,
     Cohort,
@@ -48,6 +50,7 @@ from changeflow.models import (
     Mentor,
     Office,
     Participant,
+    Timeout,
 )
 from changeflow.nip import parse_nip
 from changeflow.records import (
@@ -79,7 +82,9 @@ __all__ = [
     "AdvanceReport",
     "AlreadyExists",
     "Assessment",
+    "Attendance",
     "AuditCheck",
+    "CalendarParameters",
     "ChangeProject",
     "ChangeflowError",
     "Checkpoint",
@@ -136,6 +141,7 @@ __all__ = [
     "StoreFull",
     "StoreUnavailable",
     "SystemClock",
+    "Timeout",
     "TransitionRejected",
     "UnknownEvent",
     "UnreadableEntry",

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Any
 from changeflow.errors import InvalidInput, UnreadableEntry
 from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
 from changeflow.records import COHORT_NIP, CohortProjection, Difference, Enrolment
-from changeflow.states.names import CARRY_OVER, DATA_COMMANDS, ENROL, MIGRATE
+from changeflow.states.names import (
+    CARRY_OVER,
+    DATA_COMMANDS,
+    ENROL,
+    MIGRATE,
+    RECORD_ATTENDANCE,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -378,7 +384,10 @@ class Replay:
         if member is None:
             self._inconsistent(entry, "entry", "no enrolment", entry.event)
             return
-        if entry.event == CARRY_OVER:
+        if entry.event == RECORD_ATTENDANCE:
+            days = self.projection.attendance.setdefault(entry.nip, {})
+            days.update((entry.change or {})["attendance"]["after"])
+        elif entry.event == CARRY_OVER:
             members[entry.nip] = self._carried(entry, member)
         elif entry.event == MIGRATE:
             members[entry.nip] = member.migrated(str(entry.target), self.stages)
@@ -400,6 +409,8 @@ class Replay:
                 self._inconsistent(entry, "lifecycle", str(exc), None)
                 self.definition = None
             self.projection.lifecycle = None if facts is None else str(facts.get("sha256"))
+        if "schedule" in change:
+            self.projection.schedule = change["schedule"]["after"]
 
     def _enrolled(self, entry: HistoryEntry) -> Enrolment:
         state = str(entry.target)
@@ -544,6 +555,13 @@ def compare(stored: CohortProjection, replayed: CohortProjection) -> list[Differ
         held, due = stored.per_office.get(office, 0), replayed.per_office.get(office, 0)
         if held != due:
             found.append(Difference("cohort_offices", office, "seated", held, due))
+    if stored.schedule != replayed.schedule:
+        found.append(Difference("schedules", code, "document", stored.schedule, replayed.schedule))
+    for nip in sorted(set(stored.attendance) | set(replayed.attendance)):
+        kept, owed = stored.attendance.get(nip, {}), replayed.attendance.get(nip, {})
+        for day in sorted(set(kept) | set(owed)):
+            if kept.get(day) != owed.get(day):
+                found.append(Difference("attendance", nip, day, kept.get(day), owed.get(day)))
     for office, name in sorted(replayed.offices.items()):
         if office in stored.offices and stored.offices[office] != name:
             found.append(Difference("offices", office, "name", stored.offices[office], name))

@@ -18,7 +18,8 @@ from changeflow.clock import FixedClock
 from changeflow.engine import Engine
 from changeflow.errors import TransitionRejected
 from changeflow.models import ChangeProject, Coach, Cohort, Mentor, Office, Participant
-from changeflow.states.names import DATA_COMMANDS
+from changeflow.schedule import Visit
+from changeflow.states.names import DATA_COMMANDS, RECORD_ATTENDANCE
 
 if TYPE_CHECKING:
     from changeflow.records import HistoryEntry
@@ -91,6 +92,7 @@ _NAMES = [
 
 _ORGANISER = "BKD Kabupaten Probolinggo"
 _EXAMINER = "penguji"
+_VISIT = "Kabupaten Kulon Progo, DI Yogyakarta"
 
 _THEMES = [
     ("pelayanan kesehatan", "Antrean online puskesmas"),
@@ -160,6 +162,7 @@ def run(say: Say = print, engine: Engine | None = None) -> Engine:
     clock = engine.clock
     engine.create_cohort(COHORT)
     say(f"== {COHORT.name} ({COHORT.code}), {COHORT.start} to {COHORT.end}")
+    _schedule(engine, say)
     _enrolment(engine, say)
     _set_time(clock, 2019, 4, 4)
     report = engine.advance(COHORT.code, "start_class", actor=_ORGANISER)
@@ -167,12 +170,53 @@ def run(say: Say = print, engine: Engine | None = None) -> Engine:
         f"\n== On-class: {len(report.accepted)} participants start three weeks in class "
         "and a three-day benchmarking visit to Kulon Progo"
     )
+    _attendance(engine, say)
     _proposals(engine, say)
     _laboratory(engine, say)
     _seminar(engine, say)
     _correction(engine, say)
     _summary(engine, say)
     return engine
+
+
+def _schedule(engine: Engine, say: Say) -> None:
+    """The schedule on Indonesian working days, with the organiser's visit to Kulon Progo."""
+    plan = engine.schedule(COHORT.code)
+    visit = Visit(start=date(2019, 4, 23), end=date(2019, 4, 25), destination=_VISIT)
+    plan = engine.set_schedule(
+        COHORT.code,
+        plan.model_copy(update={"visit": visit}),
+        actor=_ORGANISER,
+        reason="benchmarking visit agreed with Kabupaten Kulon Progo",
+    )
+    days = plan.working_days()
+    say("\n== Schedule on working days (election day 17 April and cuti bersama are off)")
+    for window in plan.windows:
+        count = days.count(window.start, window.end)
+        say(f"  {window.stage:<11} {window.start} to {window.end} ({count} working day(s))")
+    say(f"  visit       {visit.start} to {visit.end}, {visit.destination}")
+
+
+def _attendance(engine: Engine, say: Say) -> None:
+    """Everyone at the visit; one participant ill for two days (sakit, excused)."""
+    members = engine.participants(COHORT.code)
+    visit = engine.schedule(COHORT.code).visit
+    assert visit is not None  # noqa: S101 - set by _schedule
+    days = list(engine.schedule(COHORT.code).working_days().between(visit.start, visit.end))
+    _set_time(engine.clock, 2019, 4, 16)
+    ill = members[9]
+    for day in (date(2019, 4, 15), date(2019, 4, 16)):
+        engine.record_attendance(
+            COHORT.code, ill.nip, day, "sakit", actor=_ORGANISER, reason="medical certificate"
+        )
+    _set_time(engine.clock, 2019, 4, 25)
+    for member in members:
+        for day in days:
+            engine.record_attendance(COHORT.code, member.nip, day, "present", actor=_ORGANISER)
+    say(
+        f"  attendance: {len(members)} present on the {len(days)} visit days; "
+        f"{ill.participant.name} excused (sakit) on 15-16 April"
+    )
 
 
 def _set_time(clock: object, year: int, month: int, day: int) -> None:
@@ -235,7 +279,7 @@ def _proposals(engine: Engine, say: Say) -> None:
     say("\n== The coach forms 3 thematic groups")
     for group in groups:
         say(f"  group {group.number}: {', '.join(group.themes)} ({len(group.members)} members)")
-    _set_time(engine.clock, 2019, 4, 25)
+    _set_time(engine.clock, 2019, 4, 29)
     report = engine.advance(COHORT.code, "present_proposal", actor=_ORGANISER)
     say(f"\n== Proposal presentation: {len(report.accepted)} change projects presented")
     revised = members[4]
@@ -265,13 +309,28 @@ def _laboratory(engine: Engine, say: Say) -> None:
         reason="long-term medical treatment",
     )
     say(
-        f"\n== Leadership laboratory: about two months back at the office; "
+        f"\n== Leadership laboratory: about two months back at the office, across Lebaran "
+        f"(Idul Fitri 5-6 June, cuti bersama 3, 4 and 7 June); "
         f"{leaving.participant.name} withdraws (health) and frees the seat"
     )
+    _agenda(engine, say, date(2019, 6, 10))
+
+
+def _agenda(engine: Engine, say: Say, as_of: date) -> None:
+    """The agenda on one day of the laboratory: what is due, from whom, and by when."""
+    agenda = engine.agenda(COHORT.code, as_of)
+    due: dict[tuple[str, str, str], int] = {}
+    for item in agenda.items:
+        if item.next is not None:
+            owed = (item.next.deadline.event, str(item.next.due), str(item.next.deadline.actor))
+            due[owed] = due.get(owed, 0) + 1
+    say(f"  agenda on {as_of}: {len(agenda.items)} active, {len(agenda.overdue())} overdue")
+    for (event, when, actor), count in sorted(due.items()):
+        say(f"    {count} x {event} due {when} (by the {actor})")
 
 
 def _seminar(engine: Engine, say: Say) -> None:
-    _set_time(engine.clock, 2019, 7, 4)
+    _set_time(engine.clock, 2019, 7, 1)
     report = engine.advance(COHORT.code, "present_results", actor=_ORGANISER)
     say(f"\n== Seminar: {len(report.accepted)} participants present their results")
     seminar = [m for m in engine.participants(COHORT.code) if m.state == "seminar"]
@@ -329,7 +388,7 @@ def _line(entry: HistoryEntry) -> str:
     """One history entry: sequence, date, command, states, actor, reason, grade."""
     if entry.source is None:
         states = f"-> {entry.target}"
-    elif entry.event in DATA_COMMANDS:
+    elif entry.event in DATA_COMMANDS or entry.event == RECORD_ATTENDANCE:
         states = f"({entry.source})"  # a data command: the state it happened in
     else:
         states = f"{entry.source} -> {entry.target}"

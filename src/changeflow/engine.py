@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
 from changeflow import changes, inputs
+from changeflow.agenda import Agenda, TickAction, TickOutcome, TickReport, build_agenda
 from changeflow.attempt import Attempt
 from changeflow.audit import (
     AuditCheck,
@@ -36,6 +37,7 @@ from changeflow.audit import (
 )
 from changeflow.clock import Clock, SystemClock
 from changeflow.commands import Command
+from changeflow.deadlines import PlannedTimeout, plan_tick
 from changeflow.errors import (
     DefinitionMismatch,
     IllegalTransition,
@@ -48,7 +50,16 @@ from changeflow.errors import (
 from changeflow.grouping import split_by_theme
 from changeflow.idempotency import fingerprint, recall, remember
 from changeflow.logs import log
-from changeflow.models import Assessment, ChangeProject, Cohort, Grade, Group, Office, Participant
+from changeflow.models import (
+    Assessment,
+    Attendance,
+    ChangeProject,
+    Cohort,
+    Grade,
+    Group,
+    Office,
+    Participant,
+)
 from changeflow.records import (
     COHORT_NIP,
     AdvanceReport,
@@ -57,7 +68,9 @@ from changeflow.records import (
     LifecycleRef,
     MigrationPlan,
 )
+from changeflow.rules.record import RecordOpen
 from changeflow.rules.registry import RuleRegistry
+from changeflow.rules.schedule import reason_missing, schedule_violations
 from changeflow.rules.violations import (
     active_elsewhere,
     already_enrolled,
@@ -67,10 +80,18 @@ from changeflow.rules.violations import (
     state_unmapped,
     unknown_office,
 )
+from changeflow.schedule import Schedule, ScheduleStage, default_schedule, schedule_of
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition
 from changeflow.states.machine import Lifecycle, Move
-from changeflow.states.names import CREATE_COHORT, ENROL, MIGRATE, DataCommand
+from changeflow.states.names import (
+    CREATE_COHORT,
+    ENROL,
+    MIGRATE,
+    RECORD_ATTENDANCE,
+    SET_SCHEDULE,
+    DataCommand,
+)
 from changeflow.store.memory import MemoryStore
 
 if TYPE_CHECKING:
@@ -80,15 +101,22 @@ if TYPE_CHECKING:
     from changeflow.rules.base import Rule
     from changeflow.store.base import Store, Unit
 
-__all__ = ["EXPORT_SCHEMA_VERSION", "CohortStatus", "Engine", "Listener"]
+__all__ = ["EXPORT_SCHEMA_VERSION", "TICK_ACTOR", "CohortStatus", "Engine", "Listener"]
 
 EXPORT_SCHEMA_VERSION = 1
 """Version of the JSON shape :meth:`Engine.export` produces (new keys may be added)."""
+
+TICK_ACTOR = "changeflow tick"
+"""The actor of events a tick fires when none is given."""
 
 Listener = Callable[[HistoryEntry], object]
 """Called with each accepted entry after its transaction commits."""
 
 _Build = Callable[[Attempt, Enrolment], changes.Proposal]
+
+_ATTENDANCE_RULES = (("record_open", RecordOpen()),)
+"""The rules of ``record_attendance`` (not a lifecycle's data command: older stored
+definitions do not name it, and their SHA-256 must not change)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +266,9 @@ class Engine:
     ) -> Cohort:
         """Create a cohort (angkatan) pinned to ``lifecycle`` (the engine's by default).
 
-        The cohort, its lifecycle definition (whole) and its rule parameters are the first
-        entry of its audit chain (``create_cohort``). :class:`AlreadyExists` if the code is
+        The cohort, its lifecycle definition (whole), its rule parameters and its default
+        schedule (:meth:`schedule`) are the first entry of its audit chain
+        (``create_cohort``). :class:`AlreadyExists` if the code is
         taken; an engine given a lifecycle creates cohorts on that one only
         (:class:`DefinitionMismatch`). Anything but a :class:`Cohort` is
         :class:`InvalidInput` (build one from JSON-like data with
@@ -252,13 +281,16 @@ class Engine:
             raise DefinitionMismatch(
                 cohort.code, stored=pinned.definition.ref, given=self._given.definition.ref
             )
+        schedule = default_schedule(cohort).to_document()
         change = {
             "cohort": changes.change_of(None, cohort.model_dump(mode="json")),
             "lifecycle": changes.change_of(None, lifecycle_facts(pinned.definition)),
+            "schedule": changes.change_of(None, schedule),
         }
         with self.store.new_cohort(cohort, pinned.definition) as uow:
             attempt = Attempt(uow, pinned, command, self.clock.now())
             entry = attempt.entry(COHORT_NIP, CREATE_COHORT, None, None, change=change)
+            uow.set_schedule(schedule)
             uow.record(entry)
             uow.commit()
         self._compiled.setdefault(pinned.sha256, pinned)
@@ -479,22 +511,36 @@ class Engine:
         """
         _event_name(event)
         command = Command(actor, reason, payload, effective_date, key)
+        return self._fire(cohort, nip, event, command)[0]
+
+    def _fire(
+        self, cohort: str, nip: str, event: str, command: Command
+    ) -> tuple[HistoryEntry, bool]:
+        """Fire one event: the accepted entry, and whether it was written now (not replayed)."""
         code = inputs.cohort_code(cohort)
         fingerprinted = (
-            fingerprint(event, cohort, nip, actor, reason, command.payload, effective_date)
-            if key
+            fingerprint(
+                event,
+                cohort,
+                nip,
+                command.actor,
+                command.reason,
+                command.payload,
+                command.effective_date,
+            )
+            if command.key
             else ""
         )
         with self.store.unit(code) as uow:
             attempt, replayed = self._begin(uow, command, fingerprinted)
             if attempt is None:
-                return _result(replayed)
+                return _result(replayed), False
             by_source = _moves(attempt.lifecycle, event)
             enrolment = _member(attempt.uow, nip)
             entry = attempt.move(enrolment, by_source.get(enrolment.state), event)
             self._commit(attempt, entry, fingerprinted)
         self._after((entry,))
-        return _result(entry)
+        return _result(entry), True
 
     def check(
         self,
@@ -914,6 +960,178 @@ class Engine:
             uow.update(member, member.migrated(dest, target))
         return tuple(entries)
 
+    # -- the calendar -------------------------------------------------------------------
+
+    def schedule(self, cohort: str) -> Schedule:
+        """The cohort's schedule: the one stored, else the default derived from its dates.
+
+        A cohort created by this changeflow stores its derived schedule with its first
+        entry; older cohorts get the default (the holidays known today) until
+        :meth:`set_schedule` stores one.
+        """
+        code = inputs.cohort_code(cohort)
+        return schedule_of(self.store.schedule(code), self.store.cohort(code))
+
+    def set_schedule(
+        self,
+        cohort: str,
+        schedule: Schedule,
+        *,
+        reason: str | None = None,
+        actor: str | None = None,
+        key: str | None = None,
+    ) -> Schedule:
+        """Store an adjusted schedule (stage windows, visit, closures) for the cohort.
+
+        Audited as a cohort entry ``set_schedule`` with the schedule before and after.
+        Refused (:class:`TransitionRejected`, every violation, only the refused attempt
+        recorded) without a reason (``reason_required``) or when a window runs outside the
+        cohort, windows overlap, the laboratory is shorter than the pack's minimum or the
+        visit leaves on_class (see :mod:`changeflow.rules.schedule`).
+        """
+        inputs.instance(Schedule, schedule, "schedule")
+        command = Command(actor, reason, key=key)
+        code = inputs.cohort_code(cohort)
+        document = schedule.to_document()
+        fingerprinted = fingerprint(SET_SCHEDULE, code, document, actor, reason) if key else ""
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
+                _result(replayed)
+                return schedule
+            found = uow.cohort
+            violations = schedule_violations(
+                schedule, found.start, found.end, found.parameters.calendar
+            )
+            if not (reason and reason.strip()):
+                violations.insert(0, reason_missing(SET_SCHEDULE))
+            change = {"schedule": changes.change_of(uow.schedule(), document)}
+            entry = attempt.entry(
+                COHORT_NIP, SET_SCHEDULE, None, None, tuple(violations), None, change
+            )
+            if not violations:
+                uow.set_schedule(document)
+            self._commit(attempt, entry, fingerprinted)
+        self._after((entry,))
+        _refused((entry,))
+        return schedule
+
+    def record_attendance(
+        self,
+        cohort: str,
+        nip: str,
+        day: date,
+        status: Attendance | str,
+        *,
+        actor: str | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Record a participant's attendance (kehadiran) on one on-class working day.
+
+        Audited as ``record_attendance`` with the day's status before and after (recording
+        a day again replaces it); refused with ``record_closed`` in a final state.
+        :class:`InvalidInput` names ``day`` when it is not a working day of on_class (the
+        benchmarking visit included) and ``status`` when it is not an :class:`Attendance`.
+        """
+        if day is None:  # check_date lets None through: it checks optional dates
+            raise InvalidInput("day", "a date is required")
+        inputs.check_date("day", day)
+        try:
+            marked = Attendance(status)
+        except ValueError:
+            known = ", ".join(a.value for a in Attendance)
+            raise InvalidInput("status", f"must be one of {known}, got {status!r:.40}") from None
+        command = Command(actor, reason, key=key)
+        code = inputs.cohort_code(cohort)
+        when = day.isoformat()
+        fingerprinted = (
+            fingerprint(RECORD_ATTENDANCE, code, nip, when, marked.value, actor, reason)
+            if key
+            else ""
+        )
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
+                return _result(replayed)
+            # Judged under the cohort's lock: a schedule changed meanwhile is the one seen.
+            _on_class_day(schedule_of(uow.schedule(), uow.cohort), day)
+            member = _member(uow, nip)
+            state = member.state
+            before = uow.attendance(code, nip).get(when)
+            change = {"attendance": changes.change_of({when: before}, {when: marked.value})}
+            violations, _ = attempt.judge(
+                _ATTENDANCE_RULES, RECORD_ATTENDANCE, state, state, member, member
+            )
+            entry = attempt.entry(nip, RECORD_ATTENDANCE, state, state, violations, None, change)
+            if not violations:
+                uow.set_attendance(nip, when, marked.value)
+            self._commit(attempt, entry, fingerprinted)
+        self._after((entry,))
+        return _result(entry)
+
+    def attendance(self, cohort: str) -> dict[str, dict[str, str]]:
+        """Every participant's recorded attendance: NIP -> ISO day -> status."""
+        return self.store.attendance(inputs.cohort_code(cohort))
+
+    def agenda(self, cohort: str, as_of: date) -> Agenda:
+        """What is due next and what is overdue for each active participant on ``as_of``.
+
+        Deadlines come from the cohort's schedule (:mod:`changeflow.deadlines`); warnings
+        name participants who can no longer complete the laboratory's minimum before the
+        seminar, or whose recorded attendance is below the pack's minimum.
+        """
+        inputs.check_date("as_of", as_of)
+        code = inputs.cohort_code(cohort)
+        plan = self.schedule(code)
+        return build_agenda(
+            code,
+            as_of,
+            plan,
+            plan.working_days(),
+            self.store.cohort(code).parameters.calendar,
+            self.store.enrolments(code),
+            self.store.attendance(code),
+        )
+
+    def tick(
+        self, cohort: str, as_of: date, *, apply: bool = False, actor: str | None = None
+    ) -> TickReport:
+        """Apply the pack's timeouts of deadlines passed by ``as_of`` (dry run unless ``apply``).
+
+        Each event is fired with the key ``tick:COHORT:NIP:DEADLINE``, so ticks from cron on
+        several hosts apply each deadline once (hosts must tick with the same ``actor``: a
+        key belongs to one command). A refused event is reported, not raised.
+        """
+        inputs.check_date("as_of", as_of)
+        if not isinstance(apply, bool):
+            raise InvalidInput("apply", f"must be True or False, got {apply!r:.40}")
+        code = inputs.cohort_code(cohort)
+        plan = self.schedule(code)
+        planned = plan_tick(
+            code,
+            plan,
+            plan.working_days(),
+            self.store.cohort(code).parameters.calendar,
+            self.store.enrolments(code),
+            as_of,
+        )
+        return TickReport(
+            code, as_of, apply, tuple(self._timeout(p, apply, actor) for p in planned)
+        )
+
+    def _timeout(self, planned: PlannedTimeout, apply: bool, actor: str | None) -> TickAction:
+        if planned.event is None:
+            return TickAction.of(planned, TickOutcome.FLAGGED)
+        if not apply:
+            return TickAction.of(planned, TickOutcome.PENDING)
+        command = Command(actor or TICK_ACTOR, planned.timeout.reason, key=planned.key)
+        try:
+            _, fresh = self._fire(planned.cohort, planned.nip, planned.event, command)
+        except TransitionRejected as refused:
+            return TickAction.of(planned, TickOutcome.REFUSED, refused.codes)
+        return TickAction.of(planned, TickOutcome.APPLIED if fresh else TickOutcome.ALREADY_APPLIED)
+
     # -- reading --------------------------------------------------------------------------
 
     def participant(self, cohort: str, nip: str) -> Enrolment:
@@ -1039,6 +1257,17 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _on_class_day(plan: Schedule, day: date) -> None:
+    """Refuse (InvalidInput on ``day``) a day that is not a working day of on_class."""
+    window = plan.window(ScheduleStage.ON_CLASS)
+    if window is None or not window.start <= day <= window.end:
+        where = "no on_class window" if window is None else f"{window.start} to {window.end}"
+        raise InvalidInput("day", f"{day} is not in on_class ({where})")
+    holiday = plan.working_days().holiday(day)
+    if holiday is not None or day.weekday() >= 5:  # Saturday, Sunday
+        raise InvalidInput("day", f"{day} is not a working day ({holiday or 'weekend'})")
 
 
 def _event_name(event: object) -> None:

@@ -161,7 +161,8 @@ class TransitionRejected(ChangeflowError):
         self.violations: tuple[Violation, ...] = tuple(violations)
         reasons = "; ".join(f"{v.code}: {v.message}" for v in self.violations)
         where = f" from {state!r}" if state else ""
-        super().__init__(f"{event!r}{where} refused for {nip} in {cohort}: {reasons}")
+        whom = f" for {nip}" if nip else ""  # a cohort-level command names no participant
+        super().__init__(f"{event!r}{where} refused{whom} in {cohort}: {reasons}")
 
     @property
     def codes(self) -> tuple[str, ...]:

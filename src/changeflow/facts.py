@@ -7,7 +7,10 @@ work supply them), so neither has to import the other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["Facts", "Standing"]
 
@@ -43,4 +46,8 @@ class Facts(Protocol):
 
     def standing(self, nip: str) -> Standing:
         """The person's course record across cohorts."""
+        ...
+
+    def attendance(self, cohort: str, nip: str) -> Mapping[str, str]:
+        """The participant's recorded attendance in the cohort: ISO day -> status."""
         ...

@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import (
@@ -39,6 +40,8 @@ __all__ = [
     "CODE_PATTERN",
     "DEFAULT_ELIGIBLE_RANKS",
     "Assessment",
+    "Attendance",
+    "CalendarParameters",
     "ChangeProject",
     "Coach",
     "Cohort",
@@ -50,6 +53,7 @@ __all__ = [
     "Mentor",
     "Office",
     "Participant",
+    "Timeout",
 ]
 
 
@@ -259,6 +263,52 @@ class GradingScheme(_Frozen):
         return Grade(score=score, band=self.failing_band, passed=False)
 
 
+class Attendance(StrEnum):
+    """A participant's attendance (kehadiran) on one on-class day."""
+
+    PRESENT = "present"
+    """Present (hadir); the benchmarking visit's days count like any other."""
+    PERMITTED = "izin"
+    """Excused with permission (izin): counted neither as present nor as absent."""
+    SICK = "sakit"
+    """Excused as sick (sakit): counted neither as present nor as absent."""
+    ABSENT = "absent"
+    """Absent without excuse (tanpa keterangan)."""
+
+
+class Timeout(_Frozen):
+    """What happens when a deadline passes: flag only, or fire an event after a grace period."""
+
+    deadline: Text
+    """The deadline's name (see :mod:`changeflow.deadlines`), e.g. ``results``."""
+    after_working_days: int = Field(default=0, ge=0, le=260)
+    """Working days past the due date before the timeout applies."""
+    event: Text | None = None
+    """The event to fire (e.g. ``drop``); ``None`` only flags the participant."""
+    reason: Text = "deadline passed"
+    """The reason recorded with the event."""
+
+
+class CalendarParameters(_Frozen):
+    """The rule pack's calendar: durations, attendance and timeouts.
+
+    The defaults follow the 2019 course of the article; ``attendance_minimum`` is an
+    example value of the organiser's practice, not a regulation's.
+    """
+
+    on_class_working_days: int = Field(default=15, ge=1, le=200)
+    """Working days in class, the benchmarking visit included (about three weeks)."""
+    visit_working_days: int = Field(default=3, ge=0, le=30)
+    """Working days of the benchmarking visit (studi lapangan) inside on_class."""
+    laboratory_min_days: int = Field(default=60, ge=1, le=366)
+    """Calendar days the laboratory lasts at least (about two months)."""
+    attendance_minimum: float = Field(default=0.8, ge=0, le=1)
+    """Share of counted on-class days present (present / (present + absent)) that
+    ``present_proposal`` needs; excused days (izin, sakit) count neither way."""
+    timeouts: tuple[Timeout, ...] = ()
+    """What passing a deadline does; none by default (the agenda only flags)."""
+
+
 class CohortParameters(_Frozen):
     """The per-cohort parameters of the rule pack the cohort is pinned to."""
 
@@ -267,6 +317,8 @@ class CohortParameters(_Frozen):
     retirement_age: int = Field(default=58, ge=30, le=80)
     eligible_ranks: frozenset[Rank] = DEFAULT_ELIGIBLE_RANKS
     grading: GradingScheme = GradingScheme()
+    calendar: CalendarParameters = CalendarParameters()
+    """Durations, attendance and timeouts of the course calendar."""
     rule_pack: Text = "probolinggo-2019"
     """Id of the rule pack (the regulation regime) the parameters come from."""
     rule_pack_version: Text = "1"

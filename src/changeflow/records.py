@@ -341,6 +341,10 @@ class CohortProjection:
     """The per-office seat counters (offices with no seat may be absent)."""
     offices: dict[str, str] = field(default_factory=dict)
     """The name of each office the members belong to."""
+    schedule: dict[str, Any] | None = None
+    """The cohort's schedule document (``None``: none stored, the default is derived)."""
+    attendance: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each participant's recorded attendance (ISO day -> status); absent when none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ def test_init_creates_then_upgrades_in_place(tmp_path: Path) -> None:
     first = cli.json("init")
     assert path.exists()
     assert first["database"] == f"sqlite:///{path}"
-    assert first["revision"] == "0002"
+    assert first["revision"] == "0003"
     assert first["cohorts"] == 0
     assert "database ready" in cli("init").stdout
 

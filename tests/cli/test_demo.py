@@ -38,9 +38,14 @@ def test_demo_tells_the_story_on_a_fresh_file(
     assert "correct_assessment (graduated)            by penguji, " in out
     assert out.index("== Correction") < out.index("PKA-III-VII-2019: 30 participant(s)")
     last = out.splitlines()[-1]
-    # every command is an entry: the cohort's creation, enrolments, moves, projects, scores,
-    # group placements, the fail and the correction
-    assert last.startswith("PKA-III-VII-2019: audit chain intact (276 entries, head 276 ")
+    # every command is an entry: the cohort's creation, the schedule with its visit, enrolments,
+    # moves, 92 attendance records (30 x 3 visit days, 2 sick days), projects, scores, group
+    # placements, the fail and the correction
+    assert last.startswith("PKA-III-VII-2019: audit chain intact (369 entries, head 369 ")
+    assert "  on_class    2019-04-04 to 2019-04-26 (15 working day(s))" in out
+    assert "  visit       2019-04-23 to 2019-04-25, Kabupaten Kulon Progo, DI Yogyakarta" in out
+    assert "  agenda on 2019-06-10: 29 active, 0 overdue" in out
+    assert "    29 x present_results due 2019-07-01 (by the participant)" in out
     assert "changeflow-demo.db" in result.stderr
     assert not mine.exists()  # CHANGEFLOW_DB is never the demo's database
     status = CliRunner().invoke(

@@ -60,19 +60,26 @@ def test_the_session_covers_every_command() -> None:
         "diagram",
         "correct",
         "transfer",
+        "schedule",
+        "agenda",
+        "tick",
+        "attendance",
     }
-    assert {tuple(args[1:3]) for args in lines if args[1] in {"cohort", "correct"}} >= {
+    grouped = {"cohort", "correct", "schedule"}
+    assert {tuple(args[1:3]) for args in lines if args[1] in grouped} >= {
         ("cohort", "create"),
         ("cohort", "list"),
         ("cohort", "show"),
         ("cohort", "migrate"),
         ("correct", "score"),
         ("correct", "participant"),
+        ("schedule", "set"),
+        ("schedule", "close"),
     }
     options = {arg for args in lines for arg in args if arg.startswith("--")}
-    assert options >= {"--lifecycle", "--map", "--as-of", "--office-name", "--dry-run"}
+    assert options >= {"--lifecycle", "--map", "--as-of", "--office-name", "--dry-run", "--ics"}
     assert {status for _, status in _session()} == {0, 2, 3}
-    assert set(_files()) == {"workshop.toml", "workshop-2.toml"}
+    assert set(_files()) == {"workshop.toml", "workshop-2.toml", "attendance.csv"}
 
 
 def test_the_session_runs_as_documented(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,7 @@ BUILTINS = {
     "record_open",
     "outcome_unchanged",
     "fail_grounds",
+    "attendance_minimum",
 }
 
 PLUGIN = "fake_rules_pkg"
@@ -90,7 +91,7 @@ def a_context(payload: dict[str, object] | None = None) -> RuleContext:
 
 
 def test_default_holds_exactly_the_builtins() -> None:
-    """Without installed plugins the default registry holds the twelve built-in rules."""
+    """Without installed plugins the default registry holds the thirteen built-in rules."""
     registry = RuleRegistry.default(entry_points=False)
     assert set(registry) == BUILTINS
     assert len(registry) == len(BUILTINS)

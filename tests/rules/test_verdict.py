@@ -205,6 +205,17 @@ REFUSALS = [
         "assessment_passes",
     ),
     ("fail_grounds", {"event": "fail", "source": "seminar", "scores": None}, "reason_required"),
+    (
+        "attendance_minimum",
+        {
+            "participant": NOMINEE,
+            "event": "present_proposal",
+            "facts": CountingFacts(
+                attendances={(CODE, NOMINEE.nip): {"2019-04-04": "present", "2019-04-05": "absent"}}
+            ),
+        },
+        "attendance_minimum",
+    ),
 ]
 
 

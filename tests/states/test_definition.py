@@ -10,12 +10,15 @@ import pytest
 
 from changeflow import DEFAULT_LIFECYCLE, DefinitionError, Lifecycle, MissingRules, RuleRegistry
 from changeflow.states import ANY_ACTIVE, LifecycleDefinition, check_definition, load_definition
+from changeflow.store.sql.migrations import CHANGE_PROJECT_2, frozen_lifecycle
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 DATA = Path(__file__).parent.parent / "data"
 RULES = RuleRegistry.default()
+VERSION_2 = frozen_lifecycle("change_project", "2", CHANGE_PROJECT_2)
+"""Version 2 of the default lifecycle, frozen beside the migration that pins cohorts to it."""
 
 
 def base() -> dict[str, Any]:
@@ -370,7 +373,7 @@ def _shape(definition: LifecycleDefinition) -> tuple[object, ...]:
 
 
 def _version_1(definition: LifecycleDefinition) -> LifecycleDefinition:
-    """The default lifecycle as version 1 had it: no reopening, no grounds needed to fail."""
+    """Version 2 of the default lifecycle as version 1 had it: no reopening, no fail grounds."""
     transitions = [
         t.model_copy(update={"rules": ()}) if t.event == "fail" else t
         for t in definition.transitions
@@ -379,14 +382,32 @@ def _version_1(definition: LifecycleDefinition) -> LifecycleDefinition:
     return definition.model_copy(update={"transitions": tuple(transitions)})
 
 
+def _version_2(definition: LifecycleDefinition) -> LifecycleDefinition:
+    """Version 3 of the default lifecycle as version 2 had it: no attendance minimum."""
+    transitions = [
+        t.model_copy(update={"rules": tuple(r for r in t.rules if r != "attendance_minimum")})
+        for t in definition.transitions
+    ]
+    return definition.model_copy(update={"version": "2", "transitions": tuple(transitions)})
+
+
 def test_toml_file_loads_the_first_default_lifecycle() -> None:
     """The TOML copy of version 1 of the default lifecycle has its states, events and rules."""
     # Version 2 added ``reopen`` and the ``fail_grounds`` rule: the file is another definition
     # (another SHA-256), which the tests use as a custom lifecycle.
     loaded = load_definition(DATA / "change_project.toml", RULES)
-    assert _shape(loaded) == _shape(_version_1(DEFAULT_LIFECYCLE))
-    assert (loaded.version, DEFAULT_LIFECYCLE.version) == ("1", "2")
-    assert loaded.sha256 != DEFAULT_LIFECYCLE.sha256
+    assert _shape(loaded) == _shape(_version_1(VERSION_2))
+    assert (loaded.version, VERSION_2.version) == ("1", "2")
+    assert loaded.sha256 != VERSION_2.sha256
+
+
+def test_version_3_adds_only_the_attendance_minimum() -> None:
+    """Version 3 is the frozen version 2 with attendance_minimum on present_proposal only."""
+    assert DEFAULT_LIFECYCLE.version == "3"
+    assert _version_2(DEFAULT_LIFECYCLE) == VERSION_2
+    judged = [t.event for t in DEFAULT_LIFECYCLE.transitions if "attendance_minimum" in t.rules]
+    assert judged == ["present_proposal"]
+    assert DEFAULT_LIFECYCLE.sha256 != VERSION_2.sha256
 
 
 def test_yaml_file_loads_another_lifecycle() -> None:

@@ -9,7 +9,9 @@ from changeflow.states.names import (
     CREATE_COHORT,
     DATA_COMMANDS,
     MIGRATE,
+    RECORD_ATTENDANCE,
     RESERVED_EVENTS,
+    SET_SCHEDULE,
     DataCommand,
 )
 
@@ -91,7 +93,21 @@ def test_data_command_values_are_pinned() -> None:
 
 def test_engine_command_names_are_reserved() -> None:
     """The engine's own entry names are reserved and no event of the default lifecycle."""
-    engine_names = {"enrol", "create_cohort", "migrate", "carry_over"}
-    assert {ENROL, CREATE_COHORT, MIGRATE, CARRY_OVER} == engine_names
+    engine_names = {
+        "enrol",
+        "create_cohort",
+        "migrate",
+        "carry_over",
+        "set_schedule",
+        "record_attendance",
+    }
+    assert {
+        ENROL,
+        CREATE_COHORT,
+        MIGRATE,
+        CARRY_OVER,
+        SET_SCHEDULE,
+        RECORD_ATTENDANCE,
+    } == engine_names
     assert DATA_COMMANDS | engine_names == RESERVED_EVENTS
     assert not RESERVED_EVENTS & set(DEFAULT_LIFECYCLE.events)

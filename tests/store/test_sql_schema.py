@@ -15,6 +15,7 @@ from changeflow import SchemaVersionError
 from changeflow.errors import InvalidInput, NotADatabase
 from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import HEAD, REVISIONS, SqlStore
+from changeflow.store.sql.migrations import CHANGE_PROJECT_2
 from factories import make_cohort
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 TABLES = {
     "alembic_version",
     "assessments",
+    "attendance",
     "audit",
     "change_projects",
     "cohort_offices",
@@ -31,13 +33,17 @@ TABLES = {
     "idempotency",
     "lifecycles",
     "offices",
+    "schedules",
 }
 NEW_COLUMNS = {
     "audit": {"change", "format"},
     "cohorts": {"lifecycle_sha256"},
     "lifecycles": {"sha256", "name", "version", "document"},
+    "schedules": {"cohort_id", "document"},
+    "attendance": {"cohort_id", "nip", "day", "status"},
 }
-"""Columns schema 0002 added for the record (entry formats, pinned lifecycles)."""
+"""Columns schema 0002 added for the record (entry formats, pinned lifecycles) and 0003 for
+the calendar (schedules, attendance)."""
 
 
 def _url(tmp_path: Path) -> str:
@@ -50,8 +56,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002")
-    assert scripts.get_current_head() == HEAD == "0002"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003")
+    assert scripts.get_current_head() == HEAD == "0003"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:
@@ -85,8 +91,13 @@ def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
         with second.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
             assert version.scalar() == HEAD
-            stored = connection.execute(text("SELECT sha256, name, version FROM lifecycles"))
-            assert stored.all() == [(DEFAULT_LIFECYCLE.sha256, "change_project", "2")]
+            stored = connection.execute(
+                text("SELECT sha256, name, version FROM lifecycles ORDER BY version")
+            )
+            assert stored.all() == [
+                (CHANGE_PROJECT_2, "change_project", "2"),
+                (DEFAULT_LIFECYCLE.sha256, "change_project", "3"),
+            ]
     finally:
         second.close()
 

@@ -394,13 +394,18 @@ def _insert_enrolment(connection: Connection, _record: Record) -> None:
     )
 
 
+_PINNED = sql.LIFECYCLES.c.sha256 == DEFAULT_LIFECYCLE.sha256
+"""The row of the lifecycle the cohort is pinned to (the schema also stores version 2)."""
+
+
 def _lifecycle_document(connection: Connection) -> dict[str, Any]:
-    return dict(connection.execute(select(sql.LIFECYCLES.c.document)).scalar_one())
+    return dict(connection.execute(select(sql.LIFECYCLES.c.document).where(_PINNED)).scalar_one())
 
 
 def _drop_a_rule(connection: Connection, _record: Record) -> None:
-    """The withdraw transition of the stored lifecycle loses its reason_required rule."""
-    connection.execute(update(sql.LIFECYCLES).values(document=_without_reason_rule(connection)))
+    """The withdraw transition of the cohort's lifecycle loses its reason_required rule."""
+    document = _without_reason_rule(connection)
+    connection.execute(update(sql.LIFECYCLES).where(_PINNED).values(document=document))
 
 
 def _without_reason_rule(connection: Connection) -> dict[str, Any]:

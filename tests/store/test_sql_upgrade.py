@@ -32,9 +32,9 @@ from changeflow import (
 from changeflow.audit import lifecycle_facts
 from changeflow.records import COHORT_NIP
 from changeflow.rules import Rank
-from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.names import CARRY_OVER
-from changeflow.store.sql import SqlStore
+from changeflow.store.sql import HEAD, SqlStore
+from changeflow.store.sql.migrations import CHANGE_PROJECT_2, frozen_lifecycle
 from store.upgrade_support import (
     COHORTS,
     CUSTOM,
@@ -60,6 +60,8 @@ RSUD = Office(code="RSUD", name="Rumah Sakit Umum Daerah dr. Mohamad Saleh")
 UNCHANGED = ("offices", "cohort_offices", "enrolments", "change_projects", "assessments")
 """Tables the upgrade must leave row for row as they were (idempotency has its own test)."""
 
+VERSION_2 = frozen_lifecycle("change_project", "2", CHANGE_PROJECT_2)
+"""The default lifecycle of schema 0002's day, which the upgrade pins 0001 cohorts to."""
 CHAIN_HEAD = {"chain_seq", "chain_hash", "lifecycle_sha256"}
 
 
@@ -179,13 +181,17 @@ def test_postgres_0001_copy_holds_every_row_of_the_fixture(
 
 
 def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> None:
-    """Opening upgrades to 0002 and keeps every row; old audit rows keep their hash, format 1."""
+    """Opening upgrades to the head and keeps every row; old audit rows keep their hash, format 1.
+
+    The calendar's tables (0003) start empty: old cohorts get the derived default schedule.
+    """
     with opened(old_database):
         pass
     after = snapshot(old_database)
     assert fixture_rows.revision == "0001"
-    assert after.revision == "0002"
-    assert after.tables == TABLES_0001 | {"lifecycles"}
+    assert after.revision == HEAD
+    assert after.tables == TABLES_0001 | {"lifecycles", "schedules", "attendance"}
+    assert after.count("schedules") == after.count("attendance") == 0
     assert after.columns["audit"] == fixture_rows.columns["audit"] | {"change", "format"}
     assert after.columns["cohorts"] == fixture_rows.columns["cohorts"] | {"lifecycle_sha256"}
     for table in UNCHANGED:
@@ -287,10 +293,10 @@ def test_upgrade_pins_default_cohorts_and_leaves_the_custom_one_unpinned(
         for code in (DEMO, KEYED, EMPTY):
             pinned = engine.pinned(code)
             assert pinned is not None
-            assert pinned.sha256 == DEFAULT_LIFECYCLE.sha256
+            assert pinned.sha256 == VERSION_2.sha256
             carried = [e for e, _ in engine.store.trail(code) if e.nip == COHORT_NIP][-1]
             assert carried.change is not None
-            assert carried.change["lifecycle"]["after"] == lifecycle_facts(DEFAULT_LIFECYCLE)
+            assert carried.change["lifecycle"]["after"] == lifecycle_facts(VERSION_2)
         assert engine.pinned(CUSTOM) is None
         carried = [e for e, _ in engine.store.trail(CUSTOM) if e.nip == COHORT_NIP][-1]
         assert carried.change is not None
@@ -414,7 +420,7 @@ def test_upgraded_database_is_not_upgraded_again(old_database: str) -> None:
     with opened(old_database) as engine:
         assert_verifies(engine)
     again = snapshot(old_database)
-    assert again.revision == "0002"
+    assert again.revision == HEAD
     assert again == first
 
 
@@ -457,7 +463,7 @@ def test_interrupted_upgrade_leaves_schema_0001(
     assert after == before
     with opened(old_database) as engine:
         assert_verifies(engine)
-    assert snapshot(old_database).revision == "0002"
+    assert snapshot(old_database).revision == HEAD
 
 
 CHILD = """
@@ -502,4 +508,4 @@ def test_killed_upgrade_leaves_sqlite_at_0001(tmp_path: Path, fixture_rows: Snap
     assert snapshot(url) == fixture_rows
     with opened(url) as engine:
         assert_verifies(engine)
-    assert snapshot(url).revision == "0002"
+    assert snapshot(url).revision == HEAD

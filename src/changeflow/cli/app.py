@@ -3,7 +3,8 @@
 Each command lives in the module named after what it works on (mirroring ``tests/cli/``):
 :mod:`~changeflow.cli.cohorts` (``init``, ``cohort ...``), :mod:`~changeflow.cli.enrol`,
 :mod:`~changeflow.cli.participant` (one participant), :mod:`~changeflow.cli.corrections`,
-:mod:`~changeflow.cli.cohort_views` (the whole cohort) and :mod:`~changeflow.cli.demo`.
+:mod:`~changeflow.cli.cohort_views` (the whole cohort), :mod:`~changeflow.cli.calendar`
+(``schedule``, ``agenda``, ``tick``, ``attendance``) and :mod:`~changeflow.cli.demo`.
 Every command parses its arguments, calls :class:`changeflow.Engine` on the SQL store and
 renders the result; the rules, the lifecycle and the audit trail live in the library.
 """
@@ -18,6 +19,7 @@ from typer.core import TyperGroup
 
 from changeflow import __version__
 from changeflow.cli import (
+    calendar,
     checkpoints,
     cohort_views,
     cohorts,
@@ -170,6 +172,9 @@ _COMMANDS: tuple[Callable[..., None], ...] = (
     participant.history,
     cohort_views.verify,
     checkpoints.checkpoints,
+    calendar.agenda,
+    calendar.tick,
+    calendar.attendance,
     cohort_views.export,
     cohort_views.diagram,
     demo.demo,
@@ -178,3 +183,4 @@ for _command in _COMMANDS:
     app.command()(_command)
 app.add_typer(cohorts.cohort_app, name="cohort")
 app.add_typer(corrections.correct_app, name="correct")
+app.add_typer(calendar.schedule_app, name="schedule")

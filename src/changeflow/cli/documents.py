@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from datetime import datetime
 
+    from changeflow.agenda import Agenda, TickReport
+    from changeflow.attendance import SheetReport
     from changeflow.audit import AuditCheck, Checkpoint
     from changeflow.cli.failures import Failure
     from changeflow.engine import CohortStatus
@@ -33,11 +35,14 @@ if TYPE_CHECKING:
         Violation,
     )
     from changeflow.roster import RosterReport
+    from changeflow.schedule import Schedule
 
 __all__ = [
     "Document",
     "advance",
+    "agenda",
     "assessment",
+    "attendance_sheet",
     "check",
     "checkpoints",
     "cohort",
@@ -53,8 +58,10 @@ __all__ = [
     "participant_corrected",
     "project",
     "roster",
+    "schedule",
     "score_corrected",
     "status",
+    "tick",
     "transfer",
     "verify",
     "violations",
@@ -322,3 +329,47 @@ def checkpoints(database: str, taken_at: datetime, heads: Sequence[Checkpoint]) 
         "taken_at": taken_at.isoformat(),
         "checkpoints": [c.to_dict() for c in heads],
     }
+
+
+# -- the course calendar ----------------------------------------------------------------------
+
+
+def schedule(code: str, plan: Schedule) -> Document:
+    """``schedule``: each window with its working days, the visit and the closures."""
+    days = plan.working_days()
+    visit = plan.visit
+    return {
+        "cohort": code,
+        "stages": [
+            {
+                "stage": str(w.stage),
+                "start": w.start.isoformat(),
+                "end": w.end.isoformat(),
+                "working_days": days.count(w.start, w.end),
+            }
+            for w in plan.windows
+        ],
+        "visit": None
+        if visit is None
+        else {
+            "start": visit.start.isoformat(),
+            "end": visit.end.isoformat(),
+            "destination": visit.destination,
+        },
+        "closures": [{"day": c.day.isoformat(), "name": c.name} for c in plan.closures],
+    }
+
+
+def agenda(found: Agenda) -> Document:
+    """``agenda``: counts, and per participant the next deadline, lateness and warnings."""
+    return found.to_dict()
+
+
+def tick(report: TickReport) -> Document:
+    """``tick``: whether events were fired, counts per outcome, each applicable timeout."""
+    return report.to_dict()
+
+
+def attendance_sheet(report: SheetReport) -> Document:
+    """``attendance --csv``: accepted, unchanged and refused rows (line, violations)."""
+    return report.to_dict()

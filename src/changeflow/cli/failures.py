@@ -157,7 +157,9 @@ def refusal(exc: TransitionRejected) -> Failure:
     """How a refused command is reported (exit 3): one line, then every violation."""
     reasons = "; ".join(f"{v.code}: {v.message}" for v in exc.violations)
     where = f" from {exc.state!r}" if exc.state else ""
-    message = f"{exc.event!r}{where} refused for {exc.nip} in {exc.cohort}: {reasons}"
+    # A cohort-level command (set_schedule) is refused in the cohort, for no NIP.
+    whom = f"for {exc.nip} in {exc.cohort}" if exc.nip else f"in {exc.cohort}"
+    message = f"{exc.event!r}{where} refused {whom}: {reasons}"
     details = tuple(f"  {v.code}: {v.message}" for v in exc.violations)
     if exc.event == DataCommand.FORM_GROUPS:
         headline = f"'form_groups' refused in {exc.cohort}: nobody was regrouped"
@@ -166,7 +168,7 @@ def refusal(exc: TransitionRejected) -> Failure:
             "anyone graduates or fails (the refused attempts are in the audit trail)"
         )
         return Failure(ExitCode.REFUSED, "refused", message, hint, headline, details)
-    headline = f"{exc.event!r} refused for {exc.nip} in {exc.cohort}"
+    headline = f"{exc.event!r} refused {whom}"
     if isinstance(exc, IllegalTransition):
         hint = f"`changeflow events {exc.cohort} {exc.nip}` lists what is allowed now"
         return Failure(ExitCode.REFUSED, "illegal_transition", message, hint, headline, details)

@@ -27,22 +27,29 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
     from datetime import datetime
 
+    from changeflow.agenda import Agenda, TickReport
+    from changeflow.attendance import SheetReport
     from changeflow.audit import AuditCheck
     from changeflow.cli.failures import Failure
     from changeflow.engine import CohortStatus
     from changeflow.records import AdvanceReport, Enrolment, HistoryEntry, MigrationPlan, Violation
     from changeflow.roster import RosterReport
+    from changeflow.schedule import Schedule
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
     "Output",
     "advance_text",
+    "agenda_text",
+    "attendance_text",
     "change_text",
     "history_text",
     "migration_text",
     "roster_text",
+    "schedule_text",
     "status_text",
     "table",
+    "tick_text",
     "verify_text",
 ]
 
@@ -307,3 +314,84 @@ def verify_text(out: Output, checks: Sequence[AuditCheck]) -> None:
             out.line(f"{check.cohort}: audit chain BROKEN: {check.problem}")
         for difference in check.differences:
             out.line(f"  {difference}")
+
+
+# -- the course calendar ----------------------------------------------------------------------
+
+
+def schedule_text(out: Output, code: str, plan: Schedule) -> None:
+    """The windows with their working days, then the visit and the closures."""
+    days = plan.working_days()
+    table(
+        ("stage", "start", "end", "working days"),
+        ((w.stage, w.start, w.end, days.count(w.start, w.end)) for w in plan.windows),
+        title=f"{code}: schedule",
+    )
+    visit = plan.visit
+    if visit is not None:
+        where = f" to {visit.destination}" if visit.destination else " (destination not set)"
+        out.line(f"benchmarking visit{where}: {visit.start} to {visit.end}")
+    for closure in plan.closures:
+        out.line(f"closed {closure.day}: {closure.name}")
+
+
+def agenda_text(out: Output, found: Agenda) -> None:
+    """One row per active participant: next deadline, due date, lateness, who acts, warnings."""
+    rows = []
+    for item in found.items:
+        due = item.next
+        rows.append(
+            (
+                item.nip,
+                item.name,
+                item.state,
+                "" if due is None else due.deadline.event,
+                "" if due is None else due.due,
+                f"OVERDUE {item.working_days_late} wd" if item.overdue else "",
+                "" if due is None else due.deadline.actor,
+                "; ".join(w.code for w in item.warnings),
+            )
+        )
+    title = (
+        f"{found.cohort} as of {found.as_of}: {len(found.items)} active, "
+        f"{len(found.overdue())} overdue, {len(found.warned())} warned"
+    )
+    table(("nip", "name", "state", "next", "due", "late", "acts", "warnings"), rows, title=title)
+    for item in found.warned():
+        for warning in item.warnings:
+            out.line(f"{item.nip}  {warning.code}: {warning.message}")
+
+
+def tick_text(out: Output, report: TickReport) -> None:
+    """What the tick did with each applicable timeout, then a summary line."""
+    for action in report.actions:
+        event = action.event or "flag only"
+        detail = f" ({', '.join(action.violations)})" if action.violations else ""
+        out.line(
+            f"{action.nip}  {action.deadline} due {action.due}, {action.working_days_late} "
+            f"working day(s) late: {event} {action.outcome}{detail}"
+        )
+    counts = ", ".join(f"{len(report.by_outcome(o))} {o}" for o in _tick_outcomes(report))
+    suffix = "" if report.apply else " (without --apply: nothing was written)"
+    out.line(f"{report.cohort} tick as of {report.as_of}: {counts or 'nothing due'}{suffix}")
+
+
+def _tick_outcomes(report: TickReport) -> list[Any]:
+    return list(dict.fromkeys(a.outcome for a in report.actions))
+
+
+def attendance_text(out: Output, report: SheetReport) -> None:
+    """The sheet's outcome row by row, then a summary line."""
+    labels = {"accepted": "recorded", "unchanged": "unchanged", "refused": "REFUSED"}
+    if report.dry_run:
+        labels["accepted"] = "would be recorded"
+    for row in report.outcomes:
+        what = "" if row.day is None else f"{row.day} {row.status}"
+        out.line(f"line {row.line:<4} {labels[row.outcome]:<18} {row.nip or '(no NIP)'}  {what}")
+        for violation in row.violations:
+            out.line(f"{'':10}{violation.code}: {violation.message}")
+    summary = (
+        f"{len(report.accepted)} recorded, {len(report.unchanged)} unchanged, "
+        f"{len(report.refused)} refused"
+    )
+    out.line(summary + (" (dry run: nothing was written)" if report.dry_run else ""))

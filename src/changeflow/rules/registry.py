@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from changeflow.errors import DefinitionError
+from changeflow.rules.attendance import AttendanceMinimum
 from changeflow.rules.eligibility import AlreadyActive, Rank, RetirementHorizon
 from changeflow.rules.quota import CohortCapacity, OfficeQuota
 from changeflow.rules.record import FailGrounds, OutcomeUnchanged, RecordOpen
@@ -41,6 +42,7 @@ def builtin_rules() -> dict[str, Rule]:
         "record_open": RecordOpen(),
         "outcome_unchanged": OutcomeUnchanged(),
         "fail_grounds": FailGrounds(),
+        "attendance_minimum": AttendanceMinimum(),
     }
 
 

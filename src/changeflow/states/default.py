@@ -39,7 +39,7 @@ _REOPEN_RULES = ("reason_required", "already_active", "office_quota", "cohort_ca
 
 DEFAULT_LIFECYCLE = LifecycleDefinition(
     name="change_project",
-    version="2",
+    version="3",
     description="Leadership training level III / administrator (PKA) with a change project.",
     initial=Stage.ENROLLED,
     enrolment_rules=DEFAULT_ENROLMENT_RULES,
@@ -79,6 +79,7 @@ DEFAULT_LIFECYCLE = LifecycleDefinition(
             Stage.ON_CLASS,
             Stage.PROPOSAL,
             "change_project",
+            "attendance_minimum",
             doc="present the change project to the mentor",
         ),
         _t(

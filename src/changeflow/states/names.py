@@ -14,7 +14,9 @@ __all__ = [
     "DATA_COMMANDS",
     "ENROL",
     "MIGRATE",
+    "RECORD_ATTENDANCE",
     "RESERVED_EVENTS",
+    "SET_SCHEDULE",
     "DataCommand",
     "Event",
     "Stage",
@@ -31,6 +33,12 @@ MIGRATE = "migrate"
 
 CARRY_OVER = "carry_over"
 """Facts a database upgrade found stored without an audit entry, recorded as found."""
+
+SET_SCHEDULE = "set_schedule"
+"""A cohort's schedule (stage windows, visit, closures) set or adjusted by an organiser."""
+
+RECORD_ATTENDANCE = "record_attendance"
+"""A participant's attendance on one on-class day (present, izin, sakit, absent)."""
 
 
 class Stage(StrEnum):
@@ -92,5 +100,12 @@ class DataCommand(StrEnum):
 DATA_COMMANDS: frozenset[str] = frozenset(DataCommand)
 """The names of the data commands."""
 
-RESERVED_EVENTS: frozenset[str] = DATA_COMMANDS | {ENROL, CREATE_COHORT, MIGRATE, CARRY_OVER}
+RESERVED_EVENTS: frozenset[str] = DATA_COMMANDS | {
+    ENROL,
+    CREATE_COHORT,
+    MIGRATE,
+    CARRY_OVER,
+    SET_SCHEDULE,
+    RECORD_ATTENDANCE,
+}
 """Names a lifecycle may not give its own events: the engine's commands use them."""

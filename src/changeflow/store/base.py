@@ -14,12 +14,12 @@ cache of the chain. The engine computes every change (:meth:`Enrolment.moved
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from changeflow.facts import Facts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
     from contextlib import AbstractContextManager
 
     from changeflow.audit import Checkpoint
@@ -77,6 +77,18 @@ class Unit(Facts, Protocol):
         """Pin the cohort to another lifecycle definition (a migration)."""
         ...
 
+    def schedule(self) -> Mapping[str, Any] | None:
+        """The cohort's stored schedule document (``None``: none stored yet)."""
+        ...
+
+    def set_schedule(self, document: Mapping[str, Any]) -> None:
+        """Store the cohort's schedule document (replacing the one stored)."""
+        ...
+
+    def set_attendance(self, nip: str, day: str, status: str) -> None:
+        """Store one participant's attendance on one ISO day (replacing what was stored)."""
+        ...
+
     def next_seq(self) -> int:
         """The next position in this cohort's audit trail."""
         ...
@@ -122,6 +134,14 @@ class Store(Protocol):
 
     def lifecycle(self, code: str) -> LifecycleDefinition | None:
         """The lifecycle definition the cohort is pinned to (``None``: pinned to none)."""
+        ...
+
+    def schedule(self, code: str) -> Mapping[str, Any] | None:
+        """The cohort's stored schedule document (``None``: none stored yet)."""
+        ...
+
+    def attendance(self, code: str) -> dict[str, dict[str, str]]:
+        """Every participant's recorded attendance in the cohort: NIP -> ISO day -> status."""
         ...
 
     def enrolment(self, cohort: str, nip: str) -> Enrolment:

@@ -22,7 +22,7 @@ from changeflow.facts import Standing
 from changeflow.records import COHORT_NIP, CohortProjection
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from changeflow.models import Cohort, Office
     from changeflow.records import Enrolment, HistoryEntry
@@ -35,11 +35,22 @@ _NOBODY = Standing()
 
 
 class _CohortData:
-    __slots__ = ("cohort", "lifecycle", "members", "per_office", "seated", "trail")
+    __slots__ = (
+        "attendance",
+        "cohort",
+        "lifecycle",
+        "members",
+        "per_office",
+        "schedule",
+        "seated",
+        "trail",
+    )
 
     def __init__(self, cohort: Cohort, lifecycle: LifecycleDefinition | None) -> None:
         self.cohort = cohort
         self.lifecycle = lifecycle
+        self.schedule: dict[str, Any] | None = None
+        self.attendance: dict[str, dict[str, str]] = {}
         self.members: dict[str, Enrolment] = {}
         self.per_office: dict[str, int] = {}
         self.seated = 0
@@ -148,7 +159,19 @@ class MemoryStore:
                     for code in {e.participant.office.code for e in members.values()}
                     if code in self._offices
                 },
+                None if data.schedule is None else dict(data.schedule),
+                {nip: dict(days) for nip, days in data.attendance.items() if days},
             )
+
+    def schedule(self, code: str) -> Mapping[str, Any] | None:
+        """The cohort's stored schedule document."""
+        with self._lock:
+            return self._data(code).schedule
+
+    def attendance(self, code: str) -> dict[str, dict[str, str]]:
+        """Every participant's recorded attendance in the cohort."""
+        with self._lock:
+            return {nip: dict(days) for nip, days in self._data(code).attendance.items() if days}
 
     def close(self) -> None:
         """Nothing to release in memory."""
@@ -231,6 +254,10 @@ class _MemoryUnit:
         if active is None and completed is None:
             return _NOBODY
         return Standing(active, completed)
+
+    def attendance(self, cohort: str, nip: str) -> Mapping[str, str]:
+        """The participant's recorded attendance (read-your-writes)."""
+        return self._store._data(cohort).attendance.get(nip, {})
 
     def enrolment(self, nip: str) -> Enrolment | None:
         """The live enrolment (read-your-writes), or ``None``."""
@@ -324,6 +351,22 @@ class _MemoryUnit:
         data = self._data
         self.undo(setattr, data, "lifecycle", data.lifecycle)
         data.lifecycle = self.lifecycle = lifecycle
+
+    def schedule(self) -> Mapping[str, Any] | None:
+        """The cohort's schedule document (read-your-writes)."""
+        return self._data.schedule
+
+    def set_schedule(self, document: Mapping[str, Any]) -> None:
+        """Replace the cohort's schedule document."""
+        data = self._data
+        self.undo(setattr, data, "schedule", data.schedule)
+        data.schedule = dict(document)
+
+    def set_attendance(self, nip: str, day: str, status: str) -> None:
+        """Replace one participant's attendance on one day."""
+        days = self._data.attendance.setdefault(nip, {})
+        self.undo(_restore, days, day, days.get(day))
+        days[day] = status
 
     def next_seq(self) -> int:
         """The next position in this cohort's audit trail."""

@@ -334,7 +334,8 @@ class CountingFacts:
 
     ``seats`` maps a cohort code to its seated participants, ``office_seats`` a
     ``(cohort, office)`` pair to that office's, ``standings`` a NIP to the person's
-    :class:`~changeflow.rules.Standing`; anything absent counts as zero or nobody.
+    :class:`~changeflow.rules.Standing`, ``attendances`` a ``(cohort, nip)`` pair to the
+    days recorded (ISO day -> status); anything absent counts as zero, nobody or none.
 
     >>> facts = CountingFacts(seats={"PKA-1": 30}, office_seats={("PKA-1", "DINKES"): 2})
     >>> facts.seated("PKA-1"), facts.seated_from_office("PKA-1", "BKD"), facts.standing("x")
@@ -344,6 +345,7 @@ class CountingFacts:
     seats: Mapping[str, int] = field(default_factory=dict)
     office_seats: Mapping[tuple[str, str], int] = field(default_factory=dict)
     standings: Mapping[str, Standing] = field(default_factory=dict)
+    attendances: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
 
     def seated(self, cohort: str) -> int:
         """Participants holding a seat in the cohort."""
@@ -356,6 +358,10 @@ class CountingFacts:
     def standing(self, nip: str) -> Standing:
         """The person's course record across cohorts."""
         return self.standings.get(nip, Standing())
+
+    def attendance(self, cohort: str, nip: str) -> Mapping[str, str]:
+        """The participant's recorded attendance in the cohort."""
+        return self.attendances.get((cohort, nip), {})
 
 
 @st.composite

@@ -14,6 +14,7 @@ from changeflow.states.names import MIGRATE
 from changeflow.store.sql.mapping import AUDIT_COLUMNS
 from changeflow.store.sql.tables import (
     AssessmentRow,
+    AttendanceRow,
     AuditRow,
     CohortOfficeRow,
     CohortRow,
@@ -22,12 +23,14 @@ from changeflow.store.sql.tables import (
     LifecycleRow,
     OfficeRow,
     ProjectRow,
+    ScheduleRow,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
 __all__ = [
+    "ATTENDANCE",
     "AUDIT",
     "COHORTS",
     "ENROLMENTS",
@@ -35,6 +38,7 @@ __all__ = [
     "LIFECYCLES",
     "OFFICES",
     "PROJECTS",
+    "SCHEDULES",
     "SCORES",
     "SEATS",
     "DriverSql",
@@ -49,6 +53,8 @@ PROJECTS = cast("Table", ProjectRow.__table__)
 SCORES = cast("Table", AssessmentRow.__table__)
 AUDIT = cast("Table", AuditRow.__table__)
 KEYS = cast("Table", IdempotencyRow.__table__)
+SCHEDULES = cast("Table", ScheduleRow.__table__)
+ATTENDANCE = cast("Table", AttendanceRow.__table__)
 
 LOCK_COHORT = select(COHORTS).where(COHORTS.c.code == bindparam("code")).with_for_update()
 COHORT_ROW = select(COHORTS).where(COHORTS.c.code == bindparam("code"))
@@ -68,6 +74,21 @@ PIN = (
     .values(lifecycle_sha256=bindparam("b_sha"))
 )
 LIFECYCLE = select(LIFECYCLES).where(LIFECYCLES.c.sha256 == bindparam("sha"))
+SCHEDULE = select(SCHEDULES.c.document).where(SCHEDULES.c.cohort_id == bindparam("cohort_id"))
+DROP_SCHEDULE = delete(SCHEDULES).where(SCHEDULES.c.cohort_id == bindparam("cohort_id"))
+ADD_SCHEDULE = insert(SCHEDULES)
+ATTENDANCE_OF = select(ATTENDANCE.c.day, ATTENDANCE.c.status).where(
+    ATTENDANCE.c.cohort_id == bindparam("cohort_id"), ATTENDANCE.c.nip == bindparam("nip")
+)
+ALL_ATTENDANCE = select(ATTENDANCE.c.nip, ATTENDANCE.c.day, ATTENDANCE.c.status).where(
+    ATTENDANCE.c.cohort_id == bindparam("cohort_id")
+)
+DROP_ATTENDANCE = delete(ATTENDANCE).where(
+    ATTENDANCE.c.cohort_id == bindparam("cohort_id"),
+    ATTENDANCE.c.nip == bindparam("nip"),
+    ATTENDANCE.c.day == bindparam("day"),
+)
+ADD_ATTENDANCE = insert(ATTENDANCE)
 RECALL = (
     select(KEYS.c.fingerprint, KEYS.c.seqs, KEYS.c.cohort_id, COHORTS.c.code)
     .join(COHORTS, COHORTS.c.id == KEYS.c.cohort_id)

@@ -48,7 +48,7 @@ from changeflow.store.sql.schema import ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from sqlalchemy import Connection, Select
 
@@ -286,6 +286,16 @@ class SqlStore:
                 raise CohortNotFound(code)
             return self.definition(connection, row.lifecycle_sha256)
 
+    def schedule(self, code: str) -> Mapping[str, Any] | None:
+        """The cohort's stored schedule document (``None``: none stored yet)."""
+        with self._reading() as connection:
+            return _schedule_of(connection, self.cohort_ref(connection, code)[0])
+
+    def attendance(self, code: str) -> dict[str, dict[str, str]]:
+        """Every participant's recorded attendance in the cohort."""
+        with self._reading() as connection:
+            return _attendance_of(connection, self.cohort_ref(connection, code)[0])
+
     def enrolment(self, cohort: str, nip: str) -> Enrolment:
         """One enrolment; :class:`ParticipantNotFound` if not enrolled."""
         with self._reading() as connection:
@@ -405,6 +415,8 @@ class SqlStore:
                 row.seated,
                 {office: n for office, n in counters if n},
                 {e.participant.office.code: e.participant.office.name for e in members.values()},
+                _schedule_of(connection, row.id),
+                _attendance_of(connection, row.id),
             )
 
     # -- writing -------------------------------------------------------------------------
@@ -472,3 +484,15 @@ class SqlStore:
         finally:
             if not unit.committed:
                 self._cohorts.pop(cohort, None)
+
+
+def _schedule_of(connection: Connection, cohort_id: int) -> dict[str, Any] | None:
+    row = connection.execute(sql.SCHEDULE, {"cohort_id": cohort_id}).first()
+    return None if row is None else dict(row.document)
+
+
+def _attendance_of(connection: Connection, cohort_id: int) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for row in connection.execute(sql.ALL_ATTENDANCE, {"cohort_id": cohort_id}):
+        found.setdefault(row.nip, {})[row.day.isoformat()] = row.status
+    return found

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AssessmentRow",
+    "AttendanceRow",
     "AuditRow",
     "Base",
     "CohortOfficeRow",
@@ -44,6 +45,7 @@ __all__ = [
     "LifecycleRow",
     "OfficeRow",
     "ProjectRow",
+    "ScheduleRow",
     "UTCDateTime",
 ]
 
@@ -242,3 +244,23 @@ class IdempotencyRow(Base):
     seqs: Mapped[str] = mapped_column(Text)
     """JSON list of the audit sequence numbers the command wrote; a bare number for one."""
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduleRow(Base):
+    """A cohort's schedule (stage windows, visit, closures) as the validated model's JSON."""
+
+    __tablename__ = "schedules"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AttendanceRow(Base):
+    """One participant's attendance on one on-class day (present, izin, sakit, absent)."""
+
+    __tablename__ = "attendance"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))

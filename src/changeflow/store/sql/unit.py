@@ -9,7 +9,7 @@ under the cohort's lock.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import insert, select
@@ -31,7 +31,7 @@ from changeflow.store.sql.mapping import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
     from sqlalchemy import Connection, Row
 
@@ -159,6 +159,15 @@ class SqlUnit:
         active = next((r.code for r in rows if r.active), None)
         completed = next((r.code for r in rows if r.completed), None)
         return Standing(active, completed)
+
+    def attendance(self, cohort: str, nip: str) -> Mapping[str, str]:
+        """The participant's recorded attendance in the cohort: ISO day -> status."""
+        if cohort == self.cohort.code:
+            cohort_id = self._cohort_id
+        else:
+            cohort_id = self._store.cohort_ref(self._connection, cohort)[0]
+        rows = self._execute(sql.ATTENDANCE_OF, {"cohort_id": cohort_id, "nip": nip}).all()
+        return {row.day.isoformat(): row.status for row in rows}
 
     # -- enrolments ------------------------------------------------------------------------
 
@@ -339,6 +348,25 @@ class SqlUnit:
         self._store.keep_definition(self._connection, lifecycle)
         self._execute(sql.PIN, {"b_cohort": self._cohort_id, "b_sha": lifecycle.sha256})
         self.lifecycle = lifecycle
+
+    # -- the calendar ----------------------------------------------------------------------
+
+    def schedule(self) -> Mapping[str, Any] | None:
+        """The cohort's stored schedule document (read-your-writes)."""
+        row = self._execute(sql.SCHEDULE, {"cohort_id": self._cohort_id}).first()
+        return None if row is None else dict(row.document)
+
+    def set_schedule(self, document: Mapping[str, Any]) -> None:
+        """Replace the cohort's schedule document."""
+        self._execute(sql.DROP_SCHEDULE, {"cohort_id": self._cohort_id})
+        self._execute(sql.ADD_SCHEDULE.values(cohort_id=self._cohort_id, document=dict(document)))
+
+    def set_attendance(self, nip: str, day: str, status: str) -> None:
+        """Replace one participant's attendance on one ISO day."""
+        when = date.fromisoformat(day)
+        params = {"cohort_id": self._cohort_id, "nip": nip, "day": when}
+        self._execute(sql.DROP_ATTENDANCE, params)
+        self._execute(sql.ADD_ATTENDANCE.values(**params, status=status))
 
     # -- audit and idempotency -------------------------------------------------------------
 

@@ -32,10 +32,10 @@ from alembic import op
 from changeflow.audit import chain_hash, lifecycle_facts, record_facts
 from changeflow.models import Office
 from changeflow.records import COHORT_NIP, HistoryEntry
-from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.names import CARRY_OVER, ENROL
 from changeflow.store.sql import statements as sql
 from changeflow.store.sql.mapping import audit_values, cohort_from_document
+from changeflow.store.sql.migrations import CHANGE_PROJECT_2, frozen_lifecycle
 from changeflow.store.sql.unit import load_enrolments
 
 if TYPE_CHECKING:
@@ -52,10 +52,10 @@ depends_on = None
 ACTOR = "changeflow upgrade 0002"
 REASON = "stored before schema 0002 without an audit entry; recorded as found"
 
-# 0001 databases ran the default lifecycle of their day, which this one extends (reopen, the
-# grounds of a fail). Should a later default drop one of its states or events, this revision
-# must pin a frozen copy of version 2 instead.
-assert (DEFAULT_LIFECYCLE.name, DEFAULT_LIFECYCLE.version) == ("change_project", "2")  # noqa: S101
+# 0001 databases ran the default lifecycle of their day, which version 2 extends (reopen, the
+# grounds of a fail). A migration must not follow the code's default as it evolves: it pins
+# a frozen copy of version 2, checked by its SHA-256.
+DEFAULT_LIFECYCLE = frozen_lifecycle("change_project", "2", CHANGE_PROJECT_2)
 
 
 class _Offices:
