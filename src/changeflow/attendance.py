@@ -16,8 +16,6 @@ line 3: date: 'x' is not a date (write YYYY-MM-DD)
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,8 +26,13 @@ from changeflow.errors import InvalidInput, ParticipantNotFound, TransitionRejec
 from changeflow.models import Attendance
 from changeflow.nip import normalise_nip
 from changeflow.records import Violation
-from changeflow.roster import DEFAULT_MAX_BYTES
-from changeflow.schedule import ScheduleStage
+from changeflow.roster import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    csv_records,
+    decode,
+    read_bounded,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -149,37 +152,24 @@ def attendance_key(cohort: str, nip: str, day: date, status: Attendance | str) -
     return f"attendance:{cohort}:{nip}:{day.isoformat()}:{Attendance(status).value}"
 
 
-def read_sheet(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[SheetRow]:
-    """Read and parse a sheet; :class:`InvalidInput` (field ``csv``) when it is unusable."""
+def read_sheet(
+    path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = DEFAULT_MAX_ROWS
+) -> list[SheetRow]:
+    """Read and parse a sheet; :class:`InvalidInput` (field ``csv``) when it is unusable.
+
+    Read as rosters are (:func:`changeflow.roster.read_bounded`): bounded in bytes and rows,
+    an over-long or broken record refusing the whole sheet.
+    """
     file = Path(path)
-    try:
-        with file.open("rb") as stream:
-            raw = stream.read(max_bytes + 1)
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise InvalidInput("csv", f"cannot read {str(file)!r}: {reason}") from None
-    if len(raw) > max_bytes:
-        raise InvalidInput("csv", f"{str(file)!r} is larger than {max_bytes:,} bytes: split it")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("csv", f"{str(file)!r} is not UTF-8 (byte {exc.start})") from None
-    return parse_sheet(text)
+    return parse_sheet(decode(read_bounded(file, max_bytes, "csv"), file, "csv"), max_rows=max_rows)
 
 
-def parse_sheet(text: str) -> list[SheetRow]:
+def parse_sheet(text: str, *, max_rows: int = DEFAULT_MAX_ROWS) -> list[SheetRow]:
     """Parse sheet text (header first); :class:`InvalidInput` for a bad header or bad CSV."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        columns = _columns(header)
-        rows = []
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                rows.append(_row(reader.line_num, cells, columns, len(header or ())))
-    except csv.Error as exc:
-        raise InvalidInput("csv", f"line {reader.line_num}: not valid CSV ({exc})") from None
-    return rows
+    header, records = csv_records(text, max_rows, "csv")
+    columns = _columns(header)
+    width = len(header or ())
+    return [_row(line, cells, columns, width) for line, cells in records]
 
 
 def _columns(header: list[str] | None) -> dict[str, int]:
@@ -285,7 +275,7 @@ def _judge(row: SheetRow, schedule: Schedule, members: dict[str, Any]) -> Violat
             "unknown_participant", row.line, "nip", f"nip: {row.nip} is not enrolled in the cohort"
         )
     assert row.day is not None  # noqa: S101 - valid rows carry their day
-    if not _class_day(schedule, row.day):
+    if schedule.class_day_problem(row.day) is not None:
         return _violation(
             "invalid_input",
             row.line,
@@ -293,14 +283,6 @@ def _judge(row: SheetRow, schedule: Schedule, members: dict[str, Any]) -> Violat
             f"date: {row.day} is not a working day of on_class",
         )
     return None
-
-
-def _class_day(schedule: Schedule, day: date) -> bool:
-    # As Engine.record_attendance judges it (the visit lies inside on_class).
-    window = schedule.window(ScheduleStage.ON_CLASS)
-    if window is None or not window.start <= day <= window.end:
-        return False
-    return schedule.working_days().is_working(day)
 
 
 def _record(

@@ -200,9 +200,9 @@ def _schedule(engine: Engine, say: Say) -> None:
 def _attendance(engine: Engine, say: Say) -> None:
     """Everyone at the visit; one participant ill for two days (sakit, excused)."""
     members = engine.participants(COHORT.code)
-    visit = engine.schedule(COHORT.code).visit
-    assert visit is not None  # noqa: S101 - set by _schedule
-    days = list(engine.schedule(COHORT.code).working_days().between(visit.start, visit.end))
+    plan = engine.schedule(COHORT.code)
+    assert plan.visit is not None  # noqa: S101 - set by _schedule
+    days = list(plan.working_days().between(plan.visit.start, plan.visit.end))
     _set_time(engine.clock, 2019, 4, 16)
     ill = members[9]
     for day in (date(2019, 4, 15), date(2019, 4, 16)):

@@ -70,17 +70,18 @@ from changeflow.records import (
 )
 from changeflow.rules.record import RecordOpen
 from changeflow.rules.registry import RuleRegistry
-from changeflow.rules.schedule import reason_missing, schedule_violations
+from changeflow.rules.schedule import schedule_violations
 from changeflow.rules.violations import (
     active_elsewhere,
     already_enrolled,
     cohort_overfilled,
     office_overfilled,
+    reason_missing,
     state_unknown,
     state_unmapped,
     unknown_office,
 )
-from changeflow.schedule import Schedule, ScheduleStage, default_schedule, schedule_of
+from changeflow.schedule import Schedule, default_schedule, schedule_of
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition
 from changeflow.states.machine import Lifecycle, Move
@@ -1055,7 +1056,9 @@ class Engine:
             if attempt is None:
                 return _result(replayed)
             # Judged under the cohort's lock: a schedule changed meanwhile is the one seen.
-            _on_class_day(schedule_of(uow.schedule(), uow.cohort), day)
+            problem = schedule_of(uow.schedule(), uow.cohort).class_day_problem(day)
+            if problem is not None:
+                raise InvalidInput("day", problem)
             member = _member(uow, nip)
             state = member.state
             before = uow.attendance(code, nip).get(when)
@@ -1083,13 +1086,14 @@ class Engine:
         """
         inputs.check_date("as_of", as_of)
         code = inputs.cohort_code(cohort)
-        plan = self.schedule(code)
+        found = self.store.cohort(code)
+        plan = schedule_of(self.store.schedule(code), found)
         return build_agenda(
             code,
             as_of,
             plan,
             plan.working_days(),
-            self.store.cohort(code).parameters.calendar,
+            found.parameters.calendar,
             self.store.enrolments(code),
             self.store.attendance(code),
         )
@@ -1107,12 +1111,13 @@ class Engine:
         if not isinstance(apply, bool):
             raise InvalidInput("apply", f"must be True or False, got {apply!r:.40}")
         code = inputs.cohort_code(cohort)
-        plan = self.schedule(code)
+        found = self.store.cohort(code)
+        plan = schedule_of(self.store.schedule(code), found)
         planned = plan_tick(
             code,
             plan,
             plan.working_days(),
-            self.store.cohort(code).parameters.calendar,
+            found.parameters.calendar,
             self.store.enrolments(code),
             as_of,
         )
@@ -1257,17 +1262,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _on_class_day(plan: Schedule, day: date) -> None:
-    """Refuse (InvalidInput on ``day``) a day that is not a working day of on_class."""
-    window = plan.window(ScheduleStage.ON_CLASS)
-    if window is None or not window.start <= day <= window.end:
-        where = "no on_class window" if window is None else f"{window.start} to {window.end}"
-        raise InvalidInput("day", f"{day} is not in on_class ({where})")
-    holiday = plan.working_days().holiday(day)
-    if holiday is not None or day.weekday() >= 5:  # Saturday, Sunday
-        raise InvalidInput("day", f"{day} is not a working day ({holiday or 'weekend'})")
 
 
 def _event_name(event: object) -> None:

@@ -63,8 +63,11 @@ __all__ = [
     "RosterReport",
     "RosterRow",
     "RosterTooLarge",
+    "csv_records",
+    "decode",
     "enrol_roster",
     "parse_roster",
+    "read_bounded",
     "read_roster",
     "resolve_office",
 ]
@@ -97,10 +100,16 @@ class RosterTooLarge(InvalidInput):
     ``value`` is the cap that was passed. The roster is refused as a whole.
     """
 
-    def __init__(self, limit: Literal["max_bytes", "max_rows"], value: int, message: str) -> None:
+    def __init__(
+        self,
+        limit: Literal["max_bytes", "max_rows"],
+        value: int,
+        message: str,
+        field: str = "roster",
+    ) -> None:
         self.limit = limit
         self.value = value
-        super().__init__("roster", message)
+        super().__init__(field, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +201,15 @@ def read_roster(
     """
     file = Path(path)
     return parse_roster(
-        _decode(_read_bounded(file, max_bytes), file), offices=offices, max_rows=max_rows
+        decode(read_bounded(file, max_bytes), file), offices=offices, max_rows=max_rows
     )
 
 
-def _read_bounded(file: Path, limit: int) -> bytes:
+def read_bounded(file: Path, limit: int, field: str = "roster") -> bytes:
+    """At most ``limit`` bytes of ``file``; :class:`RosterTooLarge` past them.
+
+    Safe on a regular file, a device or a pipe; ``field`` names the input in errors.
+    """
     if limit < 1:
         raise InvalidInput("max_bytes", f"must be at least 1, got {limit}")
     try:
@@ -206,25 +219,27 @@ def _read_bounded(file: Path, limit: int) -> bytes:
             too_big = stat.S_ISREG(info.st_mode) and info.st_size > limit
             raw = b"" if too_big else stream.read(limit + 1)
     except OSError as exc:
-        raise InvalidInput("roster", f"cannot read {str(file)!r}: {exc.strerror or exc}") from None
+        raise InvalidInput(field, f"cannot read {str(file)!r}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a NUL in the path
-        raise InvalidInput("roster", f"cannot read {str(file)!r}: {exc}") from None
+        raise InvalidInput(field, f"cannot read {str(file)!r}: {exc}") from None
     if too_big or len(raw) > limit:
         raise RosterTooLarge(
             "max_bytes",
             limit,
-            f"{str(file)!r} is larger than {limit:,} bytes, the most a roster may hold: "
+            f"{str(file)!r} is larger than {limit:,} bytes, the most a {field} may hold: "
             "split it, or allow more",
+            field,
         )
     return raw
 
 
-def _decode(raw: bytes, file: Path) -> str:
+def decode(raw: bytes, file: Path, field: str = "roster") -> str:
+    """The UTF-8 text of ``raw`` (a byte-order mark dropped); :class:`InvalidInput` if not."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            "roster", f"{str(file)!r} is not UTF-8 (byte {exc.start}): save the roster as UTF-8"
+            field, f"{str(file)!r} is not UTF-8 (byte {exc.start}): save the {field} as UTF-8"
         ) from None
 
 
@@ -240,20 +255,32 @@ def parse_roster(
     """
     if max_rows < 1:
         raise InvalidInput("max_rows", f"must be at least 1, got {max_rows}")
-    lines = _Lines(text.removeprefix("\ufeff"))
-    reader = csv.reader(lines, strict=True)
-    columns = _columns(lines.record(reader))
-    # Every record is read before any row is judged: a roster refused as a whole is
-    # refused before the costly part, and never after half of it was looked at.
-    records = _records(lines, reader, max_rows)
+    header, records = csv_records(text, max_rows)
+    columns = _columns(header)
     known = _Offices(offices)
     return [_row(line, cells, columns, known) for line, cells in records]
+
+
+def csv_records(
+    text: str, max_rows: int, field: str = "roster"
+) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """The header and the data records of CSV ``text`` with the lines they start on.
+
+    Blank records are left out. Every record is read before any is judged: an input refused
+    as a whole (a bad record, a row past :data:`MAX_ROW_CHARACTERS`, more than ``max_rows``)
+    is refused before the costly part, and never after half of it was looked at.
+    """
+    lines = _Lines(text.removeprefix("\ufeff"), field)
+    reader = csv.reader(lines, strict=True)
+    header = lines.record(reader)
+    return header, _records(lines, reader, max_rows)
 
 
 def _records(
     lines: _Lines, reader: Iterator[list[str]], max_rows: int
 ) -> list[tuple[int, list[str]]]:
     """The data records and the lines they start on, blank ones left out."""
+    field = lines.field
     records: list[tuple[int, list[str]]] = []
     count = 0
     while (cells := lines.record(reader)) is not None:
@@ -262,8 +289,9 @@ def _records(
             raise RosterTooLarge(
                 "max_rows",
                 max_rows,
-                f"line {lines.start}: the roster has more than {max_rows:,} rows, the most it "
+                f"line {lines.start}: the {field} has more than {max_rows:,} rows, the most it "
                 "may hold: split it, or allow more",
+                field,
             )
         if any(cell.strip() for cell in cells):
             records.append((lines.start, cells))
@@ -278,7 +306,9 @@ class _Lines:
     would be read as rows. Any CSV error likewise refuses the whole roster.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, field: str) -> None:
+        self.field = field
+        """What the text is (``roster``, ``csv``), for the errors."""
         # Lines end as the csv module ends them (CR, LF, CRLF); a regular expression, as
         # io.StringIO would hold a copy of the text four bytes a character.
         self._lines = (found.group() for found in _LINE.finditer(text))
@@ -296,9 +326,9 @@ class _Lines:
         self._size += len(line)
         if self._size > MAX_ROW_CHARACTERS:
             raise InvalidInput(
-                "roster",
+                self.field,
                 f"line {self.start}: a row longer than {MAX_ROW_CHARACTERS:,} characters starts "
-                "here (a quote that never closes?); the whole roster is refused",
+                f"here (a quote that never closes?); the whole {self.field} is refused",
             )
         return line
 
@@ -309,9 +339,9 @@ class _Lines:
             return next(reader, None)
         except csv.Error as exc:
             raise InvalidInput(
-                "roster",
+                self.field,
                 f"line {self.start}: not valid CSV ({exc}); check the quotes there: the whole "
-                "roster is refused",
+                f"{self.field} is refused",
             ) from None
 
 

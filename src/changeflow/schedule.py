@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from changeflow.errors import InvalidInput
 from changeflow.models import CalendarParameters, Cohort, Text
 from changeflow.workdays import Closure, WorkingDays
 
@@ -96,6 +97,37 @@ class Schedule(_Frozen):
     def from_document(cls, document: Mapping[str, Any]) -> Schedule:
         """The schedule a stored (JSON) document describes."""
         return cls.model_validate(document, strict=False)
+
+    def closing(self, closure: Closure, cohort: Cohort) -> Schedule:
+        """This schedule with ``closure``, for ``cohort``; itself when the day is closed so.
+
+        Windows and the visit still at their defaults are derived again around the closed
+        day; what the organiser set is theirs to move. :class:`InvalidInput` (``day``) when
+        the day already holds another closure.
+        """
+        for known in self.closures:
+            if known.day == closure.day:
+                if known.name == closure.name:
+                    return self
+                raise InvalidInput("day", f"{closure.day} is already closed ({known.name!r})")
+        closures = tuple(sorted((*self.closures, closure), key=lambda c: c.day))
+        calendar = cohort.parameters.calendar
+        before = derive_schedule(cohort.start, cohort.end, calendar, self.working_days())
+        after = derive_schedule(cohort.start, cohort.end, calendar, WorkingDays(closures))
+        windows = after.windows if self.windows == before.windows else self.windows
+        visit = after.visit if self.visit == before.visit else self.visit
+        return self.model_copy(update={"windows": windows, "visit": visit, "closures": closures})
+
+    def class_day_problem(self, day: date) -> str | None:
+        """Why ``day`` is not a working day of on_class (the visit included), else ``None``."""
+        window = self.window(ScheduleStage.ON_CLASS)
+        if window is None or not window.start <= day <= window.end:
+            where = "no on_class window" if window is None else f"{window.start} to {window.end}"
+            return f"{day} is not in on_class ({where})"
+        days = self.working_days()
+        if not days.is_working(day):
+            return f"{day} is not a working day ({days.holiday(day) or 'weekend'})"
+        return None
 
     def working_days(self) -> WorkingDays:
         """The working days of this schedule: Indonesia's, minus its closures."""

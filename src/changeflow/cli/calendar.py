@@ -30,8 +30,8 @@ from changeflow.engine import Engine
 from changeflow.errors import InvalidInput
 from changeflow.ics import ICALENDAR_HINT, DueDate, schedule_calendar
 from changeflow.models import Attendance, Cohort
-from changeflow.schedule import Schedule, ScheduleStage, StageWindow, Visit, derive_schedule
-from changeflow.workdays import Closure, WorkingDays
+from changeflow.schedule import Schedule, ScheduleStage, StageWindow, Visit
+from changeflow.workdays import Closure
 
 __all__ = [
     "SHEET_HINT",
@@ -256,33 +256,12 @@ def schedule_close(
         if not cohort.start <= closed <= cohort.end:
             raise CliError(f"DATE {closed} is outside the cohort ({cohort.start} to {cohort.end})")
         plan = engine.schedule(code)
-        changed = _with_closure(cohort, plan, Closure(day=closed, name=name))
+        changed = plan.closing(Closure(day=closed, name=name), cohort)
         if changed is not plan:
             plan = engine.set_schedule(code, changed, reason=reason or "", actor=actor, key=key)
         elif not out.json:
             out.note(f"{closed} is already closed ({name}): nothing changed")
     _print_schedule(out, code, plan)
-
-
-def _with_closure(cohort: Cohort, plan: Schedule, closure: Closure) -> Schedule:
-    """``plan`` with ``closure``; ``plan`` itself when the day is already closed so."""
-    for known in plan.closures:
-        if known.day == closure.day:
-            if known.name == closure.name:
-                return plan
-            raise CliError(
-                f"DATE {closure.day} is already closed ({known.name!r})",
-                hint="a day holds one closure",
-            )
-    closures = tuple(sorted((*plan.closures, closure), key=lambda c: c.day))
-    calendar = cohort.parameters.calendar
-    before = derive_schedule(cohort.start, cohort.end, calendar, WorkingDays(plan.closures))
-    after = derive_schedule(cohort.start, cohort.end, calendar, WorkingDays(closures))
-    # Only what still is the default follows the new closure: a window or a visit the
-    # organiser set is theirs to move.
-    windows = after.windows if plan.windows == before.windows else plan.windows
-    visit = after.visit if plan.visit == before.visit else plan.visit
-    return plan.model_copy(update={"windows": windows, "visit": visit, "closures": closures})
 
 
 # -- agenda and tick ----------------------------------------------------------------------------

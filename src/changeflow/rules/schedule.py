@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from changeflow.models import CalendarParameters
     from changeflow.schedule import Schedule, StageWindow
 
-__all__ = ["reason_missing", "schedule_violations"]
+__all__ = ["schedule_violations"]
 
 _SOURCE = "the rule pack's calendar (kalender pelatihan)"
 
@@ -106,14 +106,3 @@ def _visit(schedule: Schedule) -> list[Violation]:
             _SOURCE,
         )
     ]
-
-
-def reason_missing(command: str) -> Violation:
-    """Code ``reason_required``: ``command`` changes the record and needs a reason."""
-    return Violation(
-        "reason_required",
-        f"{command} needs a reason (it changes the cohort's record)",
-        MappingProxyType({"command": command}),
-        f"{command} memerlukan alasan",
-        _SOURCE,
-    )

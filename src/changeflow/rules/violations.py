@@ -23,6 +23,7 @@ __all__ = [
     "illegal_transition",
     "no_previous_state",
     "office_overfilled",
+    "reason_missing",
     "state_unknown",
     "state_unmapped",
     "unknown_office",
@@ -120,4 +121,17 @@ def cohort_overfilled(cohort: str, seated: int, capacity: int) -> Violation:
         f"the mapped states would seat {seated} participants in {cohort} (capacity {capacity})",
         MappingProxyType({"taken": seated, "capacity": capacity}),
         f"angkatan {cohort} akan berisi {seated} peserta (kapasitas {capacity})",
+    )
+
+
+def reason_missing(command: str) -> Violation:
+    """Code ``reason_required``, for a cohort-level command (``set_schedule``) without a reason.
+
+    Worded as the ``reason_required`` rule words it for a participant's command.
+    """
+    return Violation(
+        "reason_required",
+        f"{command!r} needs a reason",
+        MappingProxyType({"command": command}),
+        "alasan wajib diisi",
     )

@@ -643,6 +643,44 @@ class StoreContract(_Backend):
             uow.commit()
         assert _sha(store.lifecycle(CODE)) == DEFAULT_LIFECYCLE.sha256
 
+    # the calendar
+
+    def test_schedule_is_kept_once_committed(self, store: Store, cohort: Cohort) -> None:
+        """set_schedule() is seen by the unit at once, by the store after commit only."""
+        document: dict[str, Any] = {"windows": [], "visit": None, "closures": []}
+        assert store.schedule(cohort.code) is None
+        with store.unit(cohort.code) as uow:
+            uow.set_schedule(document)
+            assert uow.schedule() == document
+        assert store.schedule(cohort.code) is None
+        changed = {**document, "visit": {"start": "2019-04-23", "end": "2019-04-25"}}
+        with store.unit(cohort.code) as uow:
+            uow.set_schedule(document)
+            uow.set_schedule(changed)
+            uow.commit()
+        assert store.schedule(cohort.code) == changed
+        assert store.projection(cohort.code).schedule == changed
+
+    def test_attendance_is_kept_per_day_once_committed(self, store: Store, cohort: Cohort) -> None:
+        """set_attendance() replaces one day's status; a unit rolled back keeps nothing."""
+        person = _person()
+        _enrol(store, person)
+        with store.unit(cohort.code) as uow:
+            uow.set_attendance(person.nip, "2019-04-04", "present")
+            assert uow.attendance(cohort.code, person.nip) == {"2019-04-04": "present"}
+        assert store.attendance(cohort.code) == {}
+        with store.unit(cohort.code) as uow:
+            uow.set_attendance(person.nip, "2019-04-04", "present")
+            uow.set_attendance(person.nip, "2019-04-05", "absent")
+            uow.set_attendance(person.nip, "2019-04-04", "sakit")
+            uow.commit()
+        days = {"2019-04-04": "sakit", "2019-04-05": "absent"}
+        assert store.attendance(cohort.code) == {person.nip: days}
+        assert store.projection(cohort.code).attendance == {person.nip: days}
+        with store.unit(cohort.code) as uow:
+            assert uow.attendance(cohort.code, person.nip) == days
+            assert uow.attendance(cohort.code, "197001012000011999") == {}
+
     def test_unknown_cohort_raises_cohort_not_found(self, store: Store, cohort: Cohort) -> None:
         """cohort(), lifecycle() and projection() of an unknown code raise CohortNotFound."""
         for read in (store.cohort, store.lifecycle, store.projection):
