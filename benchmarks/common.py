@@ -15,9 +15,12 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from changeflow import Cohort, CohortParameters, FixedClock, Office, Participant
+from changeflow.staff import StaffMember
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from changeflow.states import LifecycleDefinition
 
 CODE = "BENCH"
 START = date(2019, 4, 4)
@@ -25,6 +28,28 @@ END = date(2019, 7, 19)
 NOW = datetime(2019, 4, 4, 8, 0, tzinfo=UTC)
 PATH = ("start_class", "present_proposal", "approve_proposal", "present_results", "graduate")
 """The graduation path: five transitions, three of them guarded by a default rule."""
+
+
+STAFF_ID = "bkd"
+"""The actor of every benchmark command: it creates the cohorts (their first organiser)."""
+STAFF = StaffMember(id=STAFF_ID, name="BKD", roles=frozenset({"organiser", "coach", "examiner"}))
+"""The benchmarks' staff member, holding every staff role of the cohort."""
+MENTOR_NIP = "196501011990031001"
+"""The mentor every benchmark project names; approvals act as it."""
+
+
+def actor(event: str) -> str:
+    """Who fires ``event`` on the graduation path: the mentor approves, the staff the rest."""
+    return MENTOR_NIP if event == "approve_proposal" else STAFF_ID
+
+
+def ungoverned(definition: LifecycleDefinition) -> LifecycleDefinition:
+    """``definition`` without permissions (every ``by`` and ``permissions`` removed)."""
+    transitions = tuple(t.model_copy(update={"by": None}) for t in definition.transitions)
+    commands = {n: c.model_copy(update={"by": None}) for n, c in definition.commands.items()}
+    return definition.model_copy(
+        update={"transitions": transitions, "commands": commands, "permissions": {}}
+    )
 
 
 def clock() -> FixedClock:

@@ -18,16 +18,32 @@ from typing import TYPE_CHECKING, Any
 from transitions import Machine
 from transitions.extensions import LockedMachine
 
-from benchmarks.common import CODE, PATH, clock, cohort, interleaved, people, timed
+from benchmarks.common import (
+    CODE,
+    MENTOR_NIP,
+    PATH,
+    STAFF,
+    STAFF_ID,
+    actor,
+    clock,
+    cohort,
+    interleaved,
+    people,
+    timed,
+    ungoverned,
+)
 from changeflow import DEFAULT_LIFECYCLE, ChangeProject, Engine, Mentor, Participant
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from benchmarks.common import Results
+    from changeflow.states import LifecycleDefinition
 
 PROJECT = ChangeProject(
-    title="Antrean online puskesmas", theme="pelayanan kesehatan", mentor=Mentor(name="Kepala")
+    title="Antrean online puskesmas",
+    theme="pelayanan kesehatan",
+    mentor=Mentor(name="Kepala", nip=MENTOR_NIP),
 )
 
 
@@ -108,36 +124,41 @@ def statemachine_class() -> Any:
     return type("DefaultLifecycle", (StateMachine,), namespace)
 
 
-def engine(size: int) -> Engine:
-    """An in-memory engine with one cohort of capacity ``size``."""
+def engine(size: int, lifecycle: LifecycleDefinition | None = None) -> Engine:
+    """An in-memory engine with one cohort of capacity ``size`` (on ``lifecycle``), staffed."""
     built = Engine(clock=clock())
-    built.create_cohort(cohort(CODE, size))
+    built.create_cohort(cohort(CODE, size), lifecycle=lifecycle, actor=STAFF_ID)
+    built.add_staff(CODE, STAFF, actor=STAFF_ID)
     return built
 
 
-def ready_to_graduate_path(n: int) -> tuple[Engine, list[Participant]]:
+def ready_to_graduate_path(
+    n: int, lifecycle: LifecycleDefinition | None = None
+) -> tuple[Engine, list[Participant]]:
     """An engine with ``n`` enrolled participants, each with a project and a passing score."""
-    built = engine(n)
+    built = engine(n, lifecycle)
     group = people(n)
     for p in group:
-        built.enrol(CODE, p)
-        built.register_project(CODE, p.nip, PROJECT)
-        built.record_assessment(CODE, p.nip, 80.0)
+        built.enrol(CODE, p, actor=STAFF_ID)
+        built.register_project(CODE, p.nip, PROJECT, actor=STAFF_ID)
+        built.record_assessment(CODE, p.nip, 80.0, actor=STAFF_ID)
     return built, group
 
 
 # -- target 1 and the per-transition anchors ------------------------------------------------
 
 
-def _ours_path(walks: int) -> Callable[[int], float]:
+def _ours_path(walks: int, lifecycle: LifecycleDefinition | None = None) -> Callable[[int], float]:
+    actors = [(event, actor(event)) for event in PATH]
+
     def run(_round: int) -> float:
-        built, group = ready_to_graduate_path(walks)
+        built, group = ready_to_graduate_path(walks, lifecycle)
         fire = built.fire
 
         def walk() -> None:
             for p in group:
-                for event in PATH:
-                    fire(CODE, p.nip, event, actor="bkd")
+                for event, who in actors:
+                    fire(CODE, p.nip, event, actor=who)
 
         return timed(walk) / (walks * len(PATH))
 
@@ -218,6 +239,7 @@ def per_transition(results: Results, walks: int, rounds: int) -> None:
     importlib.import_module("structlog")
     contenders: dict[str, Callable[[int], float]] = {
         "ours": _ours_path(walks),
+        "ours_ungoverned": _ours_path(walks, ungoverned(DEFAULT_LIFECYCLE)),
         "transitions": _transitions_path(walks, Machine),
         "dict": _dict_path(walks * 20),
         "locked": _transitions_path(max(walks // 4, 1), LockedMachine),
@@ -235,6 +257,14 @@ def per_transition(results: Results, walks: int, rounds: int) -> None:
         us["ours"],
         "rules, history entry and the log event's check included; structlog imported but "
         "not configured and the `changeflow` logger below INFO (the defaults)",
+    )
+    results.add(
+        "mem.fire.ours_ungoverned",
+        "changeflow Engine.fire on the same lifecycle without permissions (version 3's shape)",
+        "us",
+        us["ours_ungoverned"],
+        "the difference to mem.fire.ours is the permission rule's cost per fire (the staff "
+        "look-up and the role check)",
     )
     results.add(
         "mem.fire.ours_logged",
@@ -282,17 +312,17 @@ def bulk(results: Results, n: int, rounds: int) -> None:
 
         def enrol() -> None:
             for p in group:
-                built.enrol(CODE, p)
+                built.enrol(CODE, p, actor=STAFF_ID)
 
         enrol_runs.append(timed(enrol) / n * 1e6)
-        plain_runs.append(timed(lambda: built.advance(CODE, "start_class")))
+        plain_runs.append(timed(lambda: built.advance(CODE, "start_class", actor=STAFF_ID)))
         for p in group:
-            built.register_project(CODE, p.nip, PROJECT)
+            built.register_project(CODE, p.nip, PROJECT, actor=STAFF_ID)
         report = None
 
         def advance() -> None:
             nonlocal report
-            report = built.advance(CODE, "present_proposal")
+            report = built.advance(CODE, "present_proposal", actor=STAFF_ID)
 
         seconds = timed(advance)
         if report is None or len(report.accepted) != n:
@@ -349,10 +379,10 @@ def memory(results: Results, n: int) -> None:
         base = tracemalloc.get_traced_memory()[0]
         built = engine(n)
         for p in people(n):
-            built.enrol(CODE, p)
+            built.enrol(CODE, p, actor=STAFF_ID)
         gc.collect()
         enrolled = tracemalloc.get_traced_memory()[0] - base
-        built.advance(CODE, "start_class")
+        built.advance(CODE, "start_class", actor=STAFF_ID)
         gc.collect()
         stepped = tracemalloc.get_traced_memory()[0] - base
     finally:

@@ -30,7 +30,19 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from benchmarks.common import CODE, NOW, clock, cohort, interleaved, nip, office, people, timed
+from benchmarks.common import (
+    CODE,
+    NOW,
+    STAFF,
+    STAFF_ID,
+    clock,
+    cohort,
+    interleaved,
+    nip,
+    office,
+    people,
+    timed,
+)
 from changeflow import DEFAULT_LIFECYCLE, Engine
 from changeflow.audit import GENESIS
 from changeflow.store.sql import SqlStore
@@ -40,6 +52,7 @@ from changeflow.store.sql.tables import (
     CohortRow,
     EnrolmentRow,
     OfficeRow,
+    StaffRow,
 )
 
 if TYPE_CHECKING:
@@ -100,6 +113,15 @@ def seed(
             ],
         )
         ids = dict(connection.execute(select(CohortRow.code, CohortRow.id)).tuples().all())
+        # The default lifecycle says who may do what: the benchmarks act as this staff member.
+        roles = ",".join(sorted(STAFF.roles))
+        connection.execute(
+            insert(StaffRow),
+            [
+                {"cohort_id": i, "actor": STAFF_ID, "name": STAFF.name, "roles": roles}
+                for i in ids.values()
+            ],
+        )
         counters: dict[tuple[int, int], int] = {}
         for start, stop in _chunks(cohorts * per_cohort):
             rows = []
@@ -497,7 +519,7 @@ def fire(results: Results, backend: Backend, fires: int, rounds: int) -> None:
             def run() -> None:
                 for number in chosen:
                     key = f"fire-{number}" if keyed else None
-                    engine.fire(CODE, number, "start_class", actor="bkd", key=key)
+                    engine.fire(CODE, number, "start_class", actor=STAFF_ID, key=key)
 
             return timed(run)
 
@@ -571,7 +593,7 @@ def bulk(results: Results, backend: Backend, n: int, rounds: int) -> None:
 
             def run() -> None:
                 nonlocal report
-                report = engine.advance(codes[r], "start_class", actor="bkd")
+                report = engine.advance(codes[r], "start_class", actor=STAFF_ID)
 
             seconds = timed(run)
             if report is None or len(report.accepted) != n:
@@ -651,9 +673,9 @@ def scale(
                 f"offices ({seconds:.1f} s, not measured)"
             )
             engines[name] = Engine(store, clock=clock())
-            engines[name].create_cohort(cohort(target, (rounds + 1) * enrols + 10))
+            engines[name].create_cohort(cohort(target, (rounds + 1) * enrols + 10), actor=STAFF_ID)
             for person in people(5, first=90_000_000 + len(engines) * 1_000):  # warm, untimed
-                engines[name].enrol(target, person)
+                engines[name].enrol(target, person, actor=STAFF_ID)
 
         def contender(name: str) -> Callable[[int], float]:
             def run(r: int) -> float:
@@ -663,7 +685,7 @@ def scale(
 
                 def go() -> None:
                     for person in group:
-                        enrol(target, person)
+                        enrol(target, person, actor=STAFF_ID)
 
                 return timed(go) / enrols * 1e6
 

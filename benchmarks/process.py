@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.common import CODE, clock, cohort, interleaved, people
+from benchmarks.common import CODE, STAFF_ID, clock, cohort, interleaved, people
 from changeflow import Engine
 from changeflow.store.sql import SqlStore
 
@@ -71,9 +71,9 @@ def status(results: Results, folder: Path, rounds: int, participants: int = 30) 
     store = SqlStore(url)
     try:
         engine = Engine(store, clock=clock())
-        engine.create_cohort(cohort(CODE, participants))
+        engine.create_cohort(cohort(CODE, participants), actor=STAFF_ID)
         for person in people(participants, offices=10):
-            engine.enrol(CODE, person)
+            engine.enrol(CODE, person, actor=STAFF_ID)
     finally:
         store.close()
     command = changeflow_command()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks import core, durable, process
-from benchmarks.common import CODE, PATH, clock, cohort, people
+from benchmarks.common import CODE, PATH, STAFF_ID, actor, clock, cohort, people
 from benchmarks.runner import ROOT
 from changeflow import Engine
 from changeflow.store.sql import SqlStore
@@ -51,7 +51,7 @@ def _mem_fire(walks: int) -> Callable[[], object]:
     def run() -> None:
         for p in group:
             for event in PATH:
-                built.fire(CODE, p.nip, event, actor="bkd")
+                built.fire(CODE, p.nip, event, actor=actor(event))
 
     return run
 
@@ -60,11 +60,11 @@ def _mem_bulk(n: int) -> Callable[[], object]:
     built = core.engine(n)
     group = people(n)
     for p in group:
-        built.enrol(CODE, p)
-    built.advance(CODE, "start_class")
+        built.enrol(CODE, p, actor=STAFF_ID)
+    built.advance(CODE, "start_class", actor=STAFF_ID)
     for p in group:
-        built.register_project(CODE, p.nip, core.PROJECT)
-    return lambda: built.advance(CODE, "present_proposal")
+        built.register_project(CODE, p.nip, core.PROJECT, actor=STAFF_ID)
+    return lambda: built.advance(CODE, "present_proposal", actor=STAFF_ID)
 
 
 def _sql_engine(url: str, n: int) -> tuple[Engine, list[str]]:
@@ -79,14 +79,14 @@ def _fire(url: str, fires: int) -> Callable[[], object]:
 
     def run() -> None:
         for number in nips:
-            engine.fire(CODE, number, "start_class", actor="bkd", key=f"fire-{number}")
+            engine.fire(CODE, number, "start_class", actor=STAFF_ID, key=f"fire-{number}")
 
     return run
 
 
 def _bulk(url: str, n: int) -> Callable[[], object]:
     engine, _ = _sql_engine(url, n)
-    return lambda: engine.advance(CODE, "start_class", actor="bkd")
+    return lambda: engine.advance(CODE, "start_class", actor=STAFF_ID)
 
 
 _IMPORT = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
@@ -96,9 +96,9 @@ def _status(top: int, folder: Path) -> None:
     url = f"sqlite:///{folder / 'status.db'}"
     store = SqlStore(url)
     engine = Engine(store, clock=clock())
-    engine.create_cohort(cohort(CODE, 30))
+    engine.create_cohort(cohort(CODE, 30), actor=STAFF_ID)
     for person in people(30, offices=10):
-        engine.enrol(CODE, person)
+        engine.enrol(CODE, person, actor=STAFF_ID)
     store.close()
     command = process.changeflow_command()
     if command[0] != sys.executable:

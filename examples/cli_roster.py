@@ -8,12 +8,17 @@ has a malformed NIP (``invalid_input``, with its line) and one retires too soon
 (``retirement_horizon``). Running the roster again is safe, and a corrected roster then
 enrols the one newcomer and reports everybody else as already enrolled.
 
+Every write names who does it: the script acts as ``BKD`` (the regency's personnel agency)
+through ``CHANGEFLOW_ACTOR``; creating the cohort makes BKD its first organiser, the role
+the default lifecycle asks for enrolling and starting the class.
+
 Run it with ``python examples/cli_roster.py`` (it works in a temporary directory).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,6 +29,7 @@ ROSTER = Path(__file__).resolve().parent / "roster.csv"
 COHORT = "PKA-2024-I"
 
 REFUSED = 3  # the CLI's exit status when the rules refused something
+ACTOR = "BKD"  # who the script acts as: every write needs an actor
 
 
 def changeflow(db: str, *args: str, expect: int = 0) -> dict[str, Any]:
@@ -34,6 +40,7 @@ def changeflow(db: str, *args: str, expect: int = 0) -> dict[str, Any]:
         text=True,
         check=False,
         timeout=120,
+        env={**os.environ, "CHANGEFLOW_ACTOR": ACTOR},
     )
     assert done.returncode == expect, (args, done.returncode, done.stderr)
     document: dict[str, Any] = json.loads(done.stdout)  # stdout is exactly one document
@@ -51,6 +58,8 @@ def main() -> None:
             *("cohort", "create", COHORT, "--name", "PKA angkatan I 2024"),
             *("--start", "2024-03-01", "--end", "2024-07-31"),
         )
+        staff = changeflow(db, "staff", "list", COHORT)["staff"]
+        print("staff:", ", ".join(f"{m['id']} ({', '.join(m['roles'])})" for m in staff))
 
         preview = changeflow(db, "enrol", COHORT, "--csv", str(ROSTER), "--dry-run", expect=REFUSED)
         print(f"dry run: {len(preview['accepted'])} would be accepted, nothing written")
@@ -78,7 +87,7 @@ def main() -> None:
             f"{len(final['already_enrolled'])} already enrolled"
         )
 
-        moved = changeflow(db, "advance", COHORT, "start_class", "--actor", "BKD")
+        moved = changeflow(db, "advance", COHORT, "start_class")  # as CHANGEFLOW_ACTOR
         print(f"start_class: {len(moved['accepted'])} accepted, {moved['skipped']} skipped")
         status = changeflow(db, "status", COHORT)
         print(f"on_class: {status['counts']['on_class']} of {len(status['participants'])}")

@@ -8,6 +8,11 @@ same database, given no lifecycle at all, runs the cohort on the supervisor cour
 events, its states); an engine that lacks the course's rule, or insists on another
 lifecycle, gets a typed error instead of a wrong answer.
 
+The course's definition says nothing of who may do what (no ``by``, no ``permissions``), so
+its cohorts accept any actor, as every cohort did before permissions; each command here
+still names its actor (``ACTOR``) for the audit trail. Add ``by = ["organiser"]`` to a
+transition of the TOML to restrict it (see docs/concepts.md).
+
 Run it with ``python examples/custom_lifecycle.py`` (it works in a temporary directory).
 """
 
@@ -37,6 +42,7 @@ from changeflow.store.sql import SqlStore
 
 HERE = Path(__file__).resolve().parent
 CODE = "PKP-2024-II"
+ACTOR = "BKD"  # the regency's personnel agency, organising the course
 RINA = Participant(
     nip="198504122010012004",
     name="Rina",
@@ -69,15 +75,17 @@ def create(url: str) -> None:
                     min_years_to_retirement=3,
                     max_per_office=1,
                 ),
-            )
+            ),
+            actor=ACTOR,
         )
-        engine.enrol(CODE, RINA)
+        engine.enrol(CODE, RINA, actor=ACTOR)
         try:
             engine.enrol(
                 CODE,
                 Participant(
                     nip="198811302012011005", name="Yoga", office=RINA.office, echelon="IV.b"
                 ),
+                actor=ACTOR,
             )
         except TransitionRejected as refused:
             print("Yoga refused:", refused.codes)
@@ -90,7 +98,7 @@ def resume(url: str) -> dict[str, int]:
         assert pinned is not None
         print(f"cohort {CODE} runs {pinned.name} {pinned.version} ({pinned.sha256[:12]})")
         print("its events:", engine.lifecycle_of(CODE).definition.events)
-        engine.fire(CODE, RINA.nip, "start_class")
+        engine.fire(CODE, RINA.nip, "start_class", actor=ACTOR)
         print("Rina is", engine.state(CODE, RINA.nip))  # in_class: the course's own state
         engine.register_project(
             CODE,
@@ -98,10 +106,11 @@ def resume(url: str) -> dict[str, int]:
             ChangeProject(
                 title="Uji KIR daring", theme="perhubungan", mentor=Mentor(name="Kepala Dishub")
             ),
+            actor=ACTOR,
         )
-        engine.fire(CODE, RINA.nip, "start_project")
-        engine.record_assessment(CODE, RINA.nip, 84)
-        engine.fire(CODE, RINA.nip, "pass")
+        engine.fire(CODE, RINA.nip, "start_project", actor=ACTOR)
+        engine.record_assessment(CODE, RINA.nip, 84, actor="penguji")
+        engine.fire(CODE, RINA.nip, "pass", actor="penguji")
         counts = {state: n for state, n in engine.status(CODE).by_state.items() if n}
         print(counts)
         print("verified:", engine.verify(CODE)[0].ok)
@@ -112,14 +121,14 @@ def refuse_the_wrong_engines(url: str) -> None:
     """Without the course's rule, or with another lifecycle, the cohort is not run."""
     with Engine(SqlStore(url)) as engine:  # the default rules only
         try:
-            engine.fire(CODE, RINA.nip, "withdraw", reason="moved to another course")
+            engine.fire(CODE, RINA.nip, "withdraw", actor=ACTOR, reason="moved to another course")
         except MissingRules as missing:
             print("MissingRules:", missing.rules)
         else:
             raise AssertionError("an engine without supervisor_rank must not run the cohort")
     with Engine(SqlStore(url), lifecycle=DEFAULT_LIFECYCLE) as engine:
         try:
-            engine.fire(CODE, RINA.nip, "withdraw", reason="moved to another course")
+            engine.fire(CODE, RINA.nip, "withdraw", actor=ACTOR, reason="moved to another course")
         except DefinitionMismatch as mismatch:
             stored = mismatch.stored
             print("DefinitionMismatch: pinned to", stored.name if stored else None)

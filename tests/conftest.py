@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from changeflow import Cohort, Engine, FixedClock, MemoryStore
 from changeflow.store.sql import SqlStore
-from factories import make_cohort
+from factories import make_cohort, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,7 +38,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def engine(clock: FixedClock) -> Engine:
     """An engine with the default lifecycle and rules on a fresh in-memory store."""
-    return Engine(MemoryStore(), clock=clock)
+    return trusted_engine(MemoryStore(), clock=clock)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import itertools
 from datetime import date
 from typing import Any
 
-from changeflow import Cohort, CohortParameters, Office, Participant
+from changeflow import Cohort, CohortParameters, Engine, Office, Participant
+from changeflow.staff import ROLES, Actor, StaffMember
 
 _sequence = itertools.count(1)
 
@@ -68,3 +69,18 @@ def make_cohort(
 def office(number: int) -> Office:
     """A distinct office per number, for filling cohorts."""
     return Office(code=f"OPD{number:03d}", name=f"Organisasi Perangkat Daerah {number}")
+
+
+def every_role(actor: Actor | None, member: StaffMember | None, /) -> frozenset[str]:  # noqa: ARG001 - the Authorizer signature
+    """An authorizer for tests that are not about permissions: anyone holds every role.
+
+    The mentor role included, so such tests fire every event without naming a mentor;
+    the permission tests (tests/rules/test_permission.py, tests/test_engine_staff.py) use
+    the engine's default :class:`~changeflow.staff.StaffAuthorizer`.
+    """
+    return ROLES
+
+
+def trusted_engine(*args: Any, **kwargs: Any) -> Engine:
+    """An :class:`Engine` whose authorizer is :func:`every_role` (see there)."""
+    return Engine(*args, authorizer=every_role, **kwargs)

@@ -43,7 +43,7 @@ from changeflow.audit import (
 )
 from changeflow.records import COHORT_NIP
 from changeflow.store.sql import SqlStore
-from factories import BKD, DINKES, make_cohort, make_participant, office
+from factories import BKD, DINKES, make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -59,7 +59,7 @@ PROJECT = ChangeProject(title="Aplikasi antrean", theme="kesehatan", mentor=MENT
 
 def _old_canonical(entry: HistoryEntry) -> bytes:
     """The canonical() of changeflow 0.1: the dict without change/format, sorted, ASCII only."""
-    body = {k: v for k, v in entry.to_dict().items() if k not in {"change", "format"}}
+    body = {k: v for k, v in entry.to_dict().items() if k not in {"change", "format", "role"}}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
@@ -103,12 +103,12 @@ def test_format_1_does_not_cover_a_change() -> None:
 
 
 def test_format_2_covers_the_change_and_the_format() -> None:
-    """A format-2 entry encodes its whole dict, change and format included."""
+    """A format-2 entry encodes its whole dict but the role, change and format included."""
     change = MappingProxyType({"scores": {"before": None, "after": {"overall": 85.0}}})
-    entry = _entry(change=change)
-    assert entry.format == 2
-    assert json.loads(canonical(entry)) == entry.to_dict()
-    assert canonical(entry) != canonical(_entry())
+    entry = _entry(change=change, format=2)
+    assert json.loads(canonical(entry)) == {k: v for k, v in entry.to_dict().items() if k != "role"}
+    assert canonical(entry) == canonical(entry._replace(role="examiner"))
+    assert canonical(entry) != canonical(_entry(format=2))
     assert canonical(entry) != canonical(entry._replace(format=1))
     assert chain_hash(GENESIS, entry) != chain_hash(GENESIS, entry._replace(format=1))
     assert canonical(entry).isascii()
@@ -119,10 +119,19 @@ def test_encoding_is_stable_and_chained() -> None:
     entry = _entry()
     assert canonical(entry) == canonical(_entry())
     assert chain_hash(GENESIS, entry) != chain_hash("1" * 64, entry)
-    assert FORMATS == (1, 2)
+    assert FORMATS == (1, 2, 3)
 
 
-@pytest.mark.parametrize("unknown", [0, 3, 99])
+def test_format_3_covers_the_role() -> None:
+    """A format-3 entry (the default) encodes its whole dict, the role acted in included."""
+    entry = _entry(role="examiner")
+    assert entry.format == 3
+    assert json.loads(canonical(entry)) == entry.to_dict()
+    assert canonical(entry) != canonical(entry._replace(role="organiser"))
+    assert chain_hash(GENESIS, entry) != chain_hash(GENESIS, entry._replace(role=None))
+
+
+@pytest.mark.parametrize("unknown", [0, 4, 99])
 def test_unknown_format_cannot_be_encoded(unknown: int) -> None:
     """canonical() of a format this changeflow does not know raises ValueError naming it."""
     with pytest.raises(ValueError, match=f"unknown audit entry format {unknown}"):
@@ -199,7 +208,7 @@ def any_engine(
     store = (
         MemoryStore() if request.param == "memory" else SqlStore(f"sqlite:///{tmp_path / 'a.db'}")
     )
-    with Engine(store, clock=clock) as engine:
+    with trusted_engine(store, clock=clock) as engine:
         yield engine
 
 
@@ -673,7 +682,7 @@ def test_engine_verify_catches_a_direct_update_of_a_score(
 ) -> None:
     """UPDATE assessments SET score = 99 on the SQLite file is reported by Engine.verify."""
     path = tmp_path / "course.db"
-    with Engine(SqlStore(f"sqlite:///{path}"), clock=clock) as engine:
+    with trusted_engine(SqlStore(f"sqlite:///{path}"), clock=clock) as engine:
         nips = _busy_cohort(engine, clock)
         assert all(check.ok for check in engine.verify())
     with sqlite3.connect(path) as connection:
@@ -684,7 +693,7 @@ def test_engine_verify_catches_a_direct_update_of_a_score(
         )
         connection.execute("UPDATE change_projects SET title = 'Lain'")
     connection.close()
-    with Engine(SqlStore(f"sqlite:///{path}"), clock=clock) as engine:
+    with trusted_engine(SqlStore(f"sqlite:///{path}"), clock=clock) as engine:
         [check] = engine.verify(CODE)
     assert not check.ok
     assert check.first_bad_seq is None

@@ -37,7 +37,7 @@ from changeflow import (
     load_definition,
 )
 from changeflow.states import PREVIOUS
-from factories import BKD, DINKES, make_cohort, make_participant, office
+from factories import BKD, DINKES, make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -301,7 +301,7 @@ def test_every_rule_of_a_move_is_judged(clock: FixedClock) -> None:
     for spec in data["transitions"]:
         if spec["event"] == "present_proposal":
             spec["rules"] = ("change_project", "reason_required")
-    engine = Engine(lifecycle=LifecycleDefinition.model_validate(data), clock=clock)
+    engine = trusted_engine(lifecycle=LifecycleDefinition.model_validate(data), clock=clock)
     code = engine.create_cohort(make_cohort()).code
     nip = drive(engine, code, "on_class")
     assert [v.code for v in engine.check(code, nip, "present_proposal")] == [
@@ -449,7 +449,7 @@ def test_check_enrolment_is_a_dry_run(engine: Engine, cohort: Cohort) -> None:
 
 def test_closed_office_registry_refuses_other_offices(clock: FixedClock) -> None:
     """With known_offices, an office outside the registry is refused 'unknown_office'."""
-    engine = Engine(known_offices={"DINKES"}, clock=clock)
+    engine = trusted_engine(known_offices={"DINKES"}, clock=clock)
     code = engine.create_cohort(make_cohort()).code
     outsider = make_participant(office=BKD)
     with pytest.raises(TransitionRejected) as caught:
@@ -519,7 +519,7 @@ def test_reenrolling_an_active_participant_keeps_its_progress(
 
 def test_custom_lifecycle_never_replaces_an_enrolment(clock: FixedClock) -> None:
     """Without an 'already_active' rule, a second nomination is still refused, seat intact."""
-    engine = Engine(lifecycle=load_definition(DATA / "workshop.yaml"), clock=clock)
+    engine = trusted_engine(lifecycle=load_definition(DATA / "workshop.yaml"), clock=clock)
     code = engine.create_cohort(make_cohort()).code
     person = make_participant()
     engine.enrol(code, person)
@@ -534,7 +534,7 @@ def test_custom_lifecycle_never_replaces_an_enrolment(clock: FixedClock) -> None
 
 def test_custom_lifecycle_from_yaml_runs(clock: FixedClock) -> None:
     """An engine runs a lifecycle loaded from YAML, with its own states and events."""
-    engine = Engine(lifecycle=load_definition(DATA / "workshop.yaml"), clock=clock)
+    engine = trusted_engine(lifecycle=load_definition(DATA / "workshop.yaml"), clock=clock)
     code = engine.create_cohort(make_cohort()).code
     nip = make_participant().nip
     engine.enrol(code, make_participant(nip=nip))
@@ -853,7 +853,7 @@ def _engine_with(clock: FixedClock, name: str, rule: Any) -> Engine:
     """An engine whose rule ``name`` is replaced by ``rule``."""
     rules = RuleRegistry.default().copy()
     rules.register(name, rule, replace=True)
-    return Engine(rules=rules, clock=clock)
+    return trusted_engine(rules=rules, clock=clock)
 
 
 def test_crashing_rule_changes_nothing(clock: FixedClock) -> None:
@@ -988,7 +988,7 @@ def test_unsubscribing_twice_is_harmless(engine: Engine, cohort: Cohort) -> None
 def test_constructor_listeners_and_bulk_notifications(clock: FixedClock) -> None:
     """Listeners given to the constructor hear every accepted entry of a bulk advance."""
     seen: list[str] = []
-    engine = Engine(clock=clock, listeners=[lambda entry: seen.append(entry.nip)])
+    engine = trusted_engine(clock=clock, listeners=[lambda entry: seen.append(entry.nip)])
     code = engine.create_cohort(make_cohort()).code
     nips = [drive(engine, code, "enrolled", office=office(i)) for i in range(3)]
     seen.clear()
@@ -1194,7 +1194,7 @@ def test_cohorts_are_listed_and_duplicates_refused(engine: Engine, cohort: Cohor
 
 def test_engine_defaults_work_without_arguments() -> None:
     """Engine() runs on a memory store and the system clock with the default lifecycle."""
-    engine = Engine()
+    engine = trusted_engine()
     assert isinstance(engine.store, MemoryStore)
     assert engine.lifecycle.name == "change_project"
     code = engine.create_cohort(make_cohort()).code

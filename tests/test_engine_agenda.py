@@ -12,7 +12,7 @@ from changeflow.agenda import TickOutcome
 from changeflow.deadlines import tick_key
 from changeflow.models import CalendarParameters, Timeout
 from changeflow.workdays import Closure
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from changeflow.store.base import Store
@@ -40,7 +40,7 @@ def store(each_store: Store) -> Store:
 @pytest.fixture
 def engine(store: Store) -> Engine:
     """An engine on ``store`` whose clock stands at the 2019 cohort's first morning."""
-    return Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    return trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
 
 
 def _cohort(engine: Engine, *timeouts: Timeout) -> None:

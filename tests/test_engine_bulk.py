@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from changeflow import ChangeProject, Engine, Mentor, RuleError, RuleRegistry, Verdict
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from changeflow import FixedClock, RuleContext
@@ -94,7 +94,7 @@ def test_bulk_advance_rolls_back_entirely_on_a_crash(clock: FixedClock) -> None:
 
     rules = RuleRegistry.default().copy()
     rules.register("reason_required", fragile, replace=True)
-    engine = Engine(rules=rules, clock=clock)
+    engine = trusted_engine(rules=rules, clock=clock)
     code, nips = _filled(engine)
     crash_for.add(nips[-1])
     audited = len(engine.history(cohort=code))

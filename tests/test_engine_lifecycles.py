@@ -29,7 +29,7 @@ from changeflow import (
 from changeflow.records import COHORT_NIP
 from changeflow.rules import Rank
 from changeflow.store.sql import SqlStore
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from changeflow import FixedClock, HistoryEntry
@@ -61,7 +61,7 @@ def trail(engine: Engine, code: str = CODE) -> list[HistoryEntry]:
 
 def test_cohort_is_pinned_to_the_definition_it_was_created_with(clock: FixedClock) -> None:
     """create_cohort(lifecycle=...) pins the cohort; its first entry records the definition."""
-    engine = Engine(clock=clock)
+    engine = trusted_engine(clock=clock)
     engine.create_cohort(make_cohort(), lifecycle=VERSION_1)
     assert engine.pinned(CODE) == VERSION_1.ref
     assert engine.lifecycle_of(CODE).sha256 == VERSION_1.sha256
@@ -78,17 +78,17 @@ def test_cohort_is_pinned_to_the_definition_it_was_created_with(clock: FixedCloc
 
 
 def test_default_cohort_is_pinned_to_the_default_lifecycle(engine: Engine) -> None:
-    """Without a lifecycle a cohort is pinned to the engine's (the default, version 3)."""
+    """Without a lifecycle a cohort is pinned to the engine's (the default, version 4)."""
     engine.create_cohort(make_cohort())
     assert engine.pinned(CODE) == DEFAULT_LIFECYCLE.ref
-    assert engine.pinned(CODE).version == "3"  # type: ignore[union-attr]
+    assert engine.pinned(CODE).version == "4"  # type: ignore[union-attr]
 
 
 def test_new_engine_without_lifecycle_runs_the_cohorts_own(clock: FixedClock) -> None:
     """Another Engine on the store, given no lifecycle, fires the cohort's own events."""
     store = MemoryStore()
-    Engine(store, clock=clock).create_cohort(make_cohort(), lifecycle=VERSION_1)
-    engine = Engine(store, clock=clock)
+    trusted_engine(store, clock=clock).create_cohort(make_cohort(), lifecycle=VERSION_1)
+    engine = trusted_engine(store, clock=clock)
     person = make_participant()
     engine.enrol(CODE, person)
     engine.fire(CODE, person.nip, "start_class")
@@ -107,11 +107,11 @@ def test_new_engine_without_lifecycle_runs_the_cohorts_own(clock: FixedClock) ->
 def test_custom_cohort_keeps_its_states_and_events(clock: FixedClock) -> None:
     """A supervisor-course cohort fires start_class into its own in_class, not on_class."""
     store = MemoryStore()
-    writer = Engine(store, rules=supervisor_rules(), clock=clock)
+    writer = trusted_engine(store, rules=supervisor_rules(), clock=clock)
     writer.create_cohort(make_cohort(), lifecycle=SUPERVISOR)
     person = make_participant()
     writer.enrol(CODE, person)
-    engine = Engine(store, rules=supervisor_rules(), clock=clock)
+    engine = trusted_engine(store, rules=supervisor_rules(), clock=clock)
     assert engine.fire(CODE, person.nip, "start_class").target == "in_class"
     assert engine.lifecycle_of(CODE).events == (
         "start_class",
@@ -129,7 +129,7 @@ def test_custom_cohort_keeps_its_states_and_events(clock: FixedClock) -> None:
 
 def test_cohorts_of_one_store_run_different_lifecycles(clock: FixedClock) -> None:
     """One engine runs each cohort on its own definition, side by side."""
-    engine = Engine(clock=clock)
+    engine = trusted_engine(clock=clock)
     engine.create_cohort(make_cohort("WS-1"), lifecycle=WORKSHOP)
     engine.create_cohort(make_cohort("PKA-1"))
     person, other = make_participant(), make_participant(office=office(1))
@@ -145,11 +145,11 @@ def test_cohorts_of_one_store_run_different_lifecycles(clock: FixedClock) -> Non
 def test_cohort_on_a_file_keeps_its_lifecycle(tmp_path: Path, clock: FixedClock) -> None:
     """A cohort written to SQLite with its lifecycle runs it after the file is reopened."""
     url = f"sqlite:///{tmp_path / 'course.db'}"
-    with Engine(SqlStore(url), clock=clock) as writer:
+    with trusted_engine(SqlStore(url), clock=clock) as writer:
         writer.create_cohort(make_cohort(), lifecycle=WORKSHOP)
         person = make_participant()
         writer.enrol(CODE, person)
-    with Engine(SqlStore(url), clock=clock) as reader:
+    with trusted_engine(SqlStore(url), clock=clock) as reader:
         assert reader.pinned(CODE) == WORKSHOP.ref
         assert reader.fire(CODE, person.nip, "attend").target == "attending"
         assert tuple(reader.status(CODE).by_state) == WORKSHOP.state_names
@@ -164,12 +164,12 @@ def test_cohort_on_a_file_keeps_its_lifecycle(tmp_path: Path, clock: FixedClock)
 def test_engine_given_another_definition_raises_definition_mismatch(clock: FixedClock) -> None:
     """Engine(store, lifecycle=other) refuses commands on the cohort, typed, writing nothing."""
     store = MemoryStore()
-    creator = Engine(store, clock=clock)
+    creator = trusted_engine(store, clock=clock)
     creator.create_cohort(make_cohort(), lifecycle=VERSION_1)
     person = make_participant()
     creator.enrol(CODE, person)
     seen = trail(creator)
-    engine = Engine(store, lifecycle=DEFAULT_LIFECYCLE, clock=clock)
+    engine = trusted_engine(store, lifecycle=DEFAULT_LIFECYCLE, clock=clock)
     for command in (
         lambda: engine.fire(CODE, person.nip, "start_class"),
         lambda: engine.check(CODE, person.nip, "start_class"),
@@ -194,8 +194,10 @@ def test_engine_given_another_definition_raises_definition_mismatch(clock: Fixed
 def test_engine_given_the_same_definition_runs_the_cohort(clock: FixedClock) -> None:
     """An engine given the definition the cohort is pinned to runs it."""
     store = MemoryStore()
-    Engine(store, clock=clock).create_cohort(make_cohort(), lifecycle=WORKSHOP)
-    engine = Engine(store, lifecycle=load_definition(ROOT / "tests" / "data" / "workshop.yaml"))
+    trusted_engine(store, clock=clock).create_cohort(make_cohort(), lifecycle=WORKSHOP)
+    engine = trusted_engine(
+        store, lifecycle=load_definition(ROOT / "tests" / "data" / "workshop.yaml")
+    )
     person = make_participant()
     engine.enrol(CODE, person)
     assert engine.fire(CODE, person.nip, "attend").target == "attending"
@@ -203,7 +205,7 @@ def test_engine_given_the_same_definition_runs_the_cohort(clock: FixedClock) -> 
 
 def test_engine_given_a_definition_creates_cohorts_only_on_it(clock: FixedClock) -> None:
     """An engine given a lifecycle refuses to create a cohort on another one; nothing is stored."""
-    engine = Engine(lifecycle=WORKSHOP, clock=clock)
+    engine = trusted_engine(lifecycle=WORKSHOP, clock=clock)
     with pytest.raises(DefinitionMismatch):
         engine.create_cohort(make_cohort(), lifecycle=VERSION_1)
     assert engine.cohorts() == []
@@ -214,12 +216,12 @@ def test_engine_given_a_definition_creates_cohorts_only_on_it(clock: FixedClock)
 def test_definition_naming_unregistered_rules_raises_missing_rules(clock: FixedClock) -> None:
     """A cohort whose definition names rules this engine lacks raises MissingRules naming them."""
     store = MemoryStore()
-    writer = Engine(store, rules=supervisor_rules(), clock=clock)
+    writer = trusted_engine(store, rules=supervisor_rules(), clock=clock)
     writer.create_cohort(make_cohort(), lifecycle=SUPERVISOR)
     person = make_participant()
     writer.enrol(CODE, person)
     seen = trail(writer)
-    engine = Engine(store, clock=clock)
+    engine = trusted_engine(store, clock=clock)
     for command in (
         lambda: engine.fire(CODE, person.nip, "start_class"),
         lambda: engine.enrol(CODE, make_participant(office=office(1))),
@@ -238,7 +240,7 @@ def test_definition_naming_unregistered_rules_raises_missing_rules(clock: FixedC
 def test_engine_built_on_a_definition_with_unregistered_rules(clock: FixedClock) -> None:
     """Engine(lifecycle=...) with rules it cannot resolve raises MissingRules at once."""
     with pytest.raises(MissingRules) as caught:
-        Engine(lifecycle=SUPERVISOR, clock=clock)
+        trusted_engine(lifecycle=SUPERVISOR, clock=clock)
     assert caught.value.rules == ("supervisor_rank",)
     assert caught.value.name == "supervisor_course"
     with pytest.raises(MissingRules):
@@ -430,13 +432,13 @@ def test_engine_pinned_to_the_old_definition_mismatches_after_migration(
 ) -> None:
     """Once migrated, an engine given the old definition is refused; one without runs the new."""
     store = MemoryStore()
-    Engine(store, clock=clock).create_cohort(make_cohort(), lifecycle=VERSION_1)
-    Engine(store, clock=clock).migrate(CODE, DEFAULT_LIFECYCLE, reason="version 2")
-    old = Engine(store, lifecycle=VERSION_1, clock=clock)
+    trusted_engine(store, clock=clock).create_cohort(make_cohort(), lifecycle=VERSION_1)
+    trusted_engine(store, clock=clock).migrate(CODE, DEFAULT_LIFECYCLE, reason="version 2")
+    old = trusted_engine(store, lifecycle=VERSION_1, clock=clock)
     with pytest.raises(DefinitionMismatch) as caught:
         old.enrol(CODE, make_participant())
     assert caught.value.stored == DEFAULT_LIFECYCLE.ref
-    assert "reopen" in Engine(store, clock=clock).lifecycle_of(CODE).events
+    assert "reopen" in trusted_engine(store, clock=clock).lifecycle_of(CODE).events
 
 
 def test_migration_to_the_same_definition_is_invalid_input(engine: Engine) -> None:

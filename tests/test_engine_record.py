@@ -30,7 +30,8 @@ from changeflow import (
     TransitionRejected,
     load_definition,
 )
-from factories import BKD, DINKES, DISPENDUK, make_cohort, make_participant, office
+from changeflow.records import ENTRY_FORMAT
+from factories import BKD, DINKES, DISPENDUK, make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -351,7 +352,7 @@ def test_data_command_writes_one_audited_entry(
     assert (entry.nip, entry.event, entry.outcome) == (nip, case.name, "accepted")
     assert (entry.source, entry.target) == (case.state, case.state)
     assert (entry.actor, entry.reason, entry.at) == ("coach", "registrar's request", clock.now())
-    assert (entry.seq, entry.format) == (seen + 1, 2)
+    assert (entry.seq, entry.format) == (seen + 1, ENTRY_FORMAT)
     before, after = case.expected(nip)
     assert dict(entry.change or {}) == {case.fact: {"before": before, "after": after}}
     assert engine.history(nip)[-1] == entry
@@ -584,7 +585,7 @@ def test_record_assessment_returns_the_grade_and_records_it(engine: Engine, coho
 
 def test_partial_assessment_records_no_grade(clock: FixedClock) -> None:
     """With two weighted components, the first score records no grade; the second does."""
-    engine = Engine(clock=clock)
+    engine = trusted_engine(clock=clock)
     grading = {"weights": {"paper": 1.0, "seminar": 1.0}}
     code = engine.create_cohort(make_cohort(grading=grading)).code
     nip = reach(engine, code, "seminar")
@@ -803,7 +804,7 @@ def test_reopen_rejudges_the_office_quota(engine: Engine, cohort: Cohort) -> Non
 
 def test_reopen_rejudges_the_cohort_capacity(clock: FixedClock) -> None:
     """A cohort filled meanwhile refuses the reopening (cohort_capacity)."""
-    engine = Engine(clock=clock)
+    engine = trusted_engine(clock=clock)
     code = engine.create_cohort(make_cohort(capacity=2)).code
     reach(engine, code, "on_class", office=office(1))
     nip = reach(engine, code, "withdrawn", office=office(2))
@@ -816,7 +817,7 @@ def test_reopen_rejudges_the_cohort_capacity(clock: FixedClock) -> None:
 
 def test_reopen_of_a_seated_outcome_takes_no_seat(clock: FixedClock) -> None:
     """A graduate keeps its seat, so reopening it in a full cohort is not a capacity question."""
-    engine = Engine(clock=clock)
+    engine = trusted_engine(clock=clock)
     code = engine.create_cohort(make_cohort(capacity=2)).code
     nip = reach(engine, code, "graduated", office=office(1))
     reach(engine, code, "enrolled", office=office(2))
@@ -840,7 +841,7 @@ def test_reopen_is_refused_when_active_elsewhere(engine: Engine, cohort: Cohort)
 def test_reopen_finds_no_previous_state(clock: FixedClock) -> None:
     """A withdrawal from a state the new lifecycle lacks, mapped nowhere, returns nowhere."""
     workshop = load_definition(DATA / "workshop.yaml")
-    engine = Engine(clock=clock)
+    engine = trusted_engine(clock=clock)
     code = engine.create_cohort(make_cohort(), lifecycle=workshop).code
     person = make_participant()
     engine.enrol(code, person)
@@ -935,7 +936,7 @@ def test_transfer_to_the_same_office_is_invalid_input(engine: Engine, cohort: Co
 
 def test_transfer_to_an_office_outside_a_closed_registry(clock: FixedClock) -> None:
     """With known_offices, a transfer to an unregistered office is refused (unknown_office)."""
-    engine = Engine(clock=clock, known_offices={"DINKES"})
+    engine = trusted_engine(clock=clock, known_offices={"DINKES"})
     code = engine.create_cohort(make_cohort()).code
     nip = reach(engine, code, "on_class", office=DINKES)
     with pytest.raises(TransitionRejected) as caught:

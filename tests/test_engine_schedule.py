@@ -32,7 +32,7 @@ from changeflow.schedule import Schedule, ScheduleStage, StageWindow, Visit, def
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql import statements as sql
 from changeflow.workdays import Closure
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,7 +65,7 @@ def store(each_store: Store) -> Store:
 @pytest.fixture
 def engine(store: Store) -> Engine:
     """An engine on ``store`` holding the 2019 cohort, its clock at the first morning."""
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort(CODE))
     return engine
 
@@ -78,7 +78,7 @@ def sql_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engin
     else:
         url = str(request.getfixturevalue("pg_url"))
     opened = SqlStore(url)
-    engine = Engine(opened, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(opened, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort(CODE))
     yield engine
     opened.close()
@@ -529,7 +529,7 @@ def test_the_minimum_is_judged_with_the_project_rule(engine: Engine) -> None:
 
 def test_the_minimum_is_the_cohorts_parameter(store: Store) -> None:
     """A cohort whose pack sets 0.5 lets 1 of 2 days through and refuses 1 of 3."""
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort(CODE, calendar=CalendarParameters(attendance_minimum=0.5)))
     half, third = ready(engine, 1), ready(engine, 2)
     mark(engine, half, present=1, absent=1)
@@ -556,7 +556,7 @@ def test_a_bulk_advance_judges_each_participants_attendance(engine: Engine) -> N
 
 def test_attendance_is_per_cohort(store: Store) -> None:
     """Days recorded in one cohort do not count in another the person is enrolled in."""
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort(CODE))
     engine.create_cohort(make_cohort("PKA-OTHER-2019"))
     person = make_participant(office=office(7))

@@ -63,6 +63,7 @@ from changeflow import (
 from changeflow.schedule import Schedule, ScheduleStage, StageWindow
 from changeflow.testing import eligible_participants, participants
 from changeflow.workdays import Closure
+from factories import trusted_engine
 from stateful_support import (
     BIRTH_CORRECTIONS,
     CORRECTED_ECHELONS,
@@ -588,7 +589,9 @@ class EngineVersusReference(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.engine = Engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+        self.engine = trusted_engine(
+            MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))
+        )
         for cohort in COHORTS.values():
             self.engine.create_cohort(cohort, actor="bkd")
         self.ref = Reference()
@@ -1341,7 +1344,7 @@ def test_engine_agrees_with_the_reference_model() -> None:
 
 def test_reopen_after_a_migration_returns_to_the_renamed_state_left() -> None:
     """Withdrawn from a stage a migration renamed, reopen returns to the stage's new name."""
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     code, cohort = next(iter(COHORTS.items()))
     engine.create_cohort(cohort)
     nip = engine.enrol(

@@ -61,12 +61,12 @@ def test_probolinggo_demo_fails_on_grounds_and_shows_a_correction_in_a_history()
     assert "register_project" in events
     assert "form_groups" in events
     recorded, graduated, corrected = story[-3:]
-    assert recorded.endswith("(seminar)              by penguji; 83.6 (memuaskan)")
+    assert recorded.endswith("(seminar)              by penguji-1 as examiner; 83.6 (memuaskan)")
     assert "seminar -> graduated" in graduated
-    assert graduated.endswith("by penguji; 83.6 (memuaskan)")
+    assert graduated.endswith("by penguji-1 as examiner; 83.6 (memuaskan)")
     assert corrected.endswith(
-        '(graduated)            by penguji, "entered wrongly; the examiners\' sheet says 73.6"; '
-        "83.6 -> 73.6 (cukup memuaskan)"
+        '(graduated)            by bkd-probolinggo as organiser, "entered wrongly; the '
+        "examiners' sheet says 73.6\"; 83.6 -> 73.6 (cukup memuaskan)"
     )
 
 

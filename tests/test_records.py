@@ -135,7 +135,8 @@ def test_history_entry_to_dict() -> None:
         "data": None,
         "effective_date": "2019-07-19",
         "change": None,
-        "format": 2,
+        "format": 3,
+        "role": None,
     }
     assert json.loads(json.dumps(shown)) == shown
 
@@ -149,7 +150,9 @@ def test_history_entry_to_dict_keeps_the_change_and_format() -> None:
     )  # fmt: skip
     shown = entry.to_dict()
     assert shown["change"] == {"scores": {"before": None, "after": {"overall": 85.0}}}
-    assert shown["format"] == ENTRY_FORMAT == 2
+    assert shown["format"] == ENTRY_FORMAT == 3
+    assert shown["role"] is None
+    assert entry._replace(role="examiner").to_dict()["role"] == "examiner"
     assert json.loads(json.dumps(shown)) == shown
     assert entry._replace(format=1).to_dict()["format"] == 1
 
@@ -231,8 +234,8 @@ def test_migrated_counts_no_revision() -> None:
 def test_lifecycle_ref_and_migration_plan_to_dict() -> None:
     """LifecycleRef and MigrationPlan have stable JSON shapes (from/to, participants)."""
     ref = DEFAULT_LIFECYCLE.ref
-    assert ref == LifecycleRef("change_project", "3", DEFAULT_LIFECYCLE.sha256)
-    assert ref.to_dict() == {"name": "change_project", "version": "3", "sha256": ref.sha256}
+    assert ref == LifecycleRef("change_project", "4", DEFAULT_LIFECYCLE.sha256)
+    assert ref.to_dict() == {"name": "change_project", "version": "4", "sha256": ref.sha256}
     other = LifecycleRef("supervisor_course", "1", "f" * 64)
     plan = MigrationPlan("PKA-1", ref, other, (("197506012000031001", "seminar", "passed"),), False)
     shown = plan.to_dict()

@@ -23,7 +23,6 @@ from changeflow import (
     ChangeProject,
     Cohort,
     CohortParameters,
-    Engine,
     FixedClock,
     MemoryStore,
     Office,
@@ -51,7 +50,7 @@ from changeflow.testing import (
     strategies,
 )
 from changeflow.testing import contract as contract_module
-from factories import DINKES, make_cohort
+from factories import DINKES, make_cohort, trusted_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -158,7 +157,7 @@ def test_eligible_participants_are_enrolled_by_an_empty_engine(
 ) -> None:
     """In an engine with nobody enrolled, an eligible participant meets no objection."""
     person = data.draw(eligible_participants(cohort))
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, tzinfo=UTC)))
+    engine = trusted_engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, tzinfo=UTC)))
     engine.create_cohort(cohort)
     assert engine.check_enrolment(cohort.code, person) == ()
 

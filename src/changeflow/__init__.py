@@ -6,6 +6,7 @@ audited. Start with :class:`Engine`.
 """
 
 from changeflow.audit import AuditCheck, Checkpoint
+from changeflow.citations import Citation
 from changeflow.clock import Clock, FixedClock, SystemClock
 from changeflow.commands import Command
 from changeflow.engine import CohortStatus, Engine, Listener
@@ -33,6 +34,7 @@ from changeflow.errors import (
     StoreUnavailable,
     TransitionRejected,
     UnknownEvent,
+    UnknownRulePack,
     UnreadableEntry,
 )
 from changeflow.models import (
@@ -63,7 +65,16 @@ from changeflow.records import (
     MigrationPlan,
     Stages,
 )
-from changeflow.rules import Rule, RuleContext, RuleRegistry, Verdict, Violation
+from changeflow.rules import (
+    Rule,
+    RuleContext,
+    RulePack,
+    RulePackRegistry,
+    RuleRegistry,
+    Verdict,
+    Violation,
+)
+from changeflow.staff import Actor, Authorizer, StaffAuthorizer, StaffMember
 from changeflow.states import (
     DEFAULT_LIFECYCLE,
     DataCommand,
@@ -79,15 +90,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "Actor",
     "AdvanceReport",
     "AlreadyExists",
     "Assessment",
     "Attendance",
     "AuditCheck",
+    "Authorizer",
     "CalendarParameters",
     "ChangeProject",
     "ChangeflowError",
     "Checkpoint",
+    "Citation",
     "Clock",
     "Coach",
     "Cohort",
@@ -130,8 +144,12 @@ __all__ = [
     "Rule",
     "RuleContext",
     "RuleError",
+    "RulePack",
+    "RulePackRegistry",
     "RuleRegistry",
     "SchemaVersionError",
+    "StaffAuthorizer",
+    "StaffMember",
     "Stage",
     "Stages",
     "Store",
@@ -144,6 +162,7 @@ __all__ = [
     "Timeout",
     "TransitionRejected",
     "UnknownEvent",
+    "UnknownRulePack",
     "UnreadableEntry",
     "Verdict",
     "Violation",

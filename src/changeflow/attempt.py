@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from changeflow.records import HistoryEntry
 from changeflow.rules.context import RuleContext
-from changeflow.rules.judge import judge
+from changeflow.rules.judge import cite, judge
+from changeflow.rules.permission import PERMISSION, Permission
 from changeflow.rules.violations import illegal_transition, no_previous_state
 from changeflow.states.definition import PREVIOUS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from changeflow.commands import Command
@@ -41,6 +42,10 @@ class Attempt:
     lifecycle: Lifecycle
     command: Command
     now: datetime
+    roles: frozenset[str] = frozenset()
+    """The staff roles the actor holds in the cohort (from the engine's authorizer)."""
+    role: str | None = None
+    """The role the actor acts in for the entry being judged (set by the permission rule)."""
 
     def entry(
         self,
@@ -70,11 +75,30 @@ class Attempt:
             data,
             command.effective_date,
             change,
+            role=None if violations else self.role,
         )
+
+    def permit(self, name: str) -> tuple[Violation, ...]:
+        """The ``not_permitted`` violation of a cohort-level command, if the actor lacks a role.
+
+        For the engine's commands a lifecycle restricts in ``permissions`` (``add_staff``,
+        ``migrate`` ...); empty when allowed or unrestricted.
+        """
+        permission = self.lifecycle.permissions.get(name)
+        if permission is None:
+            self.role = None
+            return ()
+        command = self.command
+        self.role = permission.role_of(command.actor, self.roles, ())
+        if self.role is not None:
+            return ()
+        refused = permission.refusal(command.actor, self.roles, name, ()).violations
+        parameters = self.uow.cohort.parameters
+        return tuple(cite(parameters, PERMISSION, v) for v in refused)
 
     def judge(
         self,
-        rules: Iterable[tuple[str, Rule]],
+        rules: Sequence[tuple[str, Rule]],
         event: str,
         source: str | None,
         target: str,
@@ -99,8 +123,12 @@ class Attempt:
             command.effective_date,
             self.lifecycle,
             before,
+            self.roles,
         )
-        return judge(rules, context)
+        found = judge(rules, context)
+        first = rules[0][1] if rules else None
+        self.role = first.role(context) if isinstance(first, Permission) else None
+        return found
 
     def judge_move(
         self, enrolment: Enrolment, move: Move | None, event: str

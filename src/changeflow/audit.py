@@ -18,6 +18,7 @@ Entry formats (an entry records its own, so old entries keep verifying):
 * **2**: adds ``change`` (each fact changed, before and after) and ``format``; every
   command is an entry, and a cohort's chain opens with its creation (or, for a cohort
   written under format 1, with the facts a database upgrade found, as ``carry_over``).
+* **3**: adds ``role``, the role the actor acted in (the lifecycle says who may do what).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ GENESIS = "0" * 64
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
-FORMATS = (1, 2)
+FORMATS = (1, 2, 3)
 """The entry formats this changeflow can verify."""
 
 _FORMAT_1_KEYS = (
@@ -179,6 +180,8 @@ def canonical(entry: HistoryEntry) -> bytes:
     body = entry.to_dict()
     if entry.format == 1:
         body = {key: body[key] for key in _FORMAT_1_KEYS}
+    elif entry.format == 2:
+        del body["role"]
     elif entry.format not in FORMATS:
         raise ValueError(f"unknown audit entry format {entry.format!r}")
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
@@ -411,6 +414,8 @@ class Replay:
             self.projection.lifecycle = None if facts is None else str(facts.get("sha256"))
         if "schedule" in change:
             self.projection.schedule = change["schedule"]["after"]
+        if "staff" in change:
+            self.projection.staff.update(change["staff"]["after"])
 
     def _enrolled(self, entry: HistoryEntry) -> Enrolment:
         state = str(entry.target)
@@ -562,12 +567,21 @@ def compare(stored: CohortProjection, replayed: CohortProjection) -> list[Differ
         for day in sorted(set(kept) | set(owed)):
             if kept.get(day) != owed.get(day):
                 found.append(Difference("attendance", nip, day, kept.get(day), owed.get(day)))
+    found += _staff_differences(stored.staff, replayed.staff)
     for office, name in sorted(replayed.offices.items()):
         if office in stored.offices and stored.offices[office] != name:
             found.append(Difference("offices", office, "name", stored.offices[office], name))
     for nip in sorted(set(stored.members) | set(replayed.members)):
         found += _member_differences(nip, stored.members.get(nip), replayed.members.get(nip))
     return found
+
+
+def _staff_differences(stored: Mapping[str, Any], replayed: Mapping[str, Any]) -> list[Difference]:
+    return [
+        Difference("staff", actor, "member", stored.get(actor), replayed.get(actor))
+        for actor in sorted(set(stored) | set(replayed))
+        if stored.get(actor) != replayed.get(actor)
+    ]
 
 
 def _doc(cohort: Cohort | None) -> Any:

@@ -40,6 +40,8 @@ class Command:
     payload: Mapping[str, Any] | None = None
     effective_date: date | None = None
     key: str | None = None
+    roles: frozenset[str] | None = None
+    """The staff roles the caller vouches for the actor (``None``: look them up)."""
 
     def __post_init__(self) -> None:
         if (

@@ -19,6 +19,7 @@ from changeflow.engine import Engine
 from changeflow.errors import TransitionRejected
 from changeflow.models import ChangeProject, Coach, Cohort, Mentor, Office, Participant
 from changeflow.schedule import Visit
+from changeflow.staff import StaffMember
 from changeflow.states.names import DATA_COMMANDS, RECORD_ATTENDANCE
 
 if TYPE_CHECKING:
@@ -90,8 +91,13 @@ _NAMES = [
     "Gita Rahmawati",
 ]
 
-_ORGANISER = "BKD Kabupaten Probolinggo"
-_EXAMINER = "penguji"
+_ORGANISER = "bkd-probolinggo"
+_COACH = "coach-bpsdm-jatim"
+_EXAMINER = "penguji-1"
+_STAFF = (
+    StaffMember(id=_COACH, name="Dr. Hary Wahyudi (BPSDM Jawa Timur)", roles={"coach"}),
+    StaffMember(id=_EXAMINER, name="Tim penguji seminar", roles={"examiner"}),
+)
 _VISIT = "Kabupaten Kulon Progo, DI Yogyakarta"
 
 _THEMES = [
@@ -160,8 +166,15 @@ def run(say: Say = print, engine: Engine | None = None) -> Engine:
     """Tell the whole 2019 story on ``engine`` (a fresh in-memory one by default)."""
     engine = engine or Engine(clock=FixedClock(datetime(2019, 4, 1, 8, tzinfo=UTC)))
     clock = engine.clock
-    engine.create_cohort(COHORT)
+    engine.create_cohort(COHORT, actor=_ORGANISER)
     say(f"== {COHORT.name} ({COHORT.code}), {COHORT.start} to {COHORT.end}")
+    for member in _STAFF:
+        engine.add_staff(COHORT.code, member, actor=_ORGANISER)
+    say(
+        f"  staff: {_ORGANISER} (organiser, created the cohort), "
+        + ", ".join(f"{m.id} ({', '.join(sorted(m.roles))})" for m in _STAFF)
+        + "; each participant's mentor approves by NIP"
+    )
     _schedule(engine, say)
     _enrolment(engine, say)
     _set_time(clock, 2019, 4, 4)
@@ -265,7 +278,10 @@ def _proposals(engine: Engine, say: Say) -> None:
     members = engine.participants(COHORT.code)
     for i, member in enumerate(members):
         theme, title = _THEMES[i % 3]
-        mentor = Mentor(name=f"Kepala {member.participant.office.name}")
+        mentor = Mentor(
+            name=f"Kepala {member.participant.office.name}",
+            nip=_nip(500 + i // 2, date(1966, 1 + i % 12, 10), female=False),
+        )
         engine.register_project(
             COHORT.code,
             member.nip,
@@ -274,8 +290,7 @@ def _proposals(engine: Engine, say: Say) -> None:
             ),
             actor=_ORGANISER,
         )
-    coach = COHORT.coach.name if COHORT.coach else None
-    groups = engine.form_groups(COHORT.code, 3, actor=coach)
+    groups = engine.form_groups(COHORT.code, 3, actor=_COACH)
     say("\n== The coach forms 3 thematic groups")
     for group in groups:
         say(f"  group {group.number}: {', '.join(group.themes)} ({len(group.members)} members)")
@@ -287,15 +302,25 @@ def _proposals(engine: Engine, say: Say) -> None:
         COHORT.code,
         revised.nip,
         "revise_proposal",
-        actor="mentor",
+        actor=_COACH,
         reason="the stakeholder map is missing",
     )
-    say(f"  {revised.participant.name}'s proposal is sent back for revision")
+    say(f"  {revised.participant.name}'s proposal is sent back for revision by the coach")
+    first = engine.participant(COHORT.code, members[0].nip).project
+    try:
+        engine.fire(COHORT.code, members[0].nip, "approve_proposal", actor=_ORGANISER)
+    except TransitionRejected as refused:
+        say(f"  the organiser may not approve for a mentor: {refused.codes[0]}")
     for member in members:
         project = engine.participant(COHORT.code, member.nip).project
-        actor = project.mentor.name if project and project.mentor else "mentor"
-        engine.fire(COHORT.code, member.nip, "approve_proposal", actor=actor)
-    say(f"  every proposal approved by the participant's mentor ({len(members)})")
+        mentor_nip = project.mentor.nip if project and project.mentor else None
+        engine.fire(COHORT.code, member.nip, "approve_proposal", actor=mentor_nip)
+    shown = first.mentor if first else None
+    example = "-" if shown is None else f"{shown.name} ({shown.nip})"
+    say(
+        f"  every proposal approved by the participant's own mentor ({len(members)}), "
+        f"acting as their NIP, e.g. {example}"
+    )
 
 
 def _laboratory(engine: Engine, say: Say) -> None:
@@ -369,7 +394,7 @@ def _correction(engine: Engine, say: Say) -> None:
         COHORT.code,
         member.nip,
         actual,
-        actor=_EXAMINER,
+        actor=_ORGANISER,
         reason=f"entered wrongly; the examiners' sheet says {actual}",
     )
     state = engine.state(COHORT.code, member.nip)
@@ -393,6 +418,8 @@ def _line(entry: HistoryEntry) -> str:
     else:
         states = f"{entry.source} -> {entry.target}"
     actor = entry.actor or "-"
+    if entry.role:
+        actor = f"{actor} as {entry.role}"
     text = f"{entry.seq:>3} {entry.at:%Y-%m-%d} {entry.event:<18} {states:<22} by {actor}"
     if entry.reason:
         text += f', "{entry.reason}"'

@@ -68,6 +68,8 @@ from changeflow.records import (
     LifecycleRef,
     MigrationPlan,
 )
+from changeflow.rules.judge import cite
+from changeflow.rules.permission import PERMISSION, Permission
 from changeflow.rules.record import RecordOpen
 from changeflow.rules.registry import RuleRegistry
 from changeflow.rules.schedule import schedule_violations
@@ -82,10 +84,12 @@ from changeflow.rules.violations import (
     unknown_office,
 )
 from changeflow.schedule import Schedule, default_schedule, schedule_of
+from changeflow.staff import ORGANISER, Actor, Authorizer, StaffAuthorizer, StaffMember, actor_of
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition
 from changeflow.states.machine import Lifecycle, Move
 from changeflow.states.names import (
+    ADD_STAFF,
     CREATE_COHORT,
     ENROL,
     MIGRATE,
@@ -148,12 +152,14 @@ class Engine:
     >>> from changeflow import Cohort, Engine, Office, Participant
     >>> engine = Engine()
     >>> _ = engine.create_cohort(Cohort(code="PKA-1", name="PKA angkatan I",
-    ...                                 start=date(2019, 4, 4), end=date(2019, 7, 19)))
+    ...                                 start=date(2019, 4, 4), end=date(2019, 7, 19)),
+    ...                          actor="bkd-admin")  # the creator is the first organiser
     >>> entry = engine.enrol("PKA-1", Participant(
     ...     nip="197003152000031004", name="Budi", echelon="III.a",
-    ...     office=Office(code="DINKES", name="Dinas Kesehatan")))
-    >>> entry.target, engine.fire("PKA-1", "197003152000031004", "start_class").target
-    ('enrolled', 'on_class')
+    ...     office=Office(code="DINKES", name="Dinas Kesehatan")), actor="bkd-admin")
+    >>> moved = engine.fire("PKA-1", "197003152000031004", "start_class", actor="bkd-admin")
+    >>> entry.target, moved.target, moved.role
+    ('enrolled', 'on_class', 'organiser')
     """
 
     def __init__(
@@ -165,6 +171,7 @@ class Engine:
         clock: Clock | None = None,
         known_offices: Collection[str] | None = None,
         listeners: Iterable[Listener] = (),
+        authorizer: Authorizer | None = None,
     ) -> None:
         """Build an engine; every argument has a working default.
 
@@ -178,6 +185,10 @@ class Engine:
         code not in it is refused with ``unknown_office``. By default offices are created
         on first accepted use; afterwards the stored office (its name included) is the one
         every enrolment with that code refers to.
+
+        ``authorizer`` gives the roles an actor holds in a cohort, for lifecycles that say
+        who may do what (:class:`~changeflow.staff.StaffAuthorizer` by default: the roles
+        an :class:`~changeflow.staff.Actor` vouches for, else the cohort's staff).
         """
         self.rules: Mapping[str, Rule] = RuleRegistry.default() if rules is None else rules
         if isinstance(lifecycle, LifecycleDefinition):
@@ -191,6 +202,7 @@ class Engine:
         self.clock: Clock = SystemClock() if clock is None else clock
         self.known_offices = None if known_offices is None else frozenset(known_offices)
         self._listeners: list[Listener] = list(listeners)
+        self.authorizer: Authorizer = StaffAuthorizer() if authorizer is None else authorizer
 
     def __repr__(self) -> str:
         return f"Engine({self.store!r}, lifecycle={self.lifecycle.name!r})"
@@ -262,7 +274,7 @@ class Engine:
         cohort: Cohort,
         *,
         lifecycle: LifecycleDefinition | Lifecycle | None = None,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
     ) -> Cohort:
         """Create a cohort (angkatan) pinned to ``lifecycle`` (the engine's by default).
@@ -274,9 +286,13 @@ class Engine:
         (:class:`DefinitionMismatch`). Anything but a :class:`Cohort` is
         :class:`InvalidInput` (build one from JSON-like data with
         ``Cohort.model_validate(data, strict=False)``).
+
+        On a lifecycle that says who may do what, the creating ``actor`` becomes the
+        cohort's first organiser (staff, named by its id until :meth:`add_staff` names
+        it), recorded in the same entry.
         """
         inputs.instance(Cohort, cohort, "cohort")
-        command = Command(actor, reason)
+        command = _command(actor, reason)
         pinned = self.lifecycle if lifecycle is None else self._compile(lifecycle)
         if self._given is not None and pinned is not self._given:
             raise DefinitionMismatch(
@@ -288,15 +304,63 @@ class Engine:
             "lifecycle": changes.change_of(None, lifecycle_facts(pinned.definition)),
             "schedule": changes.change_of(None, schedule),
         }
+        founder = None
+        if pinned.governed and command.actor is not None:
+            founder = StaffMember(id=command.actor, name=command.actor, roles={ORGANISER})
+            change["staff"] = changes.change_of({}, {founder.id: founder.facts()})
         with self.store.new_cohort(cohort, pinned.definition) as uow:
             attempt = Attempt(uow, pinned, command, self.clock.now())
+            attempt.role = None if founder is None else ORGANISER
             entry = attempt.entry(COHORT_NIP, CREATE_COHORT, None, None, change=change)
             uow.set_schedule(schedule)
+            if founder is not None:
+                uow.set_staff(founder)
             uow.record(entry)
             uow.commit()
         self._compiled.setdefault(pinned.sha256, pinned)
         self._after((entry,))
         return cohort
+
+    def add_staff(
+        self,
+        cohort: str,
+        member: StaffMember,
+        *,
+        actor: str | Actor | None = None,
+        reason: str | None = None,
+        key: str | None = None,
+    ) -> HistoryEntry:
+        """Add a member to the cohort's staff, or change their name or roles.
+
+        Audited as a cohort entry ``add_staff`` with the member before and after; on a
+        lifecycle that restricts it (the default: organisers) an actor without the role is
+        refused with ``not_permitted`` (:class:`TransitionRejected`, only the refused
+        attempt recorded).
+        """
+        inputs.instance(StaffMember, member, "member")
+        command = _command(actor, reason, key=key)
+        code = inputs.cohort_code(cohort)
+        fingerprinted = (
+            fingerprint(ADD_STAFF, code, member.to_dict(), command.actor, reason) if key else ""
+        )
+        with self.store.unit(code) as uow:
+            attempt, replayed = self._begin(uow, command, fingerprinted)
+            if attempt is None:
+                return _result(replayed)
+            violations = attempt.permit(ADD_STAFF)
+            was = uow.staff_member(member.id)
+            before = {} if was is None else {member.id: was.facts()}
+            change = {"staff": changes.change_of(before, {member.id: member.facts()})}
+            entry = attempt.entry(COHORT_NIP, ADD_STAFF, None, None, violations, None, change)
+            if not violations:
+                uow.set_staff(member)
+            self._commit(attempt, entry, fingerprinted)
+        self._after((entry,))
+        return _result(entry)
+
+    def staff(self, cohort: str) -> list[StaffMember]:
+        """The cohort's staff (organisers, coaches, examiners), by id."""
+        return self.store.staff(inputs.cohort_code(cohort))
 
     def cohort(self, code: str) -> Cohort:
         """The cohort with this code; :class:`CohortNotFound` if unknown."""
@@ -358,12 +422,22 @@ class Engine:
         replayed = recall(uow, command.key, fingerprinted) if command.key else None
         if replayed is not None:
             return None, replayed
-        lifecycle = self._bind(uow.cohort.code, uow.lifecycle)
-        return Attempt(uow, lifecycle, command, self.clock.now()), None
+        return self._attempt(uow, command), None
 
-    def _attempt(self, uow: Unit, command: Command) -> Attempt:
-        """The attempt of a command that writes nothing (a dry run): no key to recall."""
-        return Attempt(uow, self._bind(uow.cohort.code, uow.lifecycle), command, self.clock.now())
+    def _attempt(self, uow: Unit, command: Command, lifecycle: Lifecycle | None = None) -> Attempt:
+        """The attempt of ``command`` under the cohort's lifecycle (or ``lifecycle``)."""
+        if lifecycle is None:
+            lifecycle = self._bind(uow.cohort.code, uow.lifecycle)
+        roles = self._roles(uow, command) if lifecycle.governed else frozenset()
+        return Attempt(uow, lifecycle, command, self.clock.now(), roles)
+
+    def _roles(self, uow: Unit, command: Command) -> frozenset[str]:
+        """The staff roles the command's actor holds in the unit's cohort."""
+        if not command.actor:  # none, or an empty id: nobody the authorizer could know
+            return self.authorizer(None, None)
+        vouched = command.roles
+        member = None if vouched is not None else uow.staff_member(command.actor)
+        return self.authorizer(Actor(command.actor, vouched), member)
 
     @staticmethod
     def _commit(attempt: Attempt, entry: HistoryEntry, fingerprinted: str) -> None:
@@ -387,7 +461,7 @@ class Engine:
         cohort: str,
         participant: Participant | Mapping[str, Any],
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         payload: Mapping[str, Any] | None = None,
         key: str | None = None,
@@ -398,10 +472,12 @@ class Engine:
         raises :class:`TransitionRejected` carrying every violation.
         """
         person = inputs.participant(participant)
-        command = Command(actor, reason, payload, None, key)
+        command = _command(actor, reason, payload, None, key)
         code = inputs.cohort_code(cohort)
         fingerprinted = (
-            fingerprint(ENROL, cohort, person.model_dump(mode="json"), actor, reason, payload)
+            fingerprint(
+                ENROL, cohort, person.model_dump(mode="json"), command.actor, reason, payload
+            )
             if key
             else ""
         )
@@ -421,20 +497,28 @@ class Engine:
         return _result(entry)
 
     def check_enrolment(
-        self, cohort: str, participant: Participant | Mapping[str, Any]
+        self,
+        cohort: str,
+        participant: Participant | Mapping[str, Any],
+        *,
+        actor: str | Actor | None = None,
     ) -> tuple[Violation, ...]:
         """Every reason the nomination would be refused now (empty: it would be accepted)."""
-        return self.check_enrolments(cohort, [participant])[0]
+        return self.check_enrolments(cohort, [participant], actor=actor)[0]
 
     def check_enrolments(
-        self, cohort: str, participants: Iterable[Participant | Mapping[str, Any]]
+        self,
+        cohort: str,
+        participants: Iterable[Participant | Mapping[str, Any]],
+        *,
+        actor: str | Actor | None = None,
     ) -> list[tuple[Violation, ...]]:
         """Dry run of enrolling several nominations in order; writes nothing.
 
         Each nomination is judged as if the ones before it that would be accepted were
         already enrolled (so a third from one office meets the office quota and a NIP
         repeated later is already active). Everything happens in one unit of work that is
-        never committed.
+        never committed. ``actor`` is who would enrol them (permissions are judged too).
         """
         if isinstance(participants, str | bytes | Mapping) or not isinstance(
             participants, Iterable
@@ -446,7 +530,7 @@ class Engine:
         code = inputs.cohort_code(cohort)
         verdicts: list[tuple[Violation, ...]] = []
         with self.store.unit(code) as uow:
-            attempt = self._attempt(uow, Command())
+            attempt = self._attempt(uow, _command(actor))
             for person in people:
                 violations, seated = self._judge_enrolment(attempt, person)
                 if not violations:
@@ -496,7 +580,7 @@ class Engine:
         nip: str,
         event: str,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         payload: Mapping[str, Any] | None = None,
         effective_date: date | None = None,
@@ -511,7 +595,7 @@ class Engine:
         nothing.
         """
         _event_name(event)
-        command = Command(actor, reason, payload, effective_date, key)
+        command = _command(actor, reason, payload, effective_date, key)
         return self._fire(cohort, nip, event, command)[0]
 
     def _fire(
@@ -549,27 +633,35 @@ class Engine:
         nip: str,
         event: str,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         payload: Mapping[str, Any] | None = None,
         effective_date: date | None = None,
     ) -> tuple[Violation, ...]:
         """Dry run of :meth:`fire`: every reason it would be refused now; writes nothing."""
         _event_name(event)
-        command = Command(actor, reason, payload, effective_date)
+        command = _command(actor, reason, payload, effective_date)
         with self.store.unit(inputs.cohort_code(cohort)) as uow:
             attempt = self._attempt(uow, command)
             by_source = _moves(attempt.lifecycle, event)
             enrolment = _member(attempt.uow, nip)
             return attempt.judge_move(enrolment, by_source.get(enrolment.state), event)[0]
 
-    def available(self, cohort: str, nip: str, *, reason: str | None = None) -> tuple[str, ...]:
-        """Events that would be accepted for the participant now.
+    def available(
+        self,
+        cohort: str,
+        nip: str,
+        *,
+        reason: str | None = None,
+        actor: str | Actor | None = None,
+    ) -> tuple[str, ...]:
+        """Events that would be accepted for the participant now, fired by ``actor``.
 
         Events whose only objection is a missing ``reason`` (withdraw, drop, reopen) are
-        judged with the ``reason`` given here, so pass one to see them.
+        judged with the ``reason`` given here, so pass one to see them. On a lifecycle that
+        says who may do what, only the events ``actor`` may fire are listed.
         """
-        command = Command(reason=reason)
+        command = _command(actor, reason)
         with self.store.unit(inputs.cohort_code(cohort)) as uow:
             attempt = self._attempt(uow, command)
             enrolment = _member(attempt.uow, nip)
@@ -584,7 +676,7 @@ class Engine:
         cohort: str,
         event: str,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         payload: Mapping[str, Any] | None = None,
         effective_date: date | None = None,
@@ -597,10 +689,12 @@ class Engine:
         an audit entry.
         """
         _event_name(event)
-        command = Command(actor, reason, payload, effective_date, key)
+        command = _command(actor, reason, payload, effective_date, key)
         code = inputs.cohort_code(cohort)
         fingerprinted = (
-            fingerprint("advance", cohort, event, actor, reason, command.payload, effective_date)
+            fingerprint(
+                "advance", cohort, event, command.actor, reason, command.payload, effective_date
+            )
             if key
             else ""
         )
@@ -680,7 +774,7 @@ class Engine:
         nip: str,
         project: ChangeProject,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> HistoryEntry:
@@ -695,7 +789,7 @@ class Engine:
             cohort,
             nip,
             DataCommand.REGISTER_PROJECT,
-            Command(actor, reason, key=key),
+            _command(actor, reason, key=key),
             (project.model_dump(mode="json"),),
             lambda _attempt, member: changes.new_project(member, project),
         )
@@ -706,7 +800,7 @@ class Engine:
         nip: str,
         assessment: Assessment | float,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> Grade | None:
@@ -723,7 +817,7 @@ class Engine:
             cohort,
             nip,
             DataCommand.RECORD_ASSESSMENT,
-            Command(actor, reason, key=key),
+            _command(actor, reason, key=key),
             (scored.component, scored.score),
             lambda attempt, member: changes.new_score(member, scored, _grading(attempt)),
         )
@@ -735,7 +829,7 @@ class Engine:
         nip: str,
         assessment: Assessment | float,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> HistoryEntry:
@@ -757,7 +851,7 @@ class Engine:
             cohort,
             nip,
             DataCommand.CORRECT_ASSESSMENT,
-            Command(actor, reason, key=key),
+            _command(actor, reason, key=key),
             (scored.component, scored.score),
             build,
         )
@@ -770,7 +864,7 @@ class Engine:
         name: str | None = None,
         birth_date: date | None = None,
         echelon: str | None = None,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> HistoryEntry:
@@ -787,7 +881,7 @@ class Engine:
             cohort,
             nip,
             DataCommand.CORRECT_PARTICIPANT,
-            Command(actor, reason, key=key),
+            _command(actor, reason, key=key),
             tuple(f"{field}={value}" for field, value in updates.items()),
             lambda _attempt, member: changes.corrected_person(member, updates),
         )
@@ -798,7 +892,7 @@ class Engine:
         nip: str,
         office: Office,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> HistoryEntry:
@@ -820,7 +914,7 @@ class Engine:
             cohort,
             nip,
             DataCommand.TRANSFER_OFFICE,
-            Command(actor, reason, key=key),
+            _command(actor, reason, key=key),
             (office.code, office.name),
             build,
         )
@@ -830,7 +924,7 @@ class Engine:
         cohort: str,
         count: int,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> tuple[Group, ...]:
@@ -847,10 +941,12 @@ class Engine:
             raise InvalidInput("count", f"must be a whole number, got {type(count).__name__}")
         if count < 1:
             raise InvalidInput("count", "must be at least 1")
-        command = Command(actor, reason, key=key)
+        command = _command(actor, reason, key=key)
         code = inputs.cohort_code(cohort)
         fingerprinted = (
-            fingerprint(DataCommand.FORM_GROUPS.value, code, count, actor, reason) if key else ""
+            fingerprint(DataCommand.FORM_GROUPS.value, code, count, command.actor, reason)
+            if key
+            else ""
         )
         with self.store.unit(code) as uow:
             attempt, replayed = self._begin(uow, command, fingerprinted)
@@ -897,7 +993,7 @@ class Engine:
         lifecycle: LifecycleDefinition | Lifecycle,
         state_map: Mapping[str, str] | None = None,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
         dry_run: bool = False,
@@ -912,15 +1008,20 @@ class Engine:
         participant (``migrate``, the states before and after). ``dry_run`` returns the
         plan and writes nothing. A cohort pinned to no lifecycle (one written before
         changeflow stored them, with states of its own) is pinned by migrating it.
+
+        Who may migrate is what the cohort's *current* lifecycle says (``not_permitted``
+        otherwise, only the refused attempt recorded). Migrating a cohort whose lifecycle
+        names no roles to one that does makes the migrating actor its first organiser, as
+        creating a cohort does (recorded in the cohort's ``migrate`` entry).
         """
         target = self._compile(lifecycle)
         mapping = _state_map(state_map)
         if not isinstance(dry_run, bool):
             raise InvalidInput("dry_run", f"must be True or False, got {dry_run!r:.40}")
-        command = Command(actor, reason, key=key)
+        command = _command(actor, reason, key=key)
         code = inputs.cohort_code(cohort)
         fingerprinted = (
-            fingerprint(MIGRATE, code, target.sha256, mapping, actor, reason) if key else ""
+            fingerprint(MIGRATE, code, target.sha256, mapping, command.actor, reason) if key else ""
         )
         with self.store.unit(code) as uow:
             replayed = recall(uow, key, fingerprinted)
@@ -930,11 +1031,38 @@ class Engine:
             if dry_run:
                 return plan
             attempt = Attempt(uow, target, command, self.clock.now())
-            entries = self._migrated(attempt, plan, mapping)
-            self._commit_bulk(attempt, entries, fingerprinted)
-        self._compiled.setdefault(target.sha256, target)
+            violations = self._may_migrate(attempt)
+            entries: tuple[HistoryEntry, ...]
+            if violations:
+                entries = (attempt.entry(COHORT_NIP, MIGRATE, None, None, violations),)
+                self._commit(attempt, entries[0], fingerprinted)
+            else:
+                entries = self._migrated(attempt, plan, mapping)
+                self._commit_bulk(attempt, entries, fingerprinted)
         self._after(entries)
+        if violations:
+            _refused(entries)
+        self._compiled.setdefault(target.sha256, target)
         return plan
+
+    def _may_migrate(self, attempt: Attempt) -> tuple[Violation, ...]:
+        """``not_permitted`` unless the actor may migrate under the cohort's *current* lifecycle.
+
+        Sets the role acted in. Read from the stored definition without compiling it: a
+        cohort is migrated away from a lifecycle whose rules this engine may lack.
+        """
+        uow, command = attempt.uow, attempt.command
+        definition = uow.lifecycle
+        by = None if definition is None else definition.permissions.get(MIGRATE)
+        if by is None:
+            return ()
+        roles = self._roles(uow, command)
+        permission = Permission(by)
+        attempt.role = permission.role_of(command.actor, roles, ())
+        if attempt.role is not None:
+            return ()
+        refused = permission.refusal(command.actor, roles, MIGRATE, ()).violations
+        return tuple(cite(uow.cohort.parameters, PERMISSION, v) for v in refused)
 
     @staticmethod
     def _migrated(
@@ -943,6 +1071,10 @@ class Engine:
         uow, target = attempt.uow, attempt.lifecycle
         before = None if plan.source is None else plan.source.to_dict()
         change = {"lifecycle": changes.change_of(before, lifecycle_facts(target.definition))}
+        founder = _founder(uow, target, attempt.command)
+        if founder is not None:
+            change["staff"] = changes.change_of({}, {founder.id: founder.facts()})
+            uow.set_staff(founder)
         # Where a closed record would reopen to, under the new lifecycle's names: the state
         # left is found in entries that name the old ones.
         left = {
@@ -979,7 +1111,7 @@ class Engine:
         schedule: Schedule,
         *,
         reason: str | None = None,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         key: str | None = None,
     ) -> Schedule:
         """Store an adjusted schedule (stage windows, visit, closures) for the cohort.
@@ -991,10 +1123,12 @@ class Engine:
         visit leaves on_class (see :mod:`changeflow.rules.schedule`).
         """
         inputs.instance(Schedule, schedule, "schedule")
-        command = Command(actor, reason, key=key)
+        command = _command(actor, reason, key=key)
         code = inputs.cohort_code(cohort)
         document = schedule.to_document()
-        fingerprinted = fingerprint(SET_SCHEDULE, code, document, actor, reason) if key else ""
+        fingerprinted = (
+            fingerprint(SET_SCHEDULE, code, document, command.actor, reason) if key else ""
+        )
         with self.store.unit(code) as uow:
             attempt, replayed = self._begin(uow, command, fingerprinted)
             if attempt is None:
@@ -1006,6 +1140,7 @@ class Engine:
             )
             if not (reason and reason.strip()):
                 violations.insert(0, reason_missing(SET_SCHEDULE))
+            violations[:0] = attempt.permit(SET_SCHEDULE)
             change = {"schedule": changes.change_of(uow.schedule(), document)}
             entry = attempt.entry(
                 COHORT_NIP, SET_SCHEDULE, None, None, tuple(violations), None, change
@@ -1024,7 +1159,7 @@ class Engine:
         day: date,
         status: Attendance | str,
         *,
-        actor: str | None = None,
+        actor: str | Actor | None = None,
         reason: str | None = None,
         key: str | None = None,
     ) -> HistoryEntry:
@@ -1043,11 +1178,11 @@ class Engine:
         except ValueError:
             known = ", ".join(a.value for a in Attendance)
             raise InvalidInput("status", f"must be one of {known}, got {status!r:.40}") from None
-        command = Command(actor, reason, key=key)
+        command = _command(actor, reason, key=key)
         code = inputs.cohort_code(cohort)
         when = day.isoformat()
         fingerprinted = (
-            fingerprint(RECORD_ATTENDANCE, code, nip, when, marked.value, actor, reason)
+            fingerprint(RECORD_ATTENDANCE, code, nip, when, marked.value, command.actor, reason)
             if key
             else ""
         )
@@ -1063,9 +1198,12 @@ class Engine:
             state = member.state
             before = uow.attendance(code, nip).get(when)
             change = {"attendance": changes.change_of({when: before}, {when: marked.value})}
+            permitted = attempt.permit(RECORD_ATTENDANCE)
             violations, _ = attempt.judge(
                 _ATTENDANCE_RULES, RECORD_ATTENDANCE, state, state, member, member
             )
+            violations = permitted + violations
+            attempt.permit(RECORD_ATTENDANCE)  # judging the rules above cleared the role
             entry = attempt.entry(nip, RECORD_ATTENDANCE, state, state, violations, None, change)
             if not violations:
                 uow.set_attendance(nip, when, marked.value)
@@ -1099,13 +1237,15 @@ class Engine:
         )
 
     def tick(
-        self, cohort: str, as_of: date, *, apply: bool = False, actor: str | None = None
+        self, cohort: str, as_of: date, *, apply: bool = False, actor: str | Actor | None = None
     ) -> TickReport:
         """Apply the pack's timeouts of deadlines passed by ``as_of`` (dry run unless ``apply``).
 
         Each event is fired with the key ``tick:COHORT:NIP:DEADLINE``, so ticks from cron on
         several hosts apply each deadline once (hosts must tick with the same ``actor``: a
-        key belongs to one command). A refused event is reported, not raised.
+        key belongs to one command). A refused event is reported, not raised. On a lifecycle
+        naming roles, tick as an organiser: an actor who may not fire the event is reported
+        ``refused`` (``not_permitted``) and writes nothing, so a later tick still applies it.
         """
         inputs.check_date("as_of", as_of)
         if not isinstance(apply, bool):
@@ -1125,17 +1265,35 @@ class Engine:
             code, as_of, apply, tuple(self._timeout(p, apply, actor) for p in planned)
         )
 
-    def _timeout(self, planned: PlannedTimeout, apply: bool, actor: str | None) -> TickAction:
+    def _timeout(
+        self, planned: PlannedTimeout, apply: bool, actor: str | Actor | None
+    ) -> TickAction:
         if planned.event is None:
             return TickAction.of(planned, TickOutcome.FLAGGED)
         if not apply:
             return TickAction.of(planned, TickOutcome.PENDING)
-        command = Command(actor or TICK_ACTOR, planned.timeout.reason, key=planned.key)
+        command = _command(actor or TICK_ACTOR, planned.timeout.reason, key=planned.key)
+        # An actor who may not fire the event consumes no key: the next tick, by someone
+        # who may, applies the deadline (a refused keyed command would replay its refusal).
+        denied = self._not_permitted(planned, command)
+        if denied:
+            return TickAction.of(planned, TickOutcome.REFUSED, denied)
         try:
             _, fresh = self._fire(planned.cohort, planned.nip, planned.event, command)
         except TransitionRejected as refused:
             return TickAction.of(planned, TickOutcome.REFUSED, refused.codes)
         return TickAction.of(planned, TickOutcome.APPLIED if fresh else TickOutcome.ALREADY_APPLIED)
+
+    def _not_permitted(self, planned: PlannedTimeout, command: Command) -> tuple[str, ...]:
+        """``("not_permitted",)`` when ``command``'s actor may not fire the timeout's event."""
+        with self.store.unit(planned.cohort) as uow:
+            attempt = self._attempt(uow, command)
+            member = _member(uow, planned.nip)
+            move = attempt.lifecycle.move(str(planned.event), member.state)
+            if move is None or not move.rules or move.rules[0][0] != PERMISSION:
+                return ()
+            violations, _, _ = attempt.judge_move(member, move, move.event)
+        return ("not_permitted",) if any(v.code == "not_permitted" for v in violations) else ()
 
     # -- reading --------------------------------------------------------------------------
 
@@ -1262,6 +1420,42 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _founder(uow: Unit, target: Lifecycle, command: Command) -> StaffMember | None:
+    """The first organiser a migration to a lifecycle naming roles makes of its actor.
+
+    A cohort that ran a lifecycle naming no roles has no staff; without this, nobody could
+    add one under the new lifecycle (adding staff is the organiser's). Only when the cohort
+    has no organiser yet and the migrating actor is not staff already.
+    """
+    current = uow.lifecycle
+    if not target.governed or command.actor is None or (current and current.governed):
+        return None
+    if uow.staff_member(command.actor) is not None:
+        return None
+    return StaffMember(id=command.actor, name=command.actor, roles=frozenset({ORGANISER}))
+
+
+def _command(
+    actor: str | Actor | None,
+    reason: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    effective_date: date | None = None,
+    key: str | None = None,
+) -> Command:
+    """The :class:`Command` of an engine call; an :class:`Actor` gives its id and roles."""
+    if actor is None or type(actor) is str:
+        return Command(actor, reason, payload, effective_date, key)
+    who = actor_of(actor)
+    return Command(
+        None if who is None else who.id,
+        reason,
+        payload,
+        effective_date,
+        key,
+        None if who is None else who.roles,
+    )
 
 
 def _event_name(event: object) -> None:

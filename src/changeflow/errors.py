@@ -14,7 +14,8 @@ its facts as attributes, so callers branch on data rather than on message text::
     ├── NotFound (LookupError)     an unknown name
     │   ├── CohortNotFound
     │   ├── ParticipantNotFound
-    │   └── UnknownEvent
+    │   ├── UnknownEvent
+    │   └── UnknownRulePack        no rule pack (or no such version of it) is registered
     ├── AlreadyExists              creating something that is already there
     ├── InvalidInput (ValueError)  an argument the engine cannot use (names the field)
     └── StoreError                 the store could not do what was asked
@@ -65,6 +66,7 @@ __all__ = [
     "StoreUnavailable",
     "TransitionRejected",
     "UnknownEvent",
+    "UnknownRulePack",
     "UnreadableEntry",
 ]
 
@@ -221,6 +223,23 @@ class UnknownEvent(NotFound):
     """The lifecycle has no event of this name."""
 
     kind = "event"
+
+
+class UnknownRulePack(NotFound):
+    """No rule pack of this id, or not in this version, is registered.
+
+    ``pack`` and ``version`` (``None``: any) are what was asked for; ``known`` lists the
+    registered packs as ``id@version``.
+    """
+
+    kind = "rule pack"
+
+    def __init__(self, pack: str, version: str | None = None, *, known: Iterable[str]) -> None:
+        self.pack = pack
+        self.version = version
+        self.known: tuple[str, ...] = tuple(known)
+        listed = ", ".join(self.known) or "none"
+        super().__init__(pack if version is None else f"{pack}@{version}", hint=f"known: {listed}")
 
 
 class AlreadyExists(ChangeflowError):

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from changeflow.characters import unprintable
+from changeflow.citations import PROBOLINGGO_2019_CITATIONS, Citation, Citations
 from changeflow.dates import retirement_date
 from changeflow.nip import Nip, parse_nip
 
@@ -323,12 +324,37 @@ class CohortParameters(_Frozen):
     """Id of the rule pack (the regulation regime) the parameters come from."""
     rule_pack_version: Text = "1"
     """Version of the rule pack; a cohort keeps the version it was created with."""
+    citations: Citations = PROBOLINGGO_2019_CITATIONS
+    """Each rule's :class:`~changeflow.citations.Citation` in the pack, by rule name or
+    violation code, pinned with the parameters. The default is ``probolinggo-2019``
+    version 1's, so cohorts stored before rule packs existed cite what judged them."""
 
     @field_serializer("eligible_ranks", when_used="json")
     def _ranks_in_order(self, ranks: frozenset[str]) -> list[str]:
         # A set has no order of its own: JSON lists the ranks sorted, so documents (and
         # the hashes over them) do not depend on the interpreter's hash seed.
         return sorted(ranks)
+
+    def citation(self, *keys: str) -> Citation | None:
+        """The citation of the first of ``keys`` (rule names, violation codes) the pack cites.
+
+        >>> CohortParameters().citation("permission", "not_permitted").basis
+        'practice'
+        """
+        cited = dict(self.citations)
+        for key in keys:
+            if key in cited:
+                return cited[key]
+        return None
+
+    def source(self, *keys: str) -> str | None:
+        """What a refusal by the first cited of ``keys`` cites: pack, version and basis.
+
+        >>> CohortParameters().source("office_quota").startswith("probolinggo-2019 v1: ")
+        True
+        """
+        found = self.citation(*keys)
+        return None if found is None else found.cite(self.rule_pack, self.rule_pack_version)
 
 
 class Cohort(_Frozen):

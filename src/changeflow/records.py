@@ -42,7 +42,7 @@ Outcome = Literal["accepted", "refused"]
 COHORT_NIP = ""
 """The ``nip`` of an audit entry about the cohort as a whole (its creation, a migration)."""
 
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3
 """The audit entry format new entries are written in (see :mod:`changeflow.audit`)."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -207,7 +207,9 @@ class HistoryEntry(NamedTuple):
     ``target`` is where it would have led (``None`` when it leads nowhere). ``nip`` is
     :data:`COHORT_NIP` for an entry about the cohort as a whole. ``change`` maps each fact
     the command changed to ``{"before": ..., "after": ...}``; ``data`` holds facts the rules
-    recorded (a graduation's grade). ``format`` is the entry's hash format.
+    recorded (a graduation's grade). ``format`` is the entry's hash format. ``role`` is
+    the role the actor acted in (``organiser``, ``mentor`` ...; ``None`` where the cohort's
+    lifecycle says nothing of roles, or for a refusal).
     """
 
     seq: int
@@ -226,6 +228,7 @@ class HistoryEntry(NamedTuple):
     effective_date: date | None = None
     change: Mapping[str, Any] | None = None
     format: int = ENTRY_FORMAT
+    role: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -251,6 +254,7 @@ class HistoryEntry(NamedTuple):
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "change": dict(self.change) if self.change is not None else None,
             "format": self.format,
+            "role": self.role,
         }
 
 
@@ -345,6 +349,8 @@ class CohortProjection:
     """The cohort's schedule document (``None``: none stored, the default is derived)."""
     attendance: dict[str, dict[str, str]] = field(default_factory=dict)
     """Each participant's recorded attendance (ISO day -> status); absent when none."""
+    staff: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The cohort's staff: actor id -> ``{"name": ..., "roles": [sorted roles]}``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -523,7 +523,9 @@ def enrol_roster(
         else:
             outcomes.append(_enrol(engine, cohort, row, person, actor))
     if pending:
-        verdicts = engine.check_enrolments(cohort, [person for _, _, person in pending])
+        verdicts = engine.check_enrolments(
+            cohort, [person for _, _, person in pending], actor=actor
+        )
         for (index, row, person), violations in zip(pending, verdicts, strict=True):
             status: RowStatus = "refused" if violations else "accepted"
             outcomes[index] = RosterOutcome(row.line, person.nip, person.name, status, violations)

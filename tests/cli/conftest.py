@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from changeflow.cli.app import app
-from cli.support import CODE, Cli, person, write_roster
+from cli.support import ADMIN, CODE, Cli, person, write_roster
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,7 +35,7 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def cli(db_path: Path) -> Cli:
     """The CLI bound to this test's database."""
-    return Cli(f"sqlite:///{db_path}", CliRunner())
+    return Cli(f"sqlite:///{db_path}", CliRunner(env={"CHANGEFLOW_ACTOR": ADMIN}))
 
 
 @pytest.fixture

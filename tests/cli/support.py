@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from typer.testing import CliRunner, Result
 
 __all__ = [
+    "ADMIN",
+    "AS_MENTOR",
     "CODE",
     "HEADER",
+    "MENTOR_NIP",
     "PROJECT",
     "SUPERVISOR",
     "Cli",
@@ -37,8 +40,27 @@ CODE = "PKA-1"
 HEADER = "nip,name,office,echelon"
 """The minimal roster header."""
 
-PROJECT = ("--title", "Antrean online", "--theme", "kesehatan", "--mentor", "Kepala Dinas")
+ADMIN = "BKD"
+"""The actor the CLI tests act as ($CHANGEFLOW_ACTOR): it creates the cohorts and
+:class:`Cli` then makes it every staff role (organiser, coach, examiner) of each."""
+
+MENTOR_NIP = "196501011990031001"
+"""The mentor's NIP in :data:`PROJECT`: approvals act as it (``--actor``)."""
+
+PROJECT = (
+    "--title",
+    "Antrean online",
+    "--theme",
+    "kesehatan",
+    "--mentor",
+    "Kepala Dinas",
+    "--mentor-nip",
+    MENTOR_NIP,
+)
 """Options of `changeflow project` registering a project with a mentor."""
+
+AS_MENTOR = ("--actor", MENTOR_NIP)
+"""Options acting as :data:`PROJECT`'s mentor (who alone approves the proposal)."""
 
 SUPERVISOR = Path(__file__).resolve().parents[2] / "examples" / "supervisor_course.toml"
 """The supervisor-course lifecycle of examples/custom_lifecycle.py (rule supervisor_rank)."""
@@ -59,7 +81,20 @@ class Cli:
         if expect is not None:
             assert result.exit_code == expect, (args, result.stdout, result.stderr)
         assert "Traceback" not in result.output
+        if args[:2] == ("cohort", "create") and result.exit_code == 0:
+            self.staff_every_role(args[2])
         return result
+
+    def staff_every_role(self, code: str) -> None:
+        """Make the creator of a cohort (:data:`ADMIN`) every staff role of it.
+
+        Tests that are not about permissions run as one trusted administrator; the
+        permission tests (test_staff.py) act as others.
+        """
+        roles = ("--role", "organiser", "--role", "coach", "--role", "examiner")
+        args = ["--db", self.url, "staff", "add", code, ADMIN, "--name", "Admin BKD", *roles]
+        result = self.runner.invoke(app, args, env={"CHANGEFLOW_ACTOR": ADMIN})
+        assert result.exit_code == 0, result.output
 
     def json(self, *args: str, expect: int = 0) -> dict[str, Any]:
         """Invoke with ``--json``; stdout must be exactly one JSON document, version 1."""
@@ -102,8 +137,9 @@ def to_seminar(cli: Cli, cohort: str, nip: str) -> None:
     """Take an enrolled participant to the seminar, a project with a mentor registered."""
     cli("fire", cohort, nip, "start_class")
     cli("project", cohort, nip, *PROJECT)
-    for event in ("present_proposal", "approve_proposal", "present_results"):
-        cli("fire", cohort, nip, event)
+    cli("fire", cohort, nip, "present_proposal")
+    cli("fire", cohort, nip, "approve_proposal", *AS_MENTOR)
+    cli("fire", cohort, nip, "present_results")
 
 
 def builtin_supervisor(folder: Path) -> Path:

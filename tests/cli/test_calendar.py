@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from changeflow.cli.session import open_engine
 from changeflow.models import CalendarParameters, Cohort, CohortParameters, Timeout
-from cli.support import nip_of, person, write_roster
+from cli.support import ADMIN, nip_of, person, write_roster
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -527,7 +527,8 @@ def test_tick_flags_by_default_and_applies_a_pack_timeout_once(cli: Cli, tmp_pat
                 start=date(2019, 4, 4),
                 end=date(2019, 7, 19),
                 parameters=parameters,
-            )
+            ),
+            actor=ADMIN,
         )
     finally:
         engine.close()

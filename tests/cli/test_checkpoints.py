@@ -32,7 +32,7 @@ def test_checkpoints_lists_every_cohorts_head(cli: Cli, enrolled: list[str]) -> 
     [head] = document["checkpoints"]
     verified = cli.json("verify")["cohorts"][0]["head"]
     assert head == verified
-    assert (head["cohort"], head["seq"]) == ("PKA-1", len(enrolled) + 1)
+    assert (head["cohort"], head["seq"]) == ("PKA-1", len(enrolled) + 2)  # create, staff add
     assert head["at"] is not None
     table = cli("checkpoints").stdout
     assert "PKA-1" in table
@@ -65,17 +65,17 @@ def test_a_rewound_head_is_caught_against_an_earlier_checkpoint_file(
     """The last entry deleted and the head rewound passes verify alone, not --against."""
     cli("fire", "PKA-1", enrolled[0], "graduate", expect=3)  # a refusal: audited, no fact
     kept = tmp_path / "day-1.json"
-    assert _saved(cli, kept)["checkpoints"][0]["seq"] == 5
+    assert _saved(cli, kept)["checkpoints"][0]["seq"] == 6
     tamper(
         db_path,
-        "DELETE FROM audit WHERE seq = 5",
-        "UPDATE cohorts SET chain_seq = 4, chain_hash = (SELECT hash FROM audit WHERE seq = 4)",
+        "DELETE FROM audit WHERE seq = 6",
+        "UPDATE cohorts SET chain_seq = 5, chain_hash = (SELECT hash FROM audit WHERE seq = 5)",
     )
     assert cli.json("verify")["ok"] is True  # the chain alone cannot see it, by design
     [check] = cli.json("verify", "--against", str(kept), expect=1)["cohorts"]
-    assert (check["cohort"], check["first_bad_seq"], check["missing_tail"]) == ("PKA-1", 5, True)
+    assert (check["cohort"], check["first_bad_seq"], check["missing_tail"]) == ("PKA-1", 6, True)
     result = cli("verify", "--against", str(kept), expect=1)
-    assert "PKA-1: audit chain BROKEN: entry 5 is missing (the checkpoint names entry 5)" in (
+    assert "PKA-1: audit chain BROKEN: entry 6 is missing (the checkpoint names entry 6)" in (
         result.stdout
     )
     assert result.stderr.startswith("hint: ")
@@ -91,7 +91,7 @@ def test_a_chain_that_differs_from_its_checkpoint_fails(
     document["checkpoints"][0]["hash"] = "e" * 64
     kept.write_text(json.dumps(document), encoding="utf-8")
     [check] = cli.json("verify", "--against", str(kept), expect=1)["cohorts"]
-    assert (check["first_bad_seq"], check["problem"]) == (4, "entry 4 differs from the checkpoint")
+    assert (check["first_bad_seq"], check["problem"]) == (5, "entry 5 differs from the checkpoint")
 
 
 def test_a_cohort_in_the_file_that_the_database_lacks_fails(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from changeflow.cli.app import app as cli_app
-from cli.support import PROJECT, Cli, nip_of, person, tamper, to_seminar, write_roster
+from cli.support import AS_MENTOR, PROJECT, Cli, nip_of, person, tamper, to_seminar, write_roster
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -130,10 +130,10 @@ def test_verify_an_intact_chain(cli: Cli, enrolled: list[str]) -> None:
     (cohort,) = checked["cohorts"]
     assert cohort["cohort"] == "PKA-1"
     assert cohort["ok"] is True
-    assert cohort["entries"] == len(enrolled) + 1  # the cohort's own create_cohort entry first
-    assert cohort["head"]["seq"] == len(enrolled) + 1
+    assert cohort["entries"] == len(enrolled) + 2  # create_cohort, then the staff added
+    assert cohort["head"]["seq"] == len(enrolled) + 2
     assert cohort["differences"] == []
-    assert "audit chain intact (4 entries" in cli("verify", "PKA-1").stdout
+    assert "audit chain intact (5 entries" in cli("verify", "PKA-1").stdout
 
 
 def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_path: Path) -> None:
@@ -150,11 +150,11 @@ def test_verify_names_the_first_edited_row(cli: Cli, enrolled: list[str], db_pat
 
 def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: Path) -> None:
     """Deleting the last audit rows makes verify exit 1 and report the missing tail."""
-    assert len(enrolled) == 3  # seq 1 creates the cohort, 2 to 4 enrol
-    tamper(db_path, "DELETE FROM audit WHERE seq = 4")
+    assert len(enrolled) == 3  # seq 1 creates the cohort, 2 adds its staff, 3 to 5 enrol
+    tamper(db_path, "DELETE FROM audit WHERE seq = 5")
     checked = cli.json("verify", expect=1)["cohorts"][0]
     assert checked["missing_tail"] is True
-    assert checked["first_bad_seq"] == 4
+    assert checked["first_bad_seq"] == 5
     assert "missing tail" in cli("verify", expect=1).stdout
 
 
@@ -183,11 +183,11 @@ def test_verify_names_a_malformed_audit_row_and_its_column(
 
     History and status --as-of exit 1 naming the row too, never with an internal error.
     """
-    tamper(db_path, f"UPDATE audit SET {column} = {value} WHERE seq = 3")  # noqa: S608
+    tamper(db_path, f"UPDATE audit SET {column} = {value} WHERE seq = 4")  # noqa: S608
     [check] = cli.json("verify", expect=1)["cohorts"]
-    assert (check["cohort"], check["first_bad_seq"], check["field"]) == ("PKA-1", 3, column)
+    assert (check["cohort"], check["first_bad_seq"], check["field"]) == ("PKA-1", 4, column)
     result = cli("verify", "PKA-1", expect=1)
-    assert f"PKA-1: audit chain BROKEN at entry 3: entry 3 cannot be read ({column}): " in (
+    assert f"PKA-1: audit chain BROKEN at entry 4: entry 4 cannot be read ({column}): " in (
         result.stdout
     )
     for command in (
@@ -196,7 +196,7 @@ def test_verify_names_a_malformed_audit_row_and_its_column(
     ):
         error = cli.json(*command, expect=1)["error"]
         assert error["kind"] == "unreadable_entry"
-        assert f"audit entry 3 of PKA-1 cannot be read ({column})" in error["message"]
+        assert f"audit entry 4 of PKA-1 cannot be read ({column})" in error["message"]
 
 
 def test_verify_of_a_file_cut_short_names_the_entry_or_the_damage(
@@ -245,8 +245,10 @@ def test_export_prints_or_writes_the_engine_export(
     assert exported["cohort"]["code"] == "PKA-1"
     assert [p["nip"] for p in exported["participants"]] == enrolled
     assert exported["lifecycle"]["name"] == "change_project"
-    assert [e["event"] for e in exported["history"]] == ["create_cohort"] + ["enrol"] * 3
-    assert exported["head"]["seq"] == 4
+    assert [e["event"] for e in exported["history"]] == ["create_cohort", "add_staff"] + [
+        "enrol"
+    ] * 3
+    assert exported["head"]["seq"] == 5
     target = tmp_path / "export.json"
     written = cli("export", "PKA-1", "--output", str(target))
     assert written.stdout == ""
@@ -303,8 +305,9 @@ def test_groups_are_audited_and_refused_once_someone_graduated(
     assert entry["data"]["group"] == placed[enrolled[0]]
     nip = enrolled[0]
     cli("fire", "PKA-1", nip, "start_class")
-    for event in ("present_proposal", "approve_proposal", "present_results"):
-        cli("fire", "PKA-1", nip, event)
+    cli("fire", "PKA-1", nip, "present_proposal")
+    cli("fire", "PKA-1", nip, "approve_proposal", *AS_MENTOR)
+    cli("fire", "PKA-1", nip, "present_results")
     cli("assess", "PKA-1", nip, "--score", "85")
     cli("fire", "PKA-1", nip, "graduate")
     refused = cli.json("groups", "PKA-1", "--count", "3", expect=3)

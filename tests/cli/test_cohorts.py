@@ -10,7 +10,17 @@ from typer.testing import CliRunner
 
 from changeflow import load_definition
 from changeflow.cli.app import app
-from cli.support import CODE, SUPERVISOR, Cli, builtin_supervisor, nip_of, person, write_roster
+from changeflow.store.sql import HEAD
+from cli.support import (
+    ADMIN,
+    CODE,
+    SUPERVISOR,
+    Cli,
+    builtin_supervisor,
+    nip_of,
+    person,
+    write_roster,
+)
 
 if TYPE_CHECKING:
     from typing import Any
@@ -22,11 +32,11 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def test_init_creates_then_upgrades_in_place(tmp_path: Path) -> None:
     """Init creates the SQLite file with the schema; running it again is harmless."""
     path = tmp_path / "new.db"
-    cli = Cli(f"sqlite:///{path}", CliRunner())
+    cli = Cli(f"sqlite:///{path}", CliRunner(env={"CHANGEFLOW_ACTOR": ADMIN}))
     first = cli.json("init")
     assert path.exists()
     assert first["database"] == f"sqlite:///{path}"
-    assert first["revision"] == "0003"
+    assert first["revision"] == HEAD
     assert first["cohorts"] == 0
     assert "database ready" in cli("init").stdout
 
@@ -34,7 +44,7 @@ def test_init_creates_then_upgrades_in_place(tmp_path: Path) -> None:
 def test_commands_refuse_a_missing_database_file(tmp_path: Path) -> None:
     """Without init, commands exit 2 with a hint and create no file."""
     path = tmp_path / "typo.db"
-    cli = Cli(f"sqlite:///{path}", CliRunner())
+    cli = Cli(f"sqlite:///{path}", CliRunner(env={"CHANGEFLOW_ACTOR": ADMIN}))
     result = cli("cohort", "list", expect=2)
     assert result.stderr.splitlines() == [
         f"error: no changeflow database at '{path}'",
@@ -117,6 +127,31 @@ def test_cohort_create_refuses_bad_input(cli: Cli) -> None:
     cli("cohort", "create", "X", *name, *DATES)
     taken = cli.json("cohort", "create", "X", *name, *DATES, expect=2)
     assert taken["error"]["kind"] == "already_exists"
+
+
+def test_cohort_create_on_a_rule_pack(cli: Cli) -> None:
+    """--rules gives the cohort the pack's capacity, parameters and citations, pinned."""
+    created = _create(cli, "PKA-22", "--rules", "pka-2022")["cohort"]
+    assert created["capacity"] == 40
+    assert created["parameters"]["eligible_ranks"] == ["administrator"]
+    assert created["parameters"]["citations"]["rank"]["basis"] == "practice"
+    shown = cli.json("cohort", "show", "PKA-22")
+    assert shown["rule_pack"] == {"id": "pka-2022", "version": "1"}
+    assert shown["cohort"]["parameters"] == created["parameters"]
+    pinned = _create(cli, "PIM-15", "--rules", "diklatpim-iii-2015@1")["cohort"]
+    assert pinned["parameters"]["rule_pack"] == "diklatpim-iii-2015"
+    assert cli.json("verify", "PKA-22")["cohorts"][0]["ok"]
+
+
+def test_cohort_create_refuses_an_unknown_pack_or_overridden_figures(cli: Cli) -> None:
+    """An unknown pack or version, or a figure the pack sets, exits 2 and creates nothing."""
+    unknown = _create(cli, "X-1", "--rules", "pka-2030", expect=2)["error"]
+    assert unknown["exit_code"] == 2
+    assert "pka-2022@1" in unknown["message"]
+    _create(cli, "X-2", "--rules", "pka-2022@5", expect=2)
+    overridden = _create(cli, "X-3", "--rules", "pka-2022", "--capacity", "25", expect=2)
+    assert "--capacity" in overridden["error"]["message"]
+    assert cli.json("cohort", "list")["cohorts"] == []
 
 
 def test_cohort_list_json_and_table(cli: Cli, enrolled: list[str]) -> None:

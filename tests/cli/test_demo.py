@@ -35,13 +35,15 @@ def test_demo_tells_the_story_on_a_fresh_file(
     assert "Graduation, 19 July 2019: 28 graduated" in out
     assert "the grounds recorded with 'fail': 68.0 (kurang memuaskan)" in out
     assert "== Correction, 24 July 2019: Dewi Lestari's score was entered as 83.6" in out
-    assert "correct_assessment (graduated)            by penguji, " in out
+    assert "correct_assessment (graduated)            by bkd-probolinggo as organiser, " in out
     assert out.index("== Correction") < out.index("PKA-III-VII-2019: 30 participant(s)")
     last = out.splitlines()[-1]
-    # every command is an entry: the cohort's creation, the schedule with its visit, enrolments,
-    # moves, 92 attendance records (30 x 3 visit days, 2 sick days), projects, scores, group
-    # placements, the fail and the correction
-    assert last.startswith("PKA-III-VII-2019: audit chain intact (369 entries, head 369 ")
+    # every command is an entry: the cohort's creation, its two staff members, the schedule
+    # with its visit, enrolments, moves (and the organiser's refused approval), 92 attendance
+    # records (30 x 3 visit days, 2 sick days), projects, scores, group placements, the fail
+    # and the correction
+    assert last.startswith("PKA-III-VII-2019: audit chain intact (372 entries, head 372 ")
+    assert "the organiser may not approve for a mentor: not_permitted" in out
     assert "  on_class    2019-04-04 to 2019-04-26 (15 working day(s))" in out
     assert "  visit       2019-04-23 to 2019-04-25, Kabupaten Kulon Progo, DI Yogyakarta" in out
     assert "  agenda on 2019-06-10: 29 active, 0 overdue" in out

@@ -20,14 +20,24 @@ DOC = ROOT / "docs" / "cli.md"
 BLOCK = re.compile(r"^```console\n(.*?)^```", re.DOTALL | re.MULTILINE)
 FILE = re.compile(r"^```\w+\n# file: (\S+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 EXITS = re.compile(r"#\s*exits\s+(\d)")
+EXPORT = re.compile(r"^\$ export (\w+)=(\S*)$")
+
+
+def _exports(command: str, env: dict[str, str]) -> bool:
+    """Apply a documented ``$ export NAME=VALUE`` line to ``env``; False for other lines."""
+    found = EXPORT.match(f"$ {command}")
+    if found is None:
+        return False
+    env[found.group(1)] = found.group(2)
+    return True
 
 
 def _session() -> list[tuple[str, int]]:
-    """Each `$ changeflow ...` line of the doc's console blocks with its documented status."""
+    """Each `$ changeflow` or `$ export` line of the doc's console blocks, with its status."""
     commands = []
     for block in BLOCK.findall(DOC.read_text(encoding="utf-8")):
         for line in block.splitlines():
-            if line.startswith("$ changeflow "):
+            if line.startswith(("$ changeflow ", "$ export ")):
                 expected = EXITS.search(line)
                 commands.append((line[2:], int(expected.group(1)) if expected else 0))
     return commands
@@ -40,7 +50,11 @@ def _files() -> dict[str, str]:
 
 def test_the_session_covers_every_command() -> None:
     """The documented session uses every command but the demo, and every new subcommand."""
-    lines = [shlex.split(command, comments=True) for command, _ in _session()]
+    lines = [
+        shlex.split(command, comments=True)
+        for command, _ in _session()
+        if command.startswith("changeflow ")
+    ]
     used = {args[1] for args in lines}
     assert used >= {
         "init",
@@ -64,8 +78,9 @@ def test_the_session_covers_every_command() -> None:
         "agenda",
         "tick",
         "attendance",
+        "staff",
     }
-    grouped = {"cohort", "correct", "schedule"}
+    grouped = {"cohort", "correct", "schedule", "staff"}
     assert {tuple(args[1:3]) for args in lines if args[1] in grouped} >= {
         ("cohort", "create"),
         ("cohort", "list"),
@@ -75,6 +90,8 @@ def test_the_session_covers_every_command() -> None:
         ("correct", "participant"),
         ("schedule", "set"),
         ("schedule", "close"),
+        ("staff", "add"),
+        ("staff", "list"),
     }
     options = {arg for args in lines for arg in args if arg.startswith("--")}
     assert options >= {"--lifecycle", "--map", "--as-of", "--office-name", "--dry-run", "--ics"}
@@ -93,6 +110,8 @@ def test_the_session_runs_as_documented(tmp_path: Path, monkeypatch: pytest.Monk
     runner = CliRunner()
     env = {"CHANGEFLOW_DB": f"sqlite:///{tmp_path / 'changeflow.db'}"}
     for command, expected in _session():
+        if _exports(command, env):
+            continue
         args = shlex.split(command, comments=True)
         assert args[0] == "changeflow"
         assert "--db" not in args  # the session uses the default database

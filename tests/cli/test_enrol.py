@@ -65,7 +65,9 @@ def test_a_malformed_row_writes_nothing(cli: Cli, cohort: str, tmp_path: Path) -
     entries = cli.json("verify", cohort)["cohorts"][0]["entries"]
     outcome = cli.json("enrol", cohort, "--csv", str(roster), expect=3)
     assert outcome["refused"][0]["line"] == 2
-    assert cli.json("verify", cohort)["cohorts"][0]["entries"] == entries == 1  # create_cohort
+    assert (
+        cli.json("verify", cohort)["cohorts"][0]["entries"] == entries == 2
+    )  # create_cohort, staff add
     assert cli.json("status", cohort)["total"] == 0
 
 
@@ -220,7 +222,9 @@ def test_an_over_long_quoted_field_refuses_the_file_and_smuggles_nothing(
     assert failed["error"]["kind"] == "invalid_input"
     assert "line 2" in failed["error"]["message"]
     assert cli.json("status", cohort)["total"] == 0
-    assert cli.json("verify", cohort)["cohorts"][0]["entries"] == 1  # create_cohort only
+    assert (
+        cli.json("verify", cohort)["cohorts"][0]["entries"] == 2
+    )  # create_cohort and the staff added only
 
 
 def test_an_endless_roster_is_refused_at_the_size_cap(cli: Cli, cohort: str) -> None:

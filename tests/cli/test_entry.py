@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,10 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
+ACTING = {**os.environ, "CHANGEFLOW_ACTOR": "BKD"}
+"""The environment of the real processes: writes act as ``BKD`` (the cohorts' creator)."""
+
+
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PYTHON, "-m", "changeflow.cli", *args],
@@ -57,6 +62,7 @@ def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
         timeout=60,
         check=False,
         cwd=cwd,
+        env=ACTING,
     )
 
 
@@ -77,6 +83,7 @@ def test_json_commands_do_not_load_rich(tmp_path: Path) -> None:
         text=True,
         timeout=60,
         check=True,
+        env=ACTING,
     )
     loaded = {name.split(".")[0] for name in json.loads(done.stdout)}
     assert "sqlalchemy" in loaded

@@ -12,7 +12,6 @@ from changeflow import (
     ChangeProject,
     Cohort,
     CohortParameters,
-    Engine,
     Lifecycle,
     Mentor,
     Office,
@@ -23,6 +22,7 @@ from changeflow import (
 from changeflow.rules import Rank
 from changeflow.store.sql import SqlStore
 from cli.support import SUPERVISOR, Cli, builtin_supervisor, nip_of, person, write_roster
+from factories import trusted_engine
 
 OLD_DATABASE = Path(__file__).resolve().parents[1] / "data" / "schema_0001.sqlite"
 SUPERVISOR_STATES = ["enrolled", "in_class", "action_project", "passed", "not_passed", "withdrawn"]
@@ -35,7 +35,9 @@ def custom_cohort(cli: Cli) -> str:
     rules = RuleRegistry.default()
     rules.register("supervisor_rank", Rank())
     definition = load_definition(SUPERVISOR, rules)
-    with Engine(SqlStore(cli.url), lifecycle=Lifecycle(definition, rules), rules=rules) as engine:
+    with trusted_engine(
+        SqlStore(cli.url), lifecycle=Lifecycle(definition, rules), rules=rules
+    ) as engine:
         engine.create_cohort(
             Cohort(
                 code="PKP-2024-II",

@@ -10,7 +10,8 @@ import pytest
 
 from changeflow import Cohort, CohortParameters, ConcurrentTransition, Engine, GradingScheme
 from changeflow.store.sql import SqlStore
-from cli.support import PROJECT, nip_of, person, to_seminar, write_roster
+from cli.support import ADMIN, PROJECT, nip_of, person, to_seminar, write_roster
+from factories import trusted_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -210,7 +211,7 @@ def test_assess_with_components_waits_for_every_one(cli: Cli, tmp_path: Path) ->
     """With weighted components the grade stays pending until all are scored."""
     store = SqlStore(cli.url)
     try:
-        Engine(store).create_cohort(
+        trusted_engine(store).create_cohort(
             Cohort(
                 code="W-1",
                 name="Weighted",
@@ -219,10 +220,12 @@ def test_assess_with_components_waits_for_every_one(cli: Cli, tmp_path: Path) ->
                 parameters=CohortParameters(
                     grading=GradingScheme(weights={"seminar": 0.6, "attitude": 0.4})
                 ),
-            )
+            ),
+            actor=ADMIN,
         )
     finally:
         store.close()
+    cli.staff_every_role("W-1")
     cli("enrol", "W-1", "--csv", str(write_roster(tmp_path / "w.csv", [person(1)])))
     pending = cli.json("assess", "W-1", nip_of(1), "--score", "88", "--component", "seminar")
     assert pending["grade"] is None
@@ -268,13 +271,13 @@ def test_project_and_assess_are_audited_commands(cli: Cli, enrolled: list[str]) 
         "project", "PKA-1", nip, "--title", "T", "--theme", "t", "--key", "p-1", expect=2
     )
     assert reused["error"]["kind"] == "idempotency_conflict"
-    cli("assess", "PKA-1", nip, "--score", "70", "--actor", "penguji", "--key", "a-1")
-    cli("assess", "PKA-1", nip, "--score", "70", "--actor", "penguji", "--key", "a-1")
+    cli("assess", "PKA-1", nip, "--score", "70", "--actor", "BKD", "--key", "a-1")
+    cli("assess", "PKA-1", nip, "--score", "70", "--actor", "BKD", "--key", "a-1")
     history = cli.json("history", nip)["history"]
-    assert [(e["event"], e["actor"]) for e in history] == [
-        ("enrol", None),
-        ("register_project", "BKD"),
-        ("record_assessment", "penguji"),
+    assert [(e["event"], e["actor"], e["role"]) for e in history] == [
+        ("enrol", "BKD", "organiser"),
+        ("register_project", "BKD", "organiser"),
+        ("record_assessment", "BKD", "examiner"),
     ]
     assert history[1]["reason"] == "SK 12"
     assert history[2]["change"] == {"scores": {"before": None, "after": {"overall": 70.0}}}

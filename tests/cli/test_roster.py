@@ -20,7 +20,7 @@ from changeflow.roster import (
     resolve_office,
 )
 from cli.support import HEADER, nip_of, person
-from factories import make_cohort
+from factories import make_cohort, trusted_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,7 +31,7 @@ COHORT = "PKA-III-VII-2019"
 @pytest.fixture
 def engine() -> Engine:
     """An in-memory engine with the 2019 cohort."""
-    engine = Engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(MemoryStore(), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort())
     return engine
 

@@ -32,7 +32,8 @@ WRITERS = (
 
 
 def _invoke(*args: str) -> tuple[int, dict[str, object], str]:
-    result = CliRunner().invoke(app, [*args, "--json"], catch_exceptions=False)
+    runner = CliRunner(env={"CHANGEFLOW_ACTOR": "BKD"})
+    result = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
     assert "Traceback" not in result.output
     return result.exit_code, json.loads(result.stdout), result.stderr
 

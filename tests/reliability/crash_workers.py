@@ -52,7 +52,7 @@ from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.machine import Lifecycle
 from changeflow.states.names import DATA_COMMANDS
 from changeflow.store.sql import SqlStore, SqlUnit
-from factories import make_nip, make_participant, office
+from factories import make_nip, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -419,7 +419,7 @@ def warm_up(url: str, block: int, seed: int, commands: int) -> None:
     """Run ``commands`` stream commands with no kill, so victims meet a cohort in mid-course."""
     store = SqlStore(url)
     try:
-        engine = Engine(store, lifecycle=_LIFECYCLE, rules=_RULES)
+        engine = trusted_engine(store, lifecycle=_LIFECYCLE, rules=_RULES)
         view = _view(store, block)
         rng = random.Random(seed)
         for index in range(commands):
@@ -474,7 +474,7 @@ def victim(conn: Connection, url: str, block: int, plan: Plan, seed: int, comman
         # Installed for timer kills too: it reports the PostgreSQL backends, and its hooks
         # never match the "timer" phase.
         switch = KillSwitch(store.engine, plan, conn)
-        engine = Engine(store, lifecycle=_LIFECYCLE, rules=_RULES)
+        engine = trusted_engine(store, lifecycle=_LIFECYCLE, rules=_RULES)
         view = _view(store, block)
         rng = random.Random(seed)
         conn.send(("ready", os.getpid()))

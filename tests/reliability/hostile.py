@@ -51,9 +51,10 @@ from changeflow.errors import (
     TransitionRejected,
     UnknownEvent,
 )
+from changeflow.staff import STAFF_ROLES, StaffMember
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition
-from factories import make_cohort, make_nip, office
+from factories import make_cohort, make_nip, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -187,8 +188,10 @@ def _person(member: Member) -> Participant:
 
 def build_world(engine: Engine) -> None:
     """Create the two cohorts and move :data:`WORLD` into place through the public API."""
-    engine.create_cohort(make_cohort(COHORT))
-    engine.create_cohort(make_cohort(OTHER))
+    staff = StaffMember(id="BKD", name="BKD", roles=frozenset(STAFF_ROLES))
+    for code in (COHORT, OTHER):  # the command-line cases act as BKD, holding every role
+        engine.create_cohort(make_cohort(code), actor="BKD")
+        engine.add_staff(code, staff, actor="BKD")
     for member in WORLD:
         engine.enrol(COHORT, _person(member), actor="BKD")
         for event in member.path:
@@ -1372,7 +1375,7 @@ def _transfers(draw: st.DrawFn) -> Case:
 
     def call(engine: Engine) -> object:
         if registry is not None:
-            engine = Engine(engine.store, clock=engine.clock, known_offices=registry)
+            engine = trusted_engine(engine.store, clock=engine.clock, known_offices=registry)
         return engine.transfer_office(
             COHORT, member.nip, target, actor=actor, reason=reason, key=key
         )

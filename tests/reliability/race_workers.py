@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
 
-from changeflow import Engine
 from changeflow.errors import CohortNotFound, TransitionRejected
 from changeflow.rules.registry import RuleRegistry
 from changeflow.rules.verdict import Verdict
@@ -28,6 +27,7 @@ from changeflow.states.definition import LifecycleDefinition
 from changeflow.store.sql import SqlStore, SqlUnit
 from changeflow.store.sql.errors import translated
 from changeflow.store.sql.tables import CohortRow, EnrolmentRow
+from factories import trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Table
 
+    from changeflow import Engine
     from changeflow.models import Participant
     from changeflow.rules.context import RuleContext
 
@@ -114,7 +115,7 @@ def paused_engine(store: SqlStore, pause: float) -> Engine:
     """
     rules = RuleRegistry.default()
     rules.register("pause", PauseRule(pause))
-    return Engine(store, lifecycle=PAUSING, rules=rules)
+    return trusted_engine(store, lifecycle=PAUSING, rules=rules)
 
 
 def _error(exc: BaseException) -> str:

@@ -22,15 +22,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from changeflow import Engine
 from changeflow.errors import ConcurrentTransition, StoreBusy, TransitionRejected
 from changeflow.models import Assessment, ChangeProject, Mentor
 from changeflow.store.sql import SqlStore
+from factories import trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from multiprocessing.synchronize import Barrier
 
+    from changeflow import Engine
     from changeflow.models import Participant
     from changeflow.records import AdvanceReport, Enrolment, HistoryEntry
 
@@ -506,7 +507,7 @@ def drive(
     tally = Tally(worker, nominations=sum(len(b.nominations) for b in blocks))
     store = SqlStore(url, lock_timeout=lock_timeout)
     try:
-        driver = _Driver(Engine(store), tally, random.Random(worker))
+        driver = _Driver(trusted_engine(store), tally, random.Random(worker))
         if _barrier is None:
             raise RuntimeError("the pool was not started with init_worker")
         _barrier.wait(BARRIER_TIMEOUT)

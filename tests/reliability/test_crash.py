@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 from sqlalchemy import func, select, update
 
-from changeflow import Engine
 from changeflow.records import COHORT_NIP
 from changeflow.states.names import CREATE_COHORT, DATA_COMMANDS
 from changeflow.store.sql import SqlStore
@@ -59,7 +58,7 @@ from changeflow.store.sql.tables import (
     EnrolmentRow,
     IdempotencyRow,
 )
-from factories import make_cohort
+from factories import make_cohort, trusted_engine
 from reliability import crash_workers
 from reliability.crash_workers import Command, Outcome, Plan
 from reliability.processes import child_path
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Table
 
+    from changeflow import Engine
     from changeflow.records import HistoryEntry
 
 SEED = 20190404
@@ -269,7 +269,7 @@ def cohort_problems(backend: Backend, cohort: str) -> list[str]:
 
 def _store_problems(store: SqlStore, cohort: str) -> list[str]:
     """Every disagreement the store shows in ``cohort`` (empty: consistent)."""
-    engine = Engine(store)
+    engine = trusted_engine(store)
     history = store.history(cohort=cohort)
     problems = _replay_problems(engine, cohort, history)
     problems += _counter_problems(engine, store, cohort)
@@ -446,7 +446,7 @@ class CrashRun:
         """Create cohort ``block`` and enrol its probe participant (an office of its own)."""
         store = SqlStore(self.backend.url)
         try:
-            engine = Engine(store)
+            engine = trusted_engine(store)
             code = crash_workers.cohort_code(block)
             engine.create_cohort(make_cohort(code, capacity=30, max_per_office=2))
             engine.enrol(code, crash_workers.participant(block, crash_workers.PROBE))
@@ -486,7 +486,7 @@ class CrashRun:
         problems: list[str] = []
         try:
             nip = crash_workers.participant(block, crash_workers.PROBE).nip
-            Engine(store).record_assessment(crash_workers.cohort_code(block), nip, 80.0)
+            trusted_engine(store).record_assessment(crash_workers.cohort_code(block), nip, 80.0)
         except Exception as exc:  # noqa: BLE001 - the failure is the finding
             problems.append(f"next writer failed: {type(exc).__name__}: {exc}")
         took = time.perf_counter() - started
@@ -530,7 +530,7 @@ class CrashRun:
         trail = len(store.history(cohort=command.cohort))
         versions = {e.nip: e.version for e in store.enrolments(command.cohort)}
         try:
-            outcome = crash_workers.execute(Engine(store), command)
+            outcome = crash_workers.execute(trusted_engine(store), command)
         except Exception as exc:  # noqa: BLE001 - the failure is the finding
             return [*problems, f"retry of {command} raised {type(exc).__name__}: {exc}"]
         if first is None:
@@ -777,7 +777,7 @@ def test_checker_names_injected_partial_states(backend: Backend) -> None:
     code = crash_workers.cohort_code(0)
     store = SqlStore(backend.url)
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         engine.create_cohort(make_cohort(code, capacity=30, max_per_office=2))
         for who in range(4):
             command = Command("enrol", code, 0, who, "", None, f"control-{who}")

@@ -42,8 +42,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from changeflow import Engine, StoreFull
+from changeflow import StoreFull
 from changeflow.store.sql import SqlStore
+from factories import trusted_engine
 from postgres_server import fresh_database
 from reliability.diskfull_support import (
     CODE,
@@ -219,6 +220,7 @@ def _cli(*args: str, preexec: Callable[[], None] | None = None) -> subprocess.Co
         timeout=120,
         check=False,
         preexec_fn=preexec,  # only sets a resource limit in the child
+        env={**os.environ, "CHANGEFLOW_ACTOR": "BKD"},  # the cohort's organiser
     )
 
 
@@ -281,7 +283,7 @@ class _SqliteFiles:
         """Close every connection (the disk may be full) and carry on with a new store."""
         self.store.close()
         self.store = self.open()
-        workload.engine = Engine(self.store)
+        workload.engine = trusted_engine(self.store)
 
 
 def _checkpoint(store: SqlStore) -> str:
@@ -323,7 +325,7 @@ def _sqlite_on_small_fs(tmp_path: Path, kind: str, size: int, mode: str, plan: P
     with _mounted_or_skip(tmp_path / "small", kind, size) as where:
         files = _SqliteFiles(where / "changeflow.db", pragmas)
         try:
-            engine = Engine(files.store)
+            engine = trusted_engine(files.store)
             new_cohort(engine)
             scenario = Scenario(
                 check=f"disk full ({kind} {size // MiB} MiB, {mode})",
@@ -368,7 +370,7 @@ def test_reopening_a_closed_database_on_a_full_disk(tmp_path: Path) -> None:
     with _mounted_or_skip(tmp_path / "small", "tmpfs", 2 * MiB) as where:
         url = f"sqlite:///{where / 'closed.db'}"
         store = SqlStore(url)
-        workload = Workload(Engine(store), seed=11)
+        workload = Workload(trusted_engine(store), seed=11)
         new_cohort(workload.engine)
         done = [workload.step() for _ in range(DEFAULT.warmup)]
         store.close()  # checkpointed: the -wal and -shm files are gone
@@ -395,7 +397,7 @@ def test_reopening_a_closed_database_on_a_full_disk(tmp_path: Path) -> None:
         _assert_sound("space freed", url, workload.model, {})
         store = SqlStore(url)
         try:
-            workload.engine = Engine(store)
+            workload.engine = trusted_engine(store)
             again = [workload.step() for _ in range(5)]
             assert not workload.failures(again), error_kinds(again)
         finally:
@@ -411,7 +413,7 @@ def _sqlite_at_page_limit(tmp_path: Path, plan: Plan) -> dict[str, Any]:
     store = SqlStore(url)
     try:
         limit = PageLimit(store.engine)
-        engine = Engine(store)
+        engine = trusted_engine(store)
         new_cohort(engine)
         scenario = Scenario(
             check="disk full (max_page_count)",
@@ -450,7 +452,7 @@ def test_cli_write_beyond_the_file_size_limit_is_one_line(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'capped.db'}"
     store = SqlStore(url)  # held open so the WAL is neither checkpointed nor reset
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         new_cohort(engine)
         workload = Workload(engine, seed=7)
         while not any(s == "enrolled" for s in workload.model.states.values()):
@@ -512,7 +514,7 @@ def _postgres_full(server: PostgresServer, plan: Plan, size: int, *, cli: bool) 
             admin.execute(f'ALTER DATABASE "{database}" SET default_tablespace = {tablespace}')
         store = SqlStore(url)  # the schema is created in the small tablespace
         try:
-            engine = Engine(store)
+            engine = trusted_engine(store)
             new_cohort(engine)
             scenario = Scenario(
                 check=f"disk full (tablespace on tmpfs {size // MiB} MiB)",

@@ -57,7 +57,7 @@ from changeflow.roster import RosterRow, enrol_roster, read_roster
 from changeflow.rules.registry import RuleRegistry
 from changeflow.states.definition import load_definition
 from changeflow.store.sql import SqlStore
-from factories import make_participant, office
+from factories import make_participant, office, trusted_engine
 from reliability.figures import report
 from reliability.hostile import (
     COHORT,
@@ -233,7 +233,7 @@ def _check_heads(
 def _verified(url: str) -> int:
     store = SqlStore(url)
     try:
-        checks = Engine(store).verify()
+        checks = trusted_engine(store).verify()
         assert all(c.ok for c in checks), [c.problem for c in checks if not c.ok]
         return sum(c.entries for c in checks)
     finally:
@@ -243,7 +243,7 @@ def _verified(url: str) -> int:
 def _world(url: str) -> None:
     store = SqlStore(url)
     try:
-        build_world(Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))))
+        build_world(trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))))
     finally:
         store.close()
 
@@ -254,7 +254,7 @@ def test_the_dump_check_catches_any_other_write(tmp_path: Path) -> None:
     _world(url)
     before = dump(url)
     store = SqlStore(url)
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     try:
         person = make_participant(office=office(7))
         with pytest.raises(TransitionRejected):
@@ -297,7 +297,7 @@ def test_hostile_commands_are_refused(backend: tuple[str, str], factor: int) -> 
     _world(url)
     before = dump(url)
     store = SqlStore(url, synchronous="NORMAL")
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     kinds: Counter[str] = Counter()
     hidden: Counter[str] = Counter()
     expected_rows = 0
@@ -379,7 +379,7 @@ def test_hostile_rosters_are_refused(backend: tuple[str, str], factor: int, tmp_
     _world(url)
     before = dump(url)
     store = SqlStore(url, synchronous="NORMAL")
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     path = tmp_path / "roster.csv"
     kinds: Counter[str] = Counter()
     expected_rows = 0
@@ -521,7 +521,7 @@ def test_hostile_command_lines_fail_cleanly(
     examples = SHARES[("cli", name)] * factor
     _world(url)
     before = dump(url)
-    runner = CliRunner()
+    runner = CliRunner(env={"CHANGEFLOW_ACTOR": "BKD"})
     kinds: Counter[str] = Counter()
     statuses: Counter[int] = Counter()
     expected_rows = 0

@@ -49,7 +49,7 @@ from changeflow import ChangeProject, Engine, Mentor
 from changeflow.errors import StoreError, StoreUnavailable
 from changeflow.records import COHORT_NIP
 from changeflow.store.sql import SqlStore
-from factories import make_cohort, make_nip, make_participant, office
+from factories import make_cohort, make_nip, make_participant, office, trusted_engine
 from reliability.figures import report
 from reliability.ledger import stored_seats
 
@@ -229,7 +229,7 @@ class Worker:
             wall = datetime.now(UTC)
             started = time.perf_counter()
             try:
-                entry = command.run(Engine(self._store()))
+                entry = command.run(trusted_engine(self._store()))
             except Exception as exc:  # noqa: BLE001 - every escape is recorded, then judged
                 self.attempts.append(_failed(command.key, started, exc))
                 if not isinstance(exc, StoreError):
@@ -403,7 +403,7 @@ def _setup(url: str) -> None:
     """Create the schema and the cohorts (room for everyone: quotas are not under test)."""
     store = SqlStore(url)
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         for code in CODES:
             engine.create_cohort(make_cohort(code, capacity=100_000, max_per_office=100_000))
     finally:
@@ -472,7 +472,7 @@ def _check_data(url: str, done: dict[str, Done]) -> None:
         with store.engine.connect() as connection:
             keys = {k for (k,) in connection.execute(text("SELECT key FROM idempotency"))}
         assert keys == set(done)
-        checks = Engine(store).verify()  # the chains, and every stored fact against them
+        checks = trusted_engine(store).verify()  # the chains, and every stored fact against them
         assert all(check.ok for check in checks), [c.problem for c in checks if not c.ok]
         cohorts, offices, counted = _counters(store)
         assert {o: n for o, n in offices.items() if n} == counted
@@ -595,7 +595,7 @@ def _statements_of(url: str, admin: psycopg.Connection[Any], command: Command) -
     store = SqlStore(url)
     counter = StatementKiller(store, admin, at=0)
     try:
-        command.run(Engine(store))
+        command.run(trusted_engine(store))
     finally:
         counter.remove()
         store.close()
@@ -614,12 +614,12 @@ def _kill_at_each_statement(
         killer = StatementKiller(store, admin, at)
         try:
             with pytest.raises(StoreUnavailable) as raised:
-                command.run(Engine(store))
+                command.run(trusted_engine(store))
             assert killer.fired
             assert raised.value.retryable
             killer.remove()
             wall = datetime.now(UTC)
-            entry = command.run(Engine(store))  # the same key, on the same store: pre-ping
+            entry = command.run(trusted_engine(store))  # the same key, on the same store: pre-ping
             done[command.key] = Done(entry, 1, replayed=entry.at < wall)
         finally:
             store.close()
@@ -762,7 +762,7 @@ def test_commit_lost_after_it_took_effect_is_replayed(
             _commits_wait_for_a_standby(postgres_server, admin, dbname),
         ):
             store.engine.dispose()  # new sessions pick up the database's setting
-            engine = Engine(store)
+            engine = trusted_engine(store)
             for index in range(COMMIT_CASES // 2):
                 for command in _same_shape(500 + index):
                     done[command.key] = _cut_at_commit(admin, pg_url, engine, command)
@@ -829,7 +829,7 @@ def test_idle_pool_terminated_next_command_succeeds(
     _setup(pg_url)
     dbname = _dbname(pg_url)
     store = SqlStore(pg_url)
-    engine = Engine(store)
+    engine = trusted_engine(store)
     done: dict[str, Done] = {}
     terminated = 0
     people = iter(range(MAX_PEOPLE))

@@ -35,11 +35,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import text
 
-from changeflow import Engine
 from changeflow.records import COHORT_NIP
 from changeflow.states.names import CREATE_COHORT, DATA_COMMANDS
 from changeflow.store.sql import SqlStore
-from factories import make_cohort, make_nip, make_participant, office
+from factories import make_cohort, make_nip, make_participant, office, trusted_engine
 from reliability import soak_workers
 from reliability.figures import backend_of
 from reliability.ledger import stored_seats
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
     from multiprocessing.pool import Pool
     from pathlib import Path
 
+    from changeflow import Engine
     from changeflow.models import Cohort, Participant
     from changeflow.records import Enrolment, HistoryEntry
 
@@ -58,7 +58,9 @@ WORKERS = 4
 MAX_PER_OFFICE = 2
 LOCK_TIMEOUT = 5.0
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-LIFECYCLE = Engine().lifecycle  # the default lifecycle, with its final and seat-freeing states
+LIFECYCLE = (
+    trusted_engine().lifecycle
+)  # the default lifecycle, with its final and seat-freeing states
 SPARE_OFFICES = {"junior": 900, "overflow": 901, "shared": 902}
 
 
@@ -198,7 +200,7 @@ def _run(
     """Create the cohorts, then drive the blocks in the four workers; their tallies."""
     store = SqlStore(url)
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         for cohort in made:
             engine.create_cohort(cohort)
     finally:
@@ -253,7 +255,7 @@ def _reconcile(url: str, made: list[Cohort], tallies: list[Tally]) -> list[str]:
     """Every inconsistency between the database, its audit trails and the workers' reports."""
     store = SqlStore(url)
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         problems: list[str] = []
         trail: list[HistoryEntry] = []
         for cohort in made:

@@ -29,10 +29,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy import exc as sa_exc
 
-from changeflow import ChangeProject, Engine, FixedClock, Mentor
+from changeflow import ChangeProject, FixedClock, Mentor
 from changeflow.audit import GENESIS, chain_hash
 from changeflow.store.sql import SqlStore
-from factories import make_cohort, make_nip, make_participant, office
+from factories import make_cohort, make_nip, make_participant, office, trusted_engine
 from reliability.figures import report
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ KINDS = ("edit", "delete", "swap", "insert", "append", "truncate")
 FIELDS = ("actor", "reason", "nip", "event", "hash")
 COLUMNS = (
     "cohort_id, seq, at, nip, event, source, target, outcome, actor, reason, payload, "
-    "violations, data, effective_date, change, format, hash"
+    "violations, data, effective_date, change, format, role, hash"
 )
 PROJECTED = ("enrolments", "assessments", "change_projects", "cohort_offices", "cohorts")
 """The tables holding the stored facts (the chain's projection)."""
@@ -153,7 +153,7 @@ def _build(url: str, scale: Scale) -> Trail:
     store = SqlStore(url, synchronous="OFF")
     people = scale.people
     try:
-        engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+        engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
         engine.create_cohort(make_cohort(capacity=people, max_per_office=people))
         for i in range(people):
             person = make_participant(nip=_nip(i), office=office(_office_of(i)))
@@ -196,7 +196,7 @@ def _verify(url: str) -> Any:
     """The audit check of the cohort, through a fresh store closed afterwards."""
     store = SqlStore(url)
     try:
-        return Engine(store).verify(CODE)[0]
+        return trusted_engine(store).verify(CODE)[0]
     finally:
         store.close()
 
@@ -352,7 +352,7 @@ def _assert_append_only(url: str) -> None:
                 store.engine.begin() as connection,
             ):
                 connection.execute(text(statement))
-        assert Engine(store).verify(CODE)[0].ok
+        assert trusted_engine(store).verify(CODE)[0].ok
     finally:
         store.close()
 
@@ -412,7 +412,7 @@ def test_postgresql_tamperings_are_all_named(pg_url: str, scale: Scale) -> None:
                 connection.exec_driver_sql("SET session_replication_role = replica")
                 expected, touched = _tamper(connection, kind, rng, trail)
                 connection.commit()
-                _assert_detected(Engine(store).verify(CODE)[0], expected, kind)
+                _assert_detected(trusted_engine(store).verify(CODE)[0], expected, kind)
                 _restore(connection, pristine, touched)
             counts[kind] += 1
         for case in range(scale.fact_cases):
@@ -420,7 +420,7 @@ def test_postgresql_tamperings_are_all_named(pg_url: str, scale: Scale) -> None:
             with owner.connect() as connection:
                 forged = _tamper_fact(connection, kind, rng, scale)
                 connection.commit()
-                _assert_fact_named(Engine(store).verify(CODE)[0], forged, kind)
+                _assert_fact_named(trusted_engine(store).verify(CODE)[0], forged, kind)
                 connection.execute(text(forged.undo), forged.params)
                 connection.commit()
             facts[kind] += 1

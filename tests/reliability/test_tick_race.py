@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from changeflow import ChangeProject, Engine, FixedClock, Mentor
+from changeflow import ChangeProject, FixedClock, Mentor
 from changeflow.models import CalendarParameters, Timeout
 from changeflow.store.sql import SqlStore
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_participant, office, trusted_engine
 from reliability import tick_workers
 from reliability.figures import backend_of, report
 from reliability.processes import spawned_pool
@@ -67,7 +67,7 @@ def _cohort(url: str) -> tuple[SqlStore, list[str], list[str]]:
     Returns the store, the late participants' NIPs and the on-time ones'.
     """
     store = SqlStore(url)
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     calendar = CalendarParameters(timeouts=(DROP,))
     engine.create_cohort(make_cohort(CODE, capacity=LATE + ON_TIME, calendar=calendar))
     nips = [
@@ -118,7 +118,7 @@ def test_four_hosts_ticking_together_apply_each_deadline_once(
         assert _drops(store) == Counter(late)
         dropped = [e for e in store.history(cohort=CODE) if e.event == "drop"]
         assert all(e.accepted and e.reason == "no results" for e in dropped)
-        engine = Engine(store)
+        engine = trusted_engine(store)
         assert {engine.state(CODE, nip) for nip in late} == {"dropped"}
         assert {engine.state(CODE, nip) for nip in on_time} == {"seminar"}
         assert all(check.ok for check in engine.verify())

@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from changeflow import Engine
 from changeflow.deadlines import plan_tick
 from changeflow.store.sql import SqlStore
+from factories import trusted_engine
 from reliability.race_workers import BARRIER_TIMEOUT
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def tick_rounds(url: str, cohort: str, as_of: date, rounds: int) -> list[TickOut
     """Tick ``cohort`` with ``apply`` ``rounds`` times after the start line; every action."""
     store = SqlStore(url, lock_timeout=30.0)
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         found: list[TickOutcome] = []
         _start_line()
         for _ in range(rounds):
@@ -74,7 +74,7 @@ def naive_tick(url: str, cohort: str, as_of: date, pause: float) -> list[TickOut
     """Plan the cohort's timeouts, wait ``pause`` seconds, fire each event without its key."""
     store = SqlStore(url, lock_timeout=30.0)
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         _start_line()
         plan = engine.schedule(cohort)
         parameters = engine.cohort(cohort).parameters.calendar

@@ -401,13 +401,58 @@ def test_toml_file_loads_the_first_default_lifecycle() -> None:
     assert loaded.sha256 != VERSION_2.sha256
 
 
+VERSION_3_SHA256 = "0728beb7e53a9b35588cf011b07b08c41e30d78a2a098e08b39350a866ae3df3"
+"""SHA-256 of version 3 of the default lifecycle, as changeflow computed it before version 4
+(cohorts created then are pinned to it)."""
+
+
+def _version_3(definition: LifecycleDefinition) -> LifecycleDefinition:
+    """Version 4 of the default lifecycle as version 3 had it: nobody's role named."""
+    transitions = tuple(t.model_copy(update={"by": None}) for t in definition.transitions)
+    commands = {n: c.model_copy(update={"by": None}) for n, c in definition.commands.items()}
+    return definition.model_copy(
+        update={
+            "version": "3",
+            "transitions": transitions,
+            "commands": commands,
+            "permissions": {},
+        }
+    )
+
+
 def test_version_3_adds_only_the_attendance_minimum() -> None:
     """Version 3 is the frozen version 2 with attendance_minimum on present_proposal only."""
-    assert DEFAULT_LIFECYCLE.version == "3"
-    assert _version_2(DEFAULT_LIFECYCLE) == VERSION_2
-    judged = [t.event for t in DEFAULT_LIFECYCLE.transitions if "attendance_minimum" in t.rules]
+    version_3 = _version_3(DEFAULT_LIFECYCLE)
+    assert _version_2(version_3) == VERSION_2
+    judged = [t.event for t in version_3.transitions if "attendance_minimum" in t.rules]
     assert judged == ["present_proposal"]
-    assert DEFAULT_LIFECYCLE.sha256 != VERSION_2.sha256
+    assert version_3.sha256 != VERSION_2.sha256
+
+
+def test_version_4_adds_only_who_may_do_what() -> None:
+    """Version 4 is version 3 with permissions; version 3 keeps the SHA-256 cohorts pin."""
+    assert DEFAULT_LIFECYCLE.version == "4"
+    assert DEFAULT_LIFECYCLE.governed
+    version_3 = _version_3(DEFAULT_LIFECYCLE)
+    assert not version_3.governed
+    assert version_3.sha256 == VERSION_3_SHA256
+    assert "by" not in version_3.document()["transitions"][0]
+    assert "permissions" not in version_3.document()
+    assert DEFAULT_LIFECYCLE.document()["permissions"]["enrol"] == ["organiser"]
+
+
+def test_permissions_name_known_roles_and_commands() -> None:
+    """An unknown role, an empty `by` or an unknown command in permissions is a problem."""
+    data = base()
+    data["transitions"][0]["by"] = ["janitor"]
+    data["transitions"][1]["by"] = []
+    data["permissions"] = {"fly": ["organiser"]}
+    with pytest.raises(DefinitionError) as raised:
+        load_definition(data)
+    problems = "\n".join(raised.value.problems)
+    assert "unknown role 'janitor'" in problems
+    assert "'by' names no role" in problems
+    assert "unknown command 'fly'" in problems
 
 
 def test_yaml_file_loads_another_lifecycle() -> None:

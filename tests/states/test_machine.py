@@ -15,22 +15,39 @@ LIFECYCLE = Lifecycle(DEFAULT_LIFECYCLE, RULES)
 ACTIVE = ("enrolled", "on_class", "proposal", "laboratory", "seminar")
 REOPEN_RULES = ("reason_required", "already_active", "office_quota", "cohort_capacity")
 
+P = "permission"
+"""The permission rule each move of a lifecycle naming roles is judged by first."""
+
 EXPECTED_MOVES = {
-    ("start_class", "enrolled"): ("on_class", ()),
-    ("present_proposal", "on_class"): ("proposal", ("change_project", "attendance_minimum")),
-    ("revise_proposal", "proposal"): ("proposal", ()),
-    ("approve_proposal", "proposal"): ("laboratory", ("mentor_approval",)),
-    ("present_results", "laboratory"): ("seminar", ()),
-    ("graduate", "seminar"): ("graduated", ("passing_assessment",)),
-    ("fail", "seminar"): ("not_passed", ("fail_grounds",)),
-    **{("withdraw", s): ("withdrawn", ("reason_required",)) for s in ACTIVE},
-    **{("drop", s): ("dropped", ("reason_required",)) for s in ACTIVE},
-    ("reopen", "graduated"): ("seminar", REOPEN_RULES),
-    ("reopen", "not_passed"): ("seminar", REOPEN_RULES),
-    ("reopen", "withdrawn"): (PREVIOUS, REOPEN_RULES),
-    ("reopen", "dropped"): (PREVIOUS, REOPEN_RULES),
+    ("start_class", "enrolled"): ("on_class", (P,)),
+    ("present_proposal", "on_class"): ("proposal", (P, "change_project", "attendance_minimum")),
+    ("revise_proposal", "proposal"): ("proposal", (P,)),
+    ("approve_proposal", "proposal"): ("laboratory", (P, "mentor_approval")),
+    ("present_results", "laboratory"): ("seminar", (P,)),
+    ("graduate", "seminar"): ("graduated", (P, "passing_assessment")),
+    ("fail", "seminar"): ("not_passed", (P, "fail_grounds")),
+    **{("withdraw", s): ("withdrawn", (P, "reason_required")) for s in ACTIVE},
+    **{("drop", s): ("dropped", (P, "reason_required")) for s in ACTIVE},
+    ("reopen", "graduated"): ("seminar", (P, *REOPEN_RULES)),
+    ("reopen", "not_passed"): ("seminar", (P, *REOPEN_RULES)),
+    ("reopen", "withdrawn"): (PREVIOUS, (P, *REOPEN_RULES)),
+    ("reopen", "dropped"): (PREVIOUS, (P, *REOPEN_RULES)),
 }
 """Every move of the default lifecycle: (event, source) -> (dest, rule names)."""
+
+EXPECTED_ROLES = {
+    "start_class": ("organiser",),
+    "present_proposal": ("organiser",),
+    "revise_proposal": ("coach", "organiser"),
+    "approve_proposal": ("mentor",),
+    "present_results": ("organiser",),
+    "graduate": ("examiner",),
+    "fail": ("examiner",),
+    "withdraw": ("organiser",),
+    "drop": ("organiser",),
+    "reopen": ("organiser",),
+}
+"""Who may fire each event of the default lifecycle (the issue's list)."""
 
 
 def _table(lifecycle: Lifecycle) -> dict[tuple[str, str], tuple[str, tuple[str, ...]]]:
@@ -127,20 +144,29 @@ def test_state_roles_come_from_the_definition() -> None:
     assert LIFECYCLE.seat_freeing == {"withdrawn", "dropped"}
     assert LIFECYCLE.completing == {"graduated"}
     assert [name for name, _ in LIFECYCLE.enrolment_rules] == [
+        "permission",
         "rank",
         "retirement_horizon",
         "already_active",
         "office_quota",
         "cohort_capacity",
     ]
-    assert all(rule is RULES[name] for name, rule in LIFECYCLE.enrolment_rules)
+    assert all(rule is RULES[name] for name, rule in LIFECYCLE.enrolment_rules[1:])
+
+
+def test_each_move_is_permitted_to_the_roles_its_transition_names() -> None:
+    """The permission rule of each move allows exactly the roles of the issue's list."""
+    for event, by_source in LIFECYCLE.table.items():
+        for move in by_source.values():
+            name, rule = move.rules[0]
+            assert (name, getattr(rule, "allowed", None)) == (P, EXPECTED_ROLES[event])
 
 
 def test_moves_carry_the_registered_rule_objects() -> None:
     """A move's rules are the registry's own callables, by name."""
     move = LIFECYCLE.move("approve_proposal", "proposal")
     assert move is not None
-    assert move.rules == (("mentor_approval", RULES["mentor_approval"]),)
+    assert move.rules[1:] == (("mentor_approval", RULES["mentor_approval"]),)
 
 
 def test_rules_are_bound_per_source_of_a_shared_event() -> None:
@@ -167,7 +193,7 @@ def test_loaded_toml_compiles_like_the_first_default() -> None:
     """The TOML copy of version 1 compiles to today's table minus reopen, grounds, attendance."""
     loaded = Lifecycle(load_definition(DATA / "change_project.toml", RULES), RULES)
     first = {
-        key: ((dest, ()) if key[0] == "fail" else (dest, _without_attendance(rules)))
+        key: ((dest, ()) if key[0] == "fail" else (dest, _without_attendance(rules[1:])))
         for key, (dest, rules) in _table(LIFECYCLE).items()
         if key[0] != "reopen"
     }

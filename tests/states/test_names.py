@@ -5,9 +5,11 @@ from __future__ import annotations
 from changeflow import DEFAULT_LIFECYCLE, Event, Stage
 from changeflow.states import ENROL
 from changeflow.states.names import (
+    ADD_STAFF,
     CARRY_OVER,
     CREATE_COHORT,
     DATA_COMMANDS,
+    ERASE,
     MIGRATE,
     RECORD_ATTENDANCE,
     RESERVED_EVENTS,
@@ -100,6 +102,8 @@ def test_engine_command_names_are_reserved() -> None:
         "carry_over",
         "set_schedule",
         "record_attendance",
+        "add_staff",
+        "erase",
     }
     assert {
         ENROL,
@@ -108,6 +112,8 @@ def test_engine_command_names_are_reserved() -> None:
         CARRY_OVER,
         SET_SCHEDULE,
         RECORD_ATTENDANCE,
+        ADD_STAFF,
+        ERASE,
     } == engine_names
     assert DATA_COMMANDS | engine_names == RESERVED_EVENTS
     assert not RESERVED_EVENTS & set(DEFAULT_LIFECYCLE.events)

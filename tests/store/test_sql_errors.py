@@ -13,7 +13,6 @@ from sqlalchemy import text
 
 from changeflow import (
     ConcurrentTransition,
-    Engine,
     StoreBusy,
     StoreError,
     StoreFull,
@@ -23,7 +22,7 @@ from changeflow.records import Enrolment
 from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql.errors import SQLITE_ERRORS, SQLSTATES, translate
-from factories import make_cohort, make_participant
+from factories import make_cohort, make_participant, trusted_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -147,7 +146,7 @@ def test_the_audit_trail_refuses_update_and_delete(tmp_path: Path) -> None:
     """Triggers make the audit table append-only for ordinary connections."""
     store = SqlStore(f"sqlite:///{tmp_path / 'audit.db'}")
     try:
-        engine = Engine(store)
+        engine = trusted_engine(store)
         engine.create_cohort(make_cohort())
         engine.enrol("PKA-III-VII-2019", make_participant())
         for statement in ("UPDATE audit SET actor = 'forger'", "DELETE FROM audit"):

@@ -34,16 +34,18 @@ TABLES = {
     "lifecycles",
     "offices",
     "schedules",
+    "staff",
 }
 NEW_COLUMNS = {
-    "audit": {"change", "format"},
+    "audit": {"change", "format", "role"},
     "cohorts": {"lifecycle_sha256"},
     "lifecycles": {"sha256", "name", "version", "document"},
     "schedules": {"cohort_id", "document"},
     "attendance": {"cohort_id", "nip", "day", "status"},
+    "staff": {"cohort_id", "actor", "name", "roles"},
 }
-"""Columns schema 0002 added for the record (entry formats, pinned lifecycles) and 0003 for
-the calendar (schedules, attendance)."""
+"""Columns schema 0002 added for the record (entry formats, pinned lifecycles), 0003 for
+the calendar (schedules, attendance) and 0004 for who may do what (staff, audit.role)."""
 
 
 def _url(tmp_path: Path) -> str:
@@ -56,8 +58,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003")
-    assert scripts.get_current_head() == HEAD == "0003"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004")
+    assert scripts.get_current_head() == HEAD == "0004"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:
@@ -96,7 +98,7 @@ def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
             )
             assert stored.all() == [
                 (CHANGE_PROJECT_2, "change_project", "2"),
-                (DEFAULT_LIFECYCLE.sha256, "change_project", "3"),
+                (DEFAULT_LIFECYCLE.sha256, "change_project", "4"),
             ]
     finally:
         second.close()

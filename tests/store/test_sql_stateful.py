@@ -70,6 +70,7 @@ from changeflow.schedule import Schedule, ScheduleStage, StageWindow, Visit
 from changeflow.store.sql import SqlStore
 from changeflow.testing import eligible_participants, participants
 from changeflow.workdays import Closure
+from factories import trusted_engine
 from postgres_server import database_name
 from stateful_support import (
     BIRTH_CORRECTIONS,
@@ -423,7 +424,7 @@ class SqlVersusMemory(RuleBasedStateMachine):
         # be followed by teardown's comparison, whose failure would mask the first one.
         self.unsettled = True
         self.clock = FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))
-        self.memory = Engine(MemoryStore(), clock=self.clock)
+        self.memory = trusted_engine(MemoryStore(), clock=self.clock)
         for cohort in COHORTS:
             self.memory.create_cohort(cohort)
         try:
@@ -431,7 +432,7 @@ class SqlVersusMemory(RuleBasedStateMachine):
         except BaseException:
             self._remove()
             raise
-        self.sql = Engine(self.sql_store, clock=self.clock)
+        self.sql = trusted_engine(self.sql_store, clock=self.clock)
         try:
             for cohort in COHORTS:
                 self.sql.create_cohort(cohort)
@@ -981,7 +982,7 @@ class SqlVersusMemory(RuleBasedStateMachine):
         self.unsettled = True
         self.sql_store.close()
         self.sql_store = SqlStore(self.url)
-        self.sql = Engine(self.sql_store, clock=self.clock)
+        self.sql = trusted_engine(self.sql_store, clock=self.clock)
 
     # -- invariants --
 
@@ -1023,7 +1024,7 @@ class SqlVersusMemory(RuleBasedStateMachine):
         self._agree(self.sql, self.nips, full=True)
         fresh = SqlStore(self.url)
         try:
-            self._agree(Engine(fresh, clock=self.clock), self.nips, full=True)
+            self._agree(trusted_engine(fresh, clock=self.clock), self.nips, full=True)
         finally:
             fresh.close()
 

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from changeflow import (
     ChangeProject,
-    Engine,
     FixedClock,
     Mentor,
     TransitionRejected,
@@ -30,7 +29,7 @@ from changeflow.records import Difference
 from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql import statements as sql
-from factories import make_cohort, make_participant, office
+from factories import make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -56,7 +55,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(url: str) -> Iterator[SqlStore]:
     """A store holding one cohort with a 13-entry audit trail."""
     store = SqlStore(url)
-    engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+    engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
     engine.create_cohort(make_cohort())
     nips = [engine.enrol(CODE, make_participant(office=office(i))).nip for i in range(6)]
     for nip in nips:
@@ -84,7 +83,7 @@ def superuser(store: SqlStore) -> Iterator[Connection]:
 
 
 def _check(store: SqlStore, **kw: Any) -> Any:
-    return Engine(store).verify(CODE, **kw)[0]
+    return trusted_engine(store).verify(CODE, **kw)[0]
 
 
 def test_an_intact_trail_verifies(store: SqlStore) -> None:
@@ -156,7 +155,7 @@ def test_truncating_the_tail_is_caught_by_the_chain_head(store: SqlStore) -> Non
 
 def test_a_rewritten_chain_is_caught_by_an_exported_checkpoint(store: SqlStore) -> None:
     """A forger who recomputes every hash and the head is still caught by a kept checkpoint."""
-    kept = Engine(store).checkpoints()
+    kept = trusted_engine(store).checkpoints()
     with superuser(store) as connection:
         connection.execute(text("UPDATE audit SET actor = 'forger' WHERE seq = 4"))
         connection.commit()
@@ -186,7 +185,7 @@ def test_a_checkpoint_beyond_the_trail_reports_a_missing_tail(store: SqlStore) -
 
 def test_a_rewound_head_is_caught_only_by_an_earlier_checkpoint(store: SqlStore) -> None:
     """A last row deleted with the head rewound passes the chain alone, not a checkpoint."""
-    engine = Engine(store)
+    engine = trusted_engine(store)
     nip = engine.history(cohort=CODE)[-1].nip
     with pytest.raises(TransitionRejected):  # audited, and changes no stored fact
         engine.fire(CODE, nip, "graduate")
@@ -251,7 +250,7 @@ def _damage_and_check(store: SqlStore, column: str, value: str) -> None:
     assert check.problem.startswith(f"entry {BAD} cannot be read ({column}): ")
     if value.startswith("X'"):  # bytes read back as they are; only hashing them can tell
         return
-    engine = Engine(store)
+    engine = trusted_engine(store)
     for read in (
         lambda: engine.history(cohort=CODE),
         lambda: engine.record_as_of(CODE, datetime(2030, 1, 1, tzinfo=UTC)),
@@ -307,7 +306,7 @@ def record(url: str) -> Record:
     """A cohort with projects, groups and scores: graduated, at seminar, withdrawn, failed."""
     store = SqlStore(url)
     try:
-        engine = Engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
+        engine = trusted_engine(store, clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC)))
         engine.create_cohort(make_cohort())
         nips = [engine.enrol(CODE, make_participant(office=office(i))).nip for i in range(4)]
         engine.advance(CODE, "start_class")
@@ -344,7 +343,7 @@ def _verified(record: Record) -> AuditCheck:
     """The cohort's check from a freshly opened store."""
     store = SqlStore(record.url)
     try:
-        return Engine(store).verify(CODE)[0]
+        return trusted_engine(store).verify(CODE)[0]
     finally:
         store.close()
 
@@ -522,7 +521,7 @@ def test_an_untouched_record_verifies(record: Record) -> None:
     """Without an edit, every stored fact agrees with the chain's replay."""
     store = SqlStore(record.url)
     try:
-        [check] = Engine(store).verify(CODE)
+        [check] = trusted_engine(store).verify(CODE)
     finally:
         store.close()
     assert (check.ok, check.differences, check.problem) == (True, (), None)

@@ -30,11 +30,12 @@ from changeflow import (
     load_definition,
 )
 from changeflow.audit import lifecycle_facts
-from changeflow.records import COHORT_NIP
+from changeflow.records import COHORT_NIP, ENTRY_FORMAT
 from changeflow.rules import Rank
 from changeflow.states.names import CARRY_OVER
 from changeflow.store.sql import HEAD, SqlStore
 from changeflow.store.sql.migrations import CHANGE_PROJECT_2, frozen_lifecycle
+from factories import trusted_engine
 from store.upgrade_support import (
     COHORTS,
     CUSTOM,
@@ -89,7 +90,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @contextmanager
 def opened(url: str, **options: Any) -> Iterator[Engine]:
     """An engine on a SqlStore over ``url`` (opening it upgrades it), closed afterwards."""
-    with Engine(SqlStore(url), **options) as engine:
+    with trusted_engine(SqlStore(url), **options) as engine:
         yield engine
 
 
@@ -183,16 +184,17 @@ def test_postgres_0001_copy_holds_every_row_of_the_fixture(
 def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> None:
     """Opening upgrades to the head and keeps every row; old audit rows keep their hash, format 1.
 
-    The calendar's tables (0003) start empty: old cohorts get the derived default schedule.
+    The calendar's tables (0003) and the staff (0004) start empty: old cohorts get the
+    derived default schedule, and run lifecycles that name no roles.
     """
     with opened(old_database):
         pass
     after = snapshot(old_database)
     assert fixture_rows.revision == "0001"
     assert after.revision == HEAD
-    assert after.tables == TABLES_0001 | {"lifecycles", "schedules", "attendance"}
-    assert after.count("schedules") == after.count("attendance") == 0
-    assert after.columns["audit"] == fixture_rows.columns["audit"] | {"change", "format"}
+    assert after.tables == TABLES_0001 | {"lifecycles", "schedules", "attendance", "staff"}
+    assert after.count("schedules") == after.count("attendance") == after.count("staff") == 0
+    assert after.columns["audit"] == fixture_rows.columns["audit"] | {"change", "format", "role"}
     assert after.columns["cohorts"] == fixture_rows.columns["cohorts"] | {"lifecycle_sha256"}
     for table in UNCHANGED:
         assert after.rows[table] == fixture_rows.rows[table], table
@@ -369,7 +371,7 @@ def test_keyed_retries_return_their_first_results(old_database: str) -> None:
 
 
 def test_new_commands_work_after_upgrade(old_database: str) -> None:
-    """Corrections and reopens are audited in format 2 on an upgraded database, which verifies."""
+    """Corrections and reopens are audited in today's format on an upgraded database."""
     demo_graduate, demo_withdrawn = "196801011992031001", "197306081997032018"
     with opened(old_database) as engine:
         corrected = engine.correct_assessment(
@@ -377,12 +379,16 @@ def test_new_commands_work_after_upgrade(old_database: str) -> None:
         )
         assert (corrected.event, corrected.format, corrected.outcome) == (
             "correct_assessment",
-            2,
+            ENTRY_FORMAT,
             "accepted",
         )
         assert engine.participant(KEYED, ANI).scores == {"overall": 90.0}
         reopened = engine.fire(KEYED, EKO, "reopen", actor="BKD", reason="izin sakit diterima")
-        assert (reopened.source, reopened.target, reopened.format) == ("dropped", "on_class", 2)
+        assert (reopened.source, reopened.target, reopened.format) == (
+            "dropped",
+            "on_class",
+            ENTRY_FORMAT,
+        )
         assert engine.state(KEYED, EKO) == "on_class"
 
         renamed = engine.correct_participant(

@@ -28,6 +28,8 @@ from changeflow.cli import (
     documents,
     enrol,
     participant,
+    rules,
+    staff,
 )
 from changeflow.cli.failures import ExitCode, Failure
 from changeflow.cli.render import Output
@@ -184,3 +186,5 @@ for _command in _COMMANDS:
 app.add_typer(cohorts.cohort_app, name="cohort")
 app.add_typer(corrections.correct_app, name="correct")
 app.add_typer(calendar.schedule_app, name="schedule")
+app.add_typer(rules.rules_app, name="rules")
+app.add_typer(staff.staff_app, name="staff")

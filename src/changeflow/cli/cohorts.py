@@ -1,11 +1,12 @@
 """The database and cohorts: ``init``, ``cohort create``, ``list``, ``show`` and ``migrate``."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from changeflow.cli import documents, render
+from changeflow.cli.failures import CliError
 from changeflow.cli.options import (
     Actor,
     CohortCode,
@@ -16,6 +17,7 @@ from changeflow.cli.options import (
     parse_state_map,
 )
 from changeflow.cli.render import Output
+from changeflow.cli.rules import resolve_pack
 from changeflow.cli.session import database_label, session, settings_of
 from changeflow.models import Cohort, CohortParameters
 from changeflow.states.definition import LifecycleDefinition, load_definition
@@ -66,12 +68,25 @@ def cohort_create(
     name: Annotated[str, typer.Option("--name", help="The cohort's full name.")],
     start: Annotated[str, typer.Option("--start", metavar="YYYY-MM-DD", help="First day.")],
     end: Annotated[str, typer.Option("--end", metavar="YYYY-MM-DD", help="Last day.")],
-    capacity: Annotated[int, typer.Option(help="Seats in the cohort.")] = 30,
-    max_per_office: Annotated[int, typer.Option(help="Participants allowed per office.")] = 2,
+    capacity: Annotated[int | None, typer.Option(help="Seats in the cohort (30).")] = None,
+    max_per_office: Annotated[
+        int | None, typer.Option(help="Participants allowed per office (2).")
+    ] = None,
     min_years_to_retirement: Annotated[
-        int, typer.Option(help="Years a participant must have left before retirement.")
-    ] = 4,
-    retirement_age: Annotated[int, typer.Option(help="Default retirement age (BUP).")] = 58,
+        int | None, typer.Option(help="Years a participant must have left before retirement (4).")
+    ] = None,
+    retirement_age: Annotated[
+        int | None, typer.Option(help="Default retirement age, BUP (58).")
+    ] = None,
+    rules_pack: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            metavar="PACK[@VERSION]",
+            help="Judge the cohort by this rule pack (its latest version unless given): its "
+            "capacity, parameters and citations. See `changeflow rules list`.",
+        ),
+    ] = None,
     organiser: Annotated[str | None, typer.Option(help="Who runs the course.")] = None,
     lifecycle: Annotated[
         Path | None,
@@ -89,22 +104,22 @@ def cohort_create(
     """Create a cohort (angkatan) with its dates, seats, rule parameters and lifecycle.
 
     The cohort keeps its lifecycle: every later command runs the definition stored with it.
+    With ``--rules`` it takes the pack's capacity, parameters and citations, and keeps that
+    version of the pack.
     """
     out = Output(json_output)
+    limits = {
+        "capacity": capacity,
+        "max_per_office": max_per_office,
+        "min_years_to_retirement": min_years_to_retirement,
+        "retirement_age": retirement_age,
+    }
     with session(ctx, out) as engine:
-        cohort = Cohort(
-            code=code,
-            name=name,
-            organiser=organiser,
-            start=parse_date(start, "--start"),
-            end=parse_date(end, "--end"),
-            capacity=capacity,
-            parameters=CohortParameters(
-                max_per_office=max_per_office,
-                min_years_to_retirement=min_years_to_retirement,
-                retirement_age=retirement_age,
-            ),
-        )
+        dates = {"start": parse_date(start, "--start"), "end": parse_date(end, "--end")}
+        if rules_pack is None:
+            cohort = _cohort_without_pack(code, name, organiser, dates, limits)
+        else:
+            cohort = _cohort_on_pack(code, name, organiser, dates, limits, rules_pack)
         definition = None if lifecycle is None else _definition(engine, lifecycle)
         created = engine.create_cohort(cohort, lifecycle=definition, actor=actor, reason=reason)
         pinned = engine.pinned(created.code)
@@ -116,6 +131,42 @@ def cohort_create(
         f"{created.capacity} seats"
         + ("" if pinned is None else f", lifecycle {pinned.name} {pinned.version}")
     )
+
+
+def _cohort_without_pack(
+    code: str, name: str, organiser: str | None, dates: dict[str, Any], limits: dict[str, Any]
+) -> Cohort:
+    given = {option: value for option, value in limits.items() if value is not None}
+    capacity = given.pop("capacity", 30)
+    return Cohort(
+        code=code,
+        name=name,
+        organiser=organiser,
+        capacity=capacity,
+        parameters=CohortParameters(**given),
+        **dates,
+    )
+
+
+def _cohort_on_pack(
+    code: str,
+    name: str,
+    organiser: str | None,
+    dates: dict[str, Any],
+    limits: dict[str, Any],
+    spec: str,
+) -> Cohort:
+    # A pack's figures are what its citations speak of: changing one under the pack's name
+    # would make every refusal cite a rule the cohort does not run.
+    given = [
+        f"--{option.replace('_', '-')}" for option, value in limits.items() if value is not None
+    ]
+    if given:
+        raise CliError(
+            f"--rules {spec} sets the cohort's figures; {', '.join(given)} cannot change them",
+            hint="leave them out, or create the cohort without --rules to set your own",
+        )
+    return resolve_pack(spec).cohort(code=code, name=name, organiser=organiser, **dates)
 
 
 @cohort_app.command("list")

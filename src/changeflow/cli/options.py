@@ -40,8 +40,29 @@ Nip = Annotated[str, typer.Argument(metavar="NIP", help="The participant's 18-di
 EventName = Annotated[
     str, typer.Argument(metavar="EVENT", help="A lifecycle event, e.g. start_class.")
 ]
+
+
+def _require_actor(value: str | None) -> str:
+    """Every write names who does it; a missing actor is a usage error (exit 2)."""
+    if value is None or not value.strip():
+        raise typer.BadParameter(
+            "a write needs an actor: pass --actor ID (a staff id, or a mentor's NIP) or set "
+            "CHANGEFLOW_ACTOR",
+            param_hint="'--actor'",
+        )
+    return value
+
+
 Actor = Annotated[
-    str | None, typer.Option("--actor", metavar="NAME", help="Who does it (recorded in the audit).")
+    str | None,
+    typer.Option(
+        "--actor",
+        metavar="ID",
+        envvar="CHANGEFLOW_ACTOR",
+        callback=_require_actor,
+        help="Who does it: a staff id or a mentor's NIP (recorded in the audit; "
+        "default $CHANGEFLOW_ACTOR).",
+    ),
 ]
 Reason = Annotated[
     str | None,

@@ -111,12 +111,21 @@ def events(
             help="Judge with this reason (withdraw, drop and reopen need one).",
         ),
     ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--actor",
+            metavar="ID",
+            envvar="CHANGEFLOW_ACTOR",
+            help="List what this actor may fire (default $CHANGEFLOW_ACTOR).",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """List the events of the cohort's lifecycle that would be accepted for the participant now."""
     out = Output(json_output)
     with session(ctx, out) as engine:
-        allowed = engine.available(code, nip, reason=reason)
+        allowed = engine.available(code, nip, reason=reason, actor=actor)
         state = engine.state(code, nip)
     if out.json:
         out.document(documents.events(code, nip, state, allowed))
@@ -167,7 +176,9 @@ def project(
         f"audit #{entry.seq}"
     )
     if registered.mentor is None:
-        out.hint("a proposal needs a mentor: add --mentor NAME")
+        out.hint("a proposal needs a mentor: add --mentor NAME --mentor-nip NIP")
+    elif registered.mentor.nip is None:
+        out.hint("the mentor approves acting as their NIP: add --mentor-nip NIP")
 
 
 def assess(

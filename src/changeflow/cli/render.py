@@ -245,7 +245,16 @@ def _short(value: Any) -> str:
 def history_text(entries: Sequence[HistoryEntry]) -> None:
     """A participant's history, oldest first, with what each data command changed."""
     table(
-        ("seq", "at", "cohort", "event", "from -> to", "outcome", "actor", "reason / change"),
+        (
+            "seq",
+            "at",
+            "cohort",
+            "event",
+            "from -> to",
+            "outcome",
+            "actor (role)",
+            "reason / change",
+        ),
         (
             (
                 e.seq,
@@ -254,7 +263,7 @@ def history_text(entries: Sequence[HistoryEntry]) -> None:
                 e.event,
                 f"{e.source or '-'} -> {e.target or '-'}",
                 e.outcome,
-                e.actor or "",
+                f"{e.actor or ''} ({e.role})" if e.role else e.actor or "",
                 "; ".join(
                     filter(
                         None,

@@ -28,7 +28,8 @@ class RuleContext:
     ``project`` and ``scores`` are as they would be *after* the command; ``enrolment`` is
     the participant's record *before* it (``None`` for an enrolment). ``lifecycle`` is the
     cohort's lifecycle, for rules that depend on what a state means (final, seat-freeing,
-    its outcome); contexts built outside the engine may leave it ``None``.
+    its outcome); contexts built outside the engine may leave it ``None``. ``actor`` is
+    the actor's id.
     """
 
     cohort: Cohort
@@ -46,6 +47,9 @@ class RuleContext:
     effective_date: date | None = None
     lifecycle: Lifecycle | None = None
     enrolment: Enrolment | None = None
+    roles: frozenset[str] = frozenset()
+    """The staff roles the actor holds in the cohort (organiser, coach, examiner), as the
+    engine's authorizer gives them; the mentor role is judged from the project."""
 
     def takes_seat(self) -> bool:
         """Whether the command makes the participant take a seat in the cohort.

@@ -27,7 +27,15 @@ from pydantic import (
 
 from changeflow.errors import DefinitionError
 from changeflow.records import LifecycleRef
-from changeflow.states.names import DATA_COMMANDS, RESERVED_EVENTS, DataCommand
+from changeflow.states.names import (
+    DATA_COMMANDS,
+    PERMITTED_COMMANDS,
+    RESERVED_EVENTS,
+    DataCommand,
+)
+
+ROLES = frozenset({"organiser", "coach", "examiner", "mentor"})
+"""The roles ``by`` may name (:data:`changeflow.staff.ROLES`; states/ stays free of it)."""
 
 __all__ = [
     "ANY_ACTIVE",
@@ -81,6 +89,9 @@ class TransitionSpec(_Spec):
     """A correction that leaves final states (``reopen``); it does not count as a way out
     of a state when the graph is checked."""
     description: str = ""
+    by: tuple[str, ...] | None = None
+    """The roles allowed to fire it (see :data:`~changeflow.staff.ROLES`); ``None``:
+    anyone (definitions written before permissions)."""
 
     @field_validator("source", mode="before")
     @classmethod
@@ -93,6 +104,8 @@ class CommandSpec(_Spec):
 
     rules: tuple[str, ...] = ()
     description: str = ""
+    by: tuple[str, ...] | None = None
+    """The roles allowed to run it; ``None``: anyone."""
 
 
 DEFAULT_COMMANDS: Mapping[str, CommandSpec] = {
@@ -135,6 +148,10 @@ class LifecycleDefinition(_Spec):
     states: tuple[StateSpec, ...] = Field(min_length=1)
     transitions: tuple[TransitionSpec, ...] = ()
     commands: dict[str, CommandSpec] = Field(default_factory=lambda: dict(DEFAULT_COMMANDS))
+    permissions: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """The roles allowed to run the engine's other commands (``enrol``, ``add_staff``,
+    ``set_schedule``, ``record_attendance``, ``migrate``, ``erase``); a command left out
+    is open to anyone. Transitions and data commands carry their own ``by``."""
 
     @field_validator("commands")
     @classmethod
@@ -162,8 +179,27 @@ class LifecycleDefinition(_Spec):
         return copied
 
     def document(self) -> dict[str, Any]:
-        """The definition as JSON-compatible data, every default spelled out."""
-        return self.model_dump(mode="json")
+        """The definition as JSON-compatible data, every default spelled out.
+
+        Permissions are left out where a definition has none, so a definition written
+        before permissions keeps its document (and the SHA-256 cohorts are pinned to).
+        """
+        document = self.model_dump(mode="json")
+        for spec in (*document["transitions"], *document["commands"].values()):
+            if spec["by"] is None:
+                del spec["by"]
+        if not document["permissions"]:
+            del document["permissions"]
+        return document
+
+    @property
+    def governed(self) -> bool:
+        """Whether the definition says who may do anything (it names roles somewhere)."""
+        return (
+            bool(self.permissions)
+            or any(t.by is not None for t in self.transitions)
+            or any(c.by is not None for c in self.commands.values())
+        )
 
     @cached_property
     def sha256(self) -> str:
@@ -226,6 +262,28 @@ def _forget(definition: LifecycleDefinition) -> None:
     """Drop the cached properties copied along with a definition's fields."""
     for name in _CACHED:
         definition.__dict__.pop(name, None)
+
+
+def _permission_problems(definition: LifecycleDefinition) -> list[str]:
+    named: list[tuple[str, tuple[str, ...]]] = [
+        (f"event {t.event!r}", t.by) for t in definition.transitions if t.by is not None
+    ]
+    named += [(f"command {c!r}", s.by) for c, s in definition.commands.items() if s.by is not None]
+    named += [(f"command {c!r}", by) for c, by in definition.permissions.items()]
+    problems = [
+        f"permissions name unknown command {c!r} (known: {', '.join(sorted(PERMITTED_COMMANDS))})"
+        for c in definition.permissions
+        if c not in PERMITTED_COMMANDS
+    ]
+    for what, by in named:
+        if not by:
+            problems.append(f"{what}: 'by' names no role (leave it out to allow anyone)")
+        problems += [
+            f"{what}: unknown role {r!r} (known: {', '.join(sorted(ROLES))})"
+            for r in by
+            if r not in ROLES
+        ]
+    return problems
 
 
 def _graph_problems(definition: LifecycleDefinition, known: set[str]) -> list[str]:
@@ -360,6 +418,7 @@ def check_definition(
     problems = _state_problems(definition)
     problems += _transition_problems(definition, known)
     problems += _graph_problems(definition, known)
+    problems += _permission_problems(definition)
     if rules is not None:
         problems += _rule_problems(definition, rules)
     return problems

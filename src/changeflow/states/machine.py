@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from transitions import Machine
 
 from changeflow.errors import DefinitionError, MissingRules
+from changeflow.rules.permission import PERMISSION, Permission
 from changeflow.states.definition import (
     PREVIOUS,
     LifecycleDefinition,
     check_definition,
     missing_rules,
 )
+from changeflow.states.names import ENROL
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -72,10 +74,20 @@ class Lifecycle:
         self.machine = _build_machine(definition)
         self.table: dict[str, dict[str, Move]] = _compile(self.machine, definition, rules)
         self.initial: str = definition.initial
-        self.enrolment_rules: tuple[NamedRule, ...] = _named(definition.enrolment_rules, rules)
-        self.command_rules: dict[str, tuple[NamedRule, ...]] = {
-            command: _named(spec.rules, rules) for command, spec in definition.commands.items()
+        permissions = definition.permissions
+        self.permissions: dict[str, Permission] = {
+            command: Permission(by) for command, by in permissions.items()
         }
+        """The permission of each engine command the definition restricts (enrol ...)."""
+        self.enrolment_rules: tuple[NamedRule, ...] = _guarded(
+            permissions.get(ENROL), _named(definition.enrolment_rules, rules)
+        )
+        self.command_rules: dict[str, tuple[NamedRule, ...]] = {
+            command: _guarded(spec.by, _named(spec.rules, rules))
+            for command, spec in definition.commands.items()
+        }
+        self.governed: bool = definition.governed
+        """Whether the definition says who may do what (the engine then asks for roles)."""
         self.finals = definition.final_states
         self.seat_freeing = definition.seat_freeing
         self.completing = definition.completing
@@ -126,6 +138,11 @@ def _named(names: tuple[str, ...], rules: Mapping[str, Rule]) -> tuple[NamedRule
     return tuple((name, rules[name]) for name in names)
 
 
+def _guarded(by: tuple[str, ...] | None, named: tuple[NamedRule, ...]) -> tuple[NamedRule, ...]:
+    """``named`` with the permission rule first when ``by`` restricts who may act."""
+    return named if by is None else ((PERMISSION, Permission(by)), *named)
+
+
 def _build_machine(definition: LifecycleDefinition) -> Machine:
     states = [{"name": s.name, "final": s.final} for s in definition.states]
     # A reopening to the state left has no fixed destination for the machine to hold; the
@@ -165,11 +182,19 @@ def _compile(
         for source, found in event.transitions.items():
             spec = specs[event_name, source]
             by_source[source] = Move(
-                event_name, source, str(found[0].dest), _named(spec.rules, rules), spec.reopens
+                event_name,
+                source,
+                str(found[0].dest),
+                _guarded(spec.by, _named(spec.rules, rules)),
+                spec.reopens,
             )
     for (event_name, source), spec in specs.items():
         if spec.dest == PREVIOUS:
             table.setdefault(event_name, {})[source] = Move(
-                event_name, source, PREVIOUS, _named(spec.rules, rules), reopens=True
+                event_name,
+                source,
+                PREVIOUS,
+                _guarded(spec.by, _named(spec.rules, rules)),
+                reopens=True,
             )
     return table

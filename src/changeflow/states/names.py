@@ -9,11 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "ADD_STAFF",
     "CARRY_OVER",
     "CREATE_COHORT",
     "DATA_COMMANDS",
     "ENROL",
+    "ERASE",
     "MIGRATE",
+    "PERMITTED_COMMANDS",
     "RECORD_ATTENDANCE",
     "RESERVED_EVENTS",
     "SET_SCHEDULE",
@@ -39,6 +42,13 @@ SET_SCHEDULE = "set_schedule"
 
 RECORD_ATTENDANCE = "record_attendance"
 """A participant's attendance on one on-class day (present, izin, sakit, absent)."""
+
+
+ADD_STAFF = "add_staff"
+"""A member of the cohort's staff added, or their roles changed, by an organiser."""
+
+ERASE = "erase"
+"""A person's personal data erased (UU 27/2022); the entry holds none of it."""
 
 
 class Stage(StrEnum):
@@ -107,5 +117,13 @@ RESERVED_EVENTS: frozenset[str] = DATA_COMMANDS | {
     CARRY_OVER,
     SET_SCHEDULE,
     RECORD_ATTENDANCE,
+    ADD_STAFF,
+    ERASE,
 }
 """Names a lifecycle may not give its own events: the engine's commands use them."""
+
+PERMITTED_COMMANDS: frozenset[str] = frozenset(
+    {ENROL, ADD_STAFF, SET_SCHEDULE, RECORD_ATTENDANCE, MIGRATE, ERASE}
+)
+"""The engine's commands (beyond transitions and data commands) a definition's
+``permissions`` may restrict."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from changeflow.audit import Checkpoint
     from changeflow.models import Cohort, Office
     from changeflow.records import CohortProjection, Enrolment, HistoryEntry
+    from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
 
 __all__ = ["Remembered", "Store", "Unit"]
@@ -89,6 +90,14 @@ class Unit(Facts, Protocol):
         """Store one participant's attendance on one ISO day (replacing what was stored)."""
         ...
 
+    def staff_member(self, actor: str) -> StaffMember | None:
+        """The cohort's staff member with this actor id, or ``None`` (read-your-writes)."""
+        ...
+
+    def set_staff(self, member: StaffMember) -> None:
+        """Store a staff member of the cohort (replacing one with the same id)."""
+        ...
+
     def next_seq(self) -> int:
         """The next position in this cohort's audit trail."""
         ...
@@ -142,6 +151,10 @@ class Store(Protocol):
 
     def attendance(self, code: str) -> dict[str, dict[str, str]]:
         """Every participant's recorded attendance in the cohort: NIP -> ISO day -> status."""
+        ...
+
+    def staff(self, code: str) -> list[StaffMember]:
+        """The cohort's staff, by id."""
         ...
 
     def enrolment(self, cohort: str, nip: str) -> Enrolment:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from changeflow.models import Cohort, Office
     from changeflow.records import Enrolment, HistoryEntry
+    from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Remembered
 
@@ -43,6 +44,7 @@ class _CohortData:
         "per_office",
         "schedule",
         "seated",
+        "staff",
         "trail",
     )
 
@@ -51,6 +53,7 @@ class _CohortData:
         self.lifecycle = lifecycle
         self.schedule: dict[str, Any] | None = None
         self.attendance: dict[str, dict[str, str]] = {}
+        self.staff: dict[str, StaffMember] = {}
         self.members: dict[str, Enrolment] = {}
         self.per_office: dict[str, int] = {}
         self.seated = 0
@@ -161,6 +164,7 @@ class MemoryStore:
                 },
                 None if data.schedule is None else dict(data.schedule),
                 {nip: dict(days) for nip, days in data.attendance.items() if days},
+                {key: member.facts() for key, member in data.staff.items()},
             )
 
     def schedule(self, code: str) -> Mapping[str, Any] | None:
@@ -172,6 +176,11 @@ class MemoryStore:
         """Every participant's recorded attendance in the cohort."""
         with self._lock:
             return {nip: dict(days) for nip, days in self._data(code).attendance.items() if days}
+
+    def staff(self, code: str) -> list[StaffMember]:
+        """The cohort's staff, by id."""
+        with self._lock:
+            return sorted(self._data(code).staff.values(), key=lambda m: m.id)
 
     def close(self) -> None:
         """Nothing to release in memory."""
@@ -197,7 +206,7 @@ def _pop_both(trail: list[HistoryEntry], per_nip: list[HistoryEntry]) -> None:
     per_nip.pop()
 
 
-def _restore(mapping: dict[str, str], key: str, value: str | None) -> None:
+def _restore(mapping: dict[str, Any], key: str, value: object) -> None:
     if value is None:
         mapping.pop(key, None)
     else:
@@ -367,6 +376,16 @@ class _MemoryUnit:
         days = self._data.attendance.setdefault(nip, {})
         self.undo(_restore, days, day, days.get(day))
         days[day] = status
+
+    def staff_member(self, actor: str) -> StaffMember | None:
+        """The cohort's staff member with this id (read-your-writes)."""
+        return self._data.staff.get(actor)
+
+    def set_staff(self, member: StaffMember) -> None:
+        """Replace the staff member with ``member``'s id."""
+        staff = self._data.staff
+        self.undo(_restore, staff, member.id, staff.get(member.id))
+        staff[member.id] = member
 
     def next_seq(self) -> int:
         """The next position in this cohort's audit trail."""

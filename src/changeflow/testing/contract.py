@@ -87,8 +87,16 @@ from changeflow.models import (
     Office,
     Participant,
 )
-from changeflow.records import COHORT_NIP, Difference, Enrolment, HistoryEntry, Violation
+from changeflow.records import (
+    COHORT_NIP,
+    ENTRY_FORMAT,
+    Difference,
+    Enrolment,
+    HistoryEntry,
+    Violation,
+)
 from changeflow.rules import RuleRegistry, Verdict
+from changeflow.staff import ROLES, Actor, StaffMember
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition, StateSpec, TransitionSpec
 
@@ -140,6 +148,17 @@ MIGRATED = LifecycleDefinition.model_validate(
     {**DEFAULT_LIFECYCLE.document(), "version": "2-contract"}
 )
 """The default lifecycle under another version: a migration target mapping every state."""
+
+
+def _every_role(actor: Actor | None, member: StaffMember | None, /) -> frozenset[str]:
+    """The suite tests stores, not permissions: every actor holds every role."""
+    del actor, member
+    return ROLES
+
+
+def _engine(*args: Any, **kwargs: Any) -> Engine:
+    """An engine on the store under test, permissions granted (see :func:`_every_role`)."""
+    return Engine(*args, authorizer=_every_role, **kwargs)
 
 
 class _Crash(Exception):
@@ -271,6 +290,7 @@ def _full_entry(seq: int, nip: str, *, cohort: str = CODE) -> HistoryEntry:
                 "participant": {"before": {"name": "Budi"}, "after": {"name": "Budi \u00e9"}},
             }
         ),
+        role="coach",  # a store keeps whatever role an entry carries
     )
 
 
@@ -660,6 +680,30 @@ class StoreContract(_Backend):
             uow.commit()
         assert store.schedule(cohort.code) == changed
         assert store.projection(cohort.code).schedule == changed
+
+    def test_staff_is_kept_and_replaced_once_committed(self, store: Store, cohort: Cohort) -> None:
+        """set_staff() is seen by the unit at once, by the store after commit; an id is replaced."""
+        coach = StaffMember(id="coach-1", name="Dr. Hary", roles=frozenset({"coach"}))
+        with store.unit(cohort.code) as uow:
+            assert uow.staff_member("coach-1") is None
+            uow.set_staff(coach)
+            assert uow.staff_member("coach-1") == coach
+        assert store.staff(cohort.code) == []
+        both = coach.model_copy(update={"roles": frozenset({"coach", "examiner"})})
+        examiner = StaffMember(id="penguji-1", name="Tim penguji", roles=frozenset({"examiner"}))
+        with store.unit(cohort.code) as uow:
+            uow.set_staff(coach)
+            uow.set_staff(examiner)
+            uow.set_staff(both)
+            uow.commit()
+        assert store.staff(cohort.code) == [both, examiner]
+        with store.unit(cohort.code) as uow:
+            assert uow.staff_member("coach-1") == both
+            assert uow.staff_member("nobody") is None
+        assert store.projection(cohort.code).staff == {
+            "coach-1": {"name": "Dr. Hary", "roles": ["coach", "examiner"]},
+            "penguji-1": {"name": "Tim penguji", "roles": ["examiner"]},
+        }
 
     def test_attendance_is_kept_per_day_once_committed(self, store: Store, cohort: Cohort) -> None:
         """set_attendance() replaces one day's status; a unit rolled back keeps nothing."""
@@ -1756,7 +1800,7 @@ class DurableStoreContract(_Backend):
         assert again.history(nip=a.nip) == [e for e in before if e.nip == a.nip]
         assert again.history(nip=b.nip, cohort=CODE) == [e for e in before if e.nip == b.nip]
         assert again.history(nip=b.nip)[-1].at.utcoffset() == timedelta(0)
-        assert [e.format for e in again.history(cohort=CODE)][-2:] == [2, 1]
+        assert [e.format for e in again.history(cohort=CODE)][-2:] == [ENTRY_FORMAT, 1]
 
     def test_idempotency_keys_survive_a_reopen(
         self, store: Store, stores: _Stores, reopen: Callable[[], Store]
@@ -1847,13 +1891,13 @@ class DurableStoreContract(_Backend):
     ) -> None:
         """An engine over a reopened store replays keyed commands, moves on and verifies."""
         clock = FixedClock(AT)
-        engine = Engine(store, clock=clock)
+        engine = _engine(store, clock=clock)
         engine.create_cohort(_cohort(CODE))
         person = _person()
         engine.enrol(CODE, person, key="enrol-1")
         started = engine.fire(CODE, person.nip, "start_class", key="start-1")
         stores.close(store)
-        later = Engine(stores.open(reopen), clock=clock.advance(days=1))
+        later = _engine(stores.open(reopen), clock=clock.advance(days=1))
         assert later.fire(CODE, person.nip, "start_class", key="start-1") == started
         with pytest.raises(IdempotencyConflict):
             later.fire(CODE, person.nip, "withdraw", reason="transfer", key="start-1")
@@ -1870,9 +1914,9 @@ class DurableStoreContract(_Backend):
     ) -> None:
         """A cohort created on its own lifecycle runs it in an engine given no lifecycle."""
         clock = FixedClock(AT)
-        Engine(store, clock=clock).create_cohort(_cohort(OTHER), lifecycle=CUSTOM)
+        _engine(store, clock=clock).create_cohort(_cohort(OTHER), lifecycle=CUSTOM)
         stores.close(store)
-        later = Engine(stores.open(reopen), clock=clock)
+        later = _engine(stores.open(reopen), clock=clock)
         assert later.pinned(OTHER) == CUSTOM.ref
         person = _person()
         assert later.enrol(OTHER, person).target == "registered"
@@ -1985,7 +2029,7 @@ class EngineContract(_Backend):
     @pytest.fixture
     def engine(self, store: Store, clock: FixedClock) -> Engine:
         """The default engine over the test's store."""
-        return Engine(store, clock=clock)
+        return _engine(store, clock=clock)
 
     @pytest.fixture
     def code(self, engine: Engine) -> str:
@@ -2035,7 +2079,7 @@ class EngineContract(_Backend):
             "create_cohort",
             "accepted",
         )
-        assert created.format == 2
+        assert created.format == ENTRY_FORMAT
         change = dict(created.change or {})
         assert change["cohort"] == {"before": None, "after": _cohort(CODE).model_dump(mode="json")}
         lifecycle = change["lifecycle"]["after"]
@@ -2053,7 +2097,7 @@ class EngineContract(_Backend):
         engine.create_cohort(_cohort(OTHER), lifecycle=CUSTOM)
         engine.create_cohort(_cohort(CODE))
         assert _sha(store.lifecycle(OTHER)) == CUSTOM.sha256
-        fresh = Engine(store, clock=clock)
+        fresh = _engine(store, clock=clock)
         assert fresh.pinned(OTHER) == CUSTOM.ref
         assert fresh.lifecycle_of(OTHER).definition.sha256 == CUSTOM.sha256
         assert fresh.lifecycle_of(CODE).definition.sha256 == DEFAULT_LIFECYCLE.sha256
@@ -2071,7 +2115,7 @@ class EngineContract(_Backend):
             "left": 0,
         }
         with pytest.raises(DefinitionMismatch):
-            Engine(store, lifecycle=DEFAULT_LIFECYCLE, clock=clock).fire(
+            _engine(store, lifecycle=DEFAULT_LIFECYCLE, clock=clock).fire(
                 OTHER, person.nip, "leave", reason="x"
             )
         assert [(c.cohort, c.ok, c.differences) for c in fresh.verify()] == [
@@ -2462,7 +2506,7 @@ class EngineContract(_Backend):
 
         rules = RuleRegistry.default()
         rules.register("reason_required", picky, replace=True)
-        engine = Engine(store, rules=rules, clock=clock)
+        engine = _engine(store, rules=rules, clock=clock)
         code = engine.create_cohort(_cohort(CODE)).code
         nips = [self._drive(engine, code, "on_class") for _ in range(3)]
         victims.add(nips[1])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
 from changeflow.records import Enrolment, HistoryEntry, Violation
+from changeflow.staff import StaffMember
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -119,6 +120,7 @@ AUDIT_COLUMNS = (
     "hash",
     "change",
     "format",
+    "role",
 )
 """The audit table's columns in the order :func:`audit_values` gives them."""
 
@@ -160,6 +162,7 @@ def audit_values(
         digest,
         None if entry.change is None else _dumps(dict(entry.change)),
         entry.format,
+        entry.role,
     )
 
 
@@ -187,6 +190,13 @@ def _mapping(text: str | None) -> Mapping[str, Any] | None:
     return MappingProxyType(value)
 
 
+def staff_from_row(row: Row[Any, Any, Any]) -> StaffMember:
+    """A staff member from its row (roles stored sorted and comma-separated)."""
+    return StaffMember.model_construct(
+        id=row.actor, name=row.name, roles=frozenset(row.roles.split(","))
+    )
+
+
 def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:
     """Rebuild a history entry from its audit row."""
     return HistoryEntry(
@@ -206,12 +216,13 @@ def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:
         row.effective_date,
         _mapping(row.change),
         row.format,
+        row.role,
     )
 
 
 _JSON_OBJECTS = frozenset({"payload", "data", "change"})
 _TEXTS = frozenset({"nip", "event", "outcome", "hash"})
-_OPTIONAL_TEXTS = frozenset({"source", "target", "actor", "reason"})
+_OPTIONAL_TEXTS = frozenset({"source", "target", "actor", "reason", "role"})
 _INTEGERS = frozenset({"seq", "format", "cohort_id", "id"})
 
 

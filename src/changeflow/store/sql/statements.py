@@ -24,6 +24,7 @@ from changeflow.store.sql.tables import (
     OfficeRow,
     ProjectRow,
     ScheduleRow,
+    StaffRow,
 )
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ __all__ = [
     "SCHEDULES",
     "SCORES",
     "SEATS",
+    "STAFF",
     "DriverSql",
 ]
 
@@ -55,6 +57,7 @@ AUDIT = cast("Table", AuditRow.__table__)
 KEYS = cast("Table", IdempotencyRow.__table__)
 SCHEDULES = cast("Table", ScheduleRow.__table__)
 ATTENDANCE = cast("Table", AttendanceRow.__table__)
+STAFF = cast("Table", StaffRow.__table__)
 
 LOCK_COHORT = select(COHORTS).where(COHORTS.c.code == bindparam("code")).with_for_update()
 COHORT_ROW = select(COHORTS).where(COHORTS.c.code == bindparam("code"))
@@ -89,6 +92,18 @@ DROP_ATTENDANCE = delete(ATTENDANCE).where(
     ATTENDANCE.c.day == bindparam("day"),
 )
 ADD_ATTENDANCE = insert(ATTENDANCE)
+STAFF_MEMBER = select(STAFF.c.actor, STAFF.c.name, STAFF.c.roles).where(
+    STAFF.c.cohort_id == bindparam("cohort_id"), STAFF.c.actor == bindparam("actor")
+)
+ALL_STAFF = (
+    select(STAFF.c.actor, STAFF.c.name, STAFF.c.roles)
+    .where(STAFF.c.cohort_id == bindparam("cohort_id"))
+    .order_by(STAFF.c.actor)
+)
+DROP_STAFF = delete(STAFF).where(
+    STAFF.c.cohort_id == bindparam("cohort_id"), STAFF.c.actor == bindparam("actor")
+)
+ADD_STAFF = insert(STAFF)
 RECALL = (
     select(KEYS.c.fingerprint, KEYS.c.seqs, KEYS.c.cohort_id, COHORTS.c.code)
     .join(COHORTS, COHORTS.c.id == KEYS.c.cohort_id)

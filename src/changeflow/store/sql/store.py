@@ -43,6 +43,7 @@ from changeflow.store.sql.mapping import (
     enrolment_from_row,
     entry_from_row,
     project_from_row,
+    staff_from_row,
 )
 from changeflow.store.sql.schema import ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Select
 
     from changeflow.records import Enrolment
+    from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
 
 __all__ = ["DEFAULT_URL", "SqlStore", "create_sql_engine"]
@@ -291,6 +293,11 @@ class SqlStore:
         with self._reading() as connection:
             return _schedule_of(connection, self.cohort_ref(connection, code)[0])
 
+    def staff(self, code: str) -> list[StaffMember]:
+        """The cohort's staff, by id."""
+        with self._reading() as connection:
+            return _staff_of(connection, self.cohort_ref(connection, code)[0])
+
     def attendance(self, code: str) -> dict[str, dict[str, str]]:
         """Every participant's recorded attendance in the cohort."""
         with self._reading() as connection:
@@ -417,6 +424,7 @@ class SqlStore:
                 {e.participant.office.code: e.participant.office.name for e in members.values()},
                 _schedule_of(connection, row.id),
                 _attendance_of(connection, row.id),
+                {m.id: m.facts() for m in _staff_of(connection, row.id)},
             )
 
     # -- writing -------------------------------------------------------------------------
@@ -489,6 +497,10 @@ class SqlStore:
 def _schedule_of(connection: Connection, cohort_id: int) -> dict[str, Any] | None:
     row = connection.execute(sql.SCHEDULE, {"cohort_id": cohort_id}).first()
     return None if row is None else dict(row.document)
+
+
+def _staff_of(connection: Connection, cohort_id: int) -> list[StaffMember]:
+    return [staff_from_row(r) for r in connection.execute(sql.ALL_STAFF, {"cohort_id": cohort_id})]
 
 
 def _attendance_of(connection: Connection, cohort_id: int) -> dict[str, dict[str, str]]:

@@ -46,6 +46,7 @@ __all__ = [
     "OfficeRow",
     "ProjectRow",
     "ScheduleRow",
+    "StaffRow",
     "UTCDateTime",
 ]
 
@@ -231,6 +232,8 @@ class AuditRow(Base):
     """JSON: each fact the command changed, ``{"before": ..., "after": ...}`` (format 2)."""
     format: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     """The entry's hash format (:mod:`changeflow.audit`); rows written before 0002 are 1."""
+    role: Mapped[str | None] = mapped_column(String(16))
+    """The role the actor acted in (format 3; ``None`` before 0004 and for refusals)."""
 
 
 class IdempotencyRow(Base):
@@ -253,6 +256,18 @@ class ScheduleRow(Base):
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StaffRow(Base):
+    """One member of a cohort's staff: the actor id, a name and the staff roles held."""
+
+    __tablename__ = "staff"
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(64))
+    """The roles, sorted and comma-separated (``coach,organiser``)."""
 
 
 class AttendanceRow(Base):

@@ -28,6 +28,7 @@ from changeflow.store.sql.mapping import (
     project_from_row,
     project_params,
     seqs_json,
+    staff_from_row,
 )
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
     from changeflow.models import Cohort
     from changeflow.records import Enrolment, HistoryEntry
+    from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Remembered
     from changeflow.store.sql.store import SqlStore
@@ -367,6 +369,21 @@ class SqlUnit:
         params = {"cohort_id": self._cohort_id, "nip": nip, "day": when}
         self._execute(sql.DROP_ATTENDANCE, params)
         self._execute(sql.ADD_ATTENDANCE.values(**params, status=status))
+
+    # -- staff ------------------------------------------------------------------------------
+
+    def staff_member(self, actor: str) -> StaffMember | None:
+        """The cohort's staff member with this id (read-your-writes)."""
+        params = {"cohort_id": self._cohort_id, "actor": actor}
+        row = self._execute(sql.STAFF_MEMBER, params).first()
+        return None if row is None else staff_from_row(row)
+
+    def set_staff(self, member: StaffMember) -> None:
+        """Replace the staff member with ``member``'s id."""
+        params = {"cohort_id": self._cohort_id, "actor": member.id}
+        self._execute(sql.DROP_STAFF, params)
+        roles = ",".join(sorted(member.roles))
+        self._execute(sql.ADD_STAFF.values(**params, name=member.name, roles=roles))
 
     # -- audit and idempotency -------------------------------------------------------------
 

@@ -57,6 +57,30 @@ REASON = "stored before schema 0002 without an audit entry; recorded as found"
 # a frozen copy of version 2, checked by its SHA-256.
 DEFAULT_LIFECYCLE = frozen_lifecycle("change_project", "2", CHANGE_PROJECT_2)
 
+FORMAT = 2
+"""The entry format this revision writes (later formats add fields its schema lacks)."""
+
+AUDIT_COLUMNS = (
+    "cohort_id",
+    "seq",
+    "at",
+    "nip",
+    "event",
+    "source",
+    "target",
+    "outcome",
+    "actor",
+    "reason",
+    "payload",
+    "violations",
+    "data",
+    "effective_date",
+    "hash",
+    "change",
+    "format",
+)
+"""The audit table's columns at this revision, the leading ones of ``audit_values``."""
+
 
 class _Offices:
     """Office objects for :func:`load_enrolments`, one per code and name."""
@@ -119,6 +143,7 @@ def _carry_over(connection: Connection, row: Any, now: datetime) -> None:
                     "lifecycle": {"before": None, "after": lifecycle_facts(definition)},
                 }
             ),
+            format=FORMAT,
         )
     ]
     entries += [
@@ -134,6 +159,7 @@ def _carry_over(connection: Connection, row: Any, now: datetime) -> None:
             ACTOR,
             REASON,
             change=MappingProxyType({"record": {"before": None, "after": record_facts(member)}}),
+            format=FORMAT,
         )
         for i, member in enumerate(members)
     ]
@@ -142,8 +168,12 @@ def _carry_over(connection: Connection, row: Any, now: datetime) -> None:
     for entry in entries:
         previous = chain_hash(previous, entry)
         rows.append(audit_values(row.id, entry, previous, sqlite=sqlite))
-    statements = sql.DriverSql("?" if sqlite else "%s")
-    connection.exec_driver_sql(statements.audit, rows)
+    mark = "?" if sqlite else "%s"
+    connection.exec_driver_sql(
+        f"INSERT INTO audit ({', '.join(AUDIT_COLUMNS)}) "  # noqa: S608 - fixed column names
+        f"VALUES ({', '.join([mark] * len(AUDIT_COLUMNS))})",
+        [values[: len(AUDIT_COLUMNS)] for values in rows],
+    )
     connection.execute(
         sa.update(sql.COHORTS)
         .where(sql.COHORTS.c.id == row.id)
