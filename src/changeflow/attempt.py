@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from changeflow.commands import Command
+    from changeflow.models import ChangeProject
     from changeflow.records import Enrolment, Violation
     from changeflow.rules.base import Rule
     from changeflow.states.machine import Lifecycle, Move
@@ -88,11 +89,22 @@ class Attempt:
         if permission is None:
             self.role = None
             return ()
-        command = self.command
-        self.role = permission.role_of(command.actor, self.roles, ())
+        return self._permitted(permission, name, None)
+
+    def _permitted(
+        self, permission: Permission, event: str, project: ChangeProject | None
+    ) -> tuple[Violation, ...]:
+        """Judge ``permission`` (``project`` names the mentor); set the role acted in.
+
+        The same judgement as the rule's own call, without building a rule context: every
+        command of a lifecycle naming roles pays for it.
+        """
+        actor = self.command.actor
+        projects = (project,)
+        self.role = permission.role_of(actor, self.roles, projects)
         if self.role is not None:
             return ()
-        refused = permission.refusal(command.actor, self.roles, name, ()).violations
+        refused = permission.refusal(actor, self.roles, event, projects).violations
         parameters = self.uow.cohort.parameters
         return tuple(cite(parameters, PERMISSION, v) for v in refused)
 
@@ -105,7 +117,21 @@ class Attempt:
         after: Enrolment,
         before: Enrolment | None,
     ) -> tuple[tuple[Violation, ...], Mapping[str, Any] | None]:
-        """Judge ``rules`` on the participant as ``after`` the command (``before`` it now)."""
+        """Judge ``rules`` on the participant as ``after`` the command (``before`` it now).
+
+        A permission rule the lifecycle compiled first is judged against the mentor on file
+        before the command (an enrolment has none) and sets the role acted in.
+        """
+        denied: tuple[Violation, ...] = ()
+        first = rules[0][1] if rules else None
+        if isinstance(first, Permission):
+            project = after.project if before is None else before.project
+            denied = self._permitted(first, event, project)
+            rules = rules[1:]
+        else:
+            self.role = None
+        if not rules:
+            return denied, None
         command = self.command
         context = RuleContext(
             self.uow.cohort,
@@ -125,10 +151,8 @@ class Attempt:
             before,
             self.roles,
         )
-        found = judge(rules, context)
-        first = rules[0][1] if rules else None
-        self.role = first.role(context) if isinstance(first, Permission) else None
-        return found
+        violations, facts = judge(rules, context)
+        return (denied + violations, None) if denied else (violations, facts)
 
     def judge_move(
         self, enrolment: Enrolment, move: Move | None, event: str

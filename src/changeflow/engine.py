@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -437,7 +438,7 @@ class Engine:
             return self.authorizer(None, None)
         vouched = command.roles
         member = None if vouched is not None else uow.staff_member(command.actor)
-        return self.authorizer(Actor(command.actor, vouched), member)
+        return self.authorizer(_actor(command.actor, vouched), member)
 
     @staticmethod
     def _commit(attempt: Attempt, entry: HistoryEntry, fingerprinted: str) -> None:
@@ -1420,6 +1421,12 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@lru_cache(maxsize=1024)
+def _actor(actor: str, roles: frozenset[str] | None) -> Actor:
+    """The :class:`Actor` an authorizer is given, built once per id and vouched roles."""
+    return Actor(actor, roles)
 
 
 def _founder(uow: Unit, target: Lifecycle, command: Command) -> StaffMember | None:
