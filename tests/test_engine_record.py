@@ -351,7 +351,7 @@ def test_data_command_writes_one_audited_entry(
     assert (entry.nip, entry.event, entry.outcome) == (nip, case.name, "accepted")
     assert (entry.source, entry.target) == (case.state, case.state)
     assert (entry.actor, entry.reason, entry.at) == ("coach", "registrar's request", clock.now())
-    assert (entry.seq, entry.format) == (seen + 1, 2)
+    assert (entry.seq, entry.format) == (seen + 1, 3)
     before, after = case.expected(nip)
     assert dict(entry.change or {}) == {case.fact: {"before": before, "after": after}}
     assert engine.history(nip)[-1] == entry

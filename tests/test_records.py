@@ -135,7 +135,7 @@ def test_history_entry_to_dict() -> None:
         "data": None,
         "effective_date": "2019-07-19",
         "change": None,
-        "format": 2,
+        "format": 3,
     }
     assert json.loads(json.dumps(shown)) == shown
 
@@ -149,7 +149,7 @@ def test_history_entry_to_dict_keeps_the_change_and_format() -> None:
     )  # fmt: skip
     shown = entry.to_dict()
     assert shown["change"] == {"scores": {"before": None, "after": {"overall": 85.0}}}
-    assert shown["format"] == ENTRY_FORMAT == 2
+    assert shown["format"] == ENTRY_FORMAT == 3
     assert json.loads(json.dumps(shown)) == shown
     assert entry._replace(format=1).to_dict()["format"] == 1
 

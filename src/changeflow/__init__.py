@@ -26,6 +26,7 @@ from changeflow.errors import (
     ParticipantNotFound,
     RuleError,
     SchemaVersionError,
+    SealBroken,
     StoreBusy,
     StoreCorrupt,
     StoreError,
@@ -34,6 +35,7 @@ from changeflow.errors import (
     TransitionRejected,
     UnknownEvent,
     UnreadableEntry,
+    UpgradeRefused,
 )
 from changeflow.models import (
     Assessment,
@@ -132,6 +134,7 @@ __all__ = [
     "RuleError",
     "RuleRegistry",
     "SchemaVersionError",
+    "SealBroken",
     "Stage",
     "Stages",
     "Store",
@@ -145,6 +148,7 @@ __all__ = [
     "TransitionRejected",
     "UnknownEvent",
     "UnreadableEntry",
+    "UpgradeRefused",
     "Verdict",
     "Violation",
     "__version__",

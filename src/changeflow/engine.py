@@ -38,6 +38,7 @@ from changeflow.audit import (
 from changeflow.clock import Clock, SystemClock
 from changeflow.commands import Command
 from changeflow.deadlines import PlannedTimeout, plan_tick
+from changeflow.erasure import erasure_reason, still_active
 from changeflow.errors import (
     DefinitionMismatch,
     IllegalTransition,
@@ -60,6 +61,7 @@ from changeflow.models import (
     Office,
     Participant,
 )
+from changeflow.personal import is_erased
 from changeflow.records import (
     COHORT_NIP,
     AdvanceReport,
@@ -88,6 +90,7 @@ from changeflow.states.machine import Lifecycle, Move
 from changeflow.states.names import (
     CREATE_COHORT,
     ENROL,
+    ERASE,
     MIGRATE,
     RECORD_ATTENDANCE,
     SET_SCHEDULE,
@@ -1178,7 +1181,7 @@ class Engine:
         if not isinstance(when, datetime) or when.tzinfo is None:
             raise InvalidInput("when", f"must be a timezone-aware datetime, got {when!r:.80}")
         code = inputs.cohort_code(cohort)
-        return replay((entry for entry, _ in self.store.trail(code)), code, until=when)
+        return replay(self.store.opened(code), code, until=when)
 
     def states_as_of(self, cohort: str, when: datetime) -> dict[str, str]:
         """Each participant's state at ``when``, replayed from the audit trail."""
@@ -1207,11 +1210,48 @@ class Engine:
                 store.head(code),
                 expected=pinned.get(code),
                 stored=store.projection(code),
+                opened=store.opened(code, check=True),
+                former=store.former_hash(code, pinned[code].seq) if code in pinned else None,
             )
             if code in held or code not in pinned
             else missing_cohort(pinned[code])
             for code in codes
         ]
+
+    def erase(self, nip: str, *, reason: str, actor: str | None = None) -> tuple[HistoryEntry, ...]:
+        """Erase a person's personal data (UU 27/2022) once none of their enrolments is active.
+
+        Each cohort whose trail speaks of the person gets an ``erase`` entry (its only trace
+        of them is their subject id); their enrolment, project, scores and attendance are
+        deleted, then their NIP, key and every personal value (:mod:`changeflow.personal`).
+        Every chain still verifies; their entries read as erased. An active participant is
+        refused with ``still_active`` (:class:`TransitionRejected`, nothing written); an
+        unknown NIP is :class:`ParticipantNotFound`. Returns the erasure entries.
+        """
+        reason = erasure_reason(reason)
+        cohorts = self.store.cohorts_of(nip) if inputs.nip_shaped(nip) else []
+        if not cohorts:
+            raise ParticipantNotFound(nip, hint="no cohort holds an entry of this person")
+        for code in cohorts:  # all refused before anything is written
+            with self.store.unit(code) as uow:
+                still_active(uow, nip)
+        entries = tuple(self._erase_in(code, nip, reason, actor) for code in cohorts)
+        self.store.forget(nip)
+        self._after(entries)
+        return entries
+
+    def _erase_in(self, code: str, nip: str, reason: str, actor: str | None) -> HistoryEntry:
+        with self.store.unit(code) as uow:
+            member = still_active(uow, nip)
+            state = None if member is None else member.state
+            entry = HistoryEntry(
+                uow.next_seq(), self.clock.now(), code, nip, ERASE, state, state, "accepted",
+                actor, reason,
+            )  # fmt: skip
+            uow.record(entry)
+            uow.erase(nip)
+            uow.commit()
+        return entry
 
     def checkpoints(self) -> list[Checkpoint]:
         """Every cohort's chain head, to keep outside the database."""
@@ -1226,7 +1266,10 @@ class Engine:
             "cohort": self.store.cohort(code).model_dump(mode="json"),
             "lifecycle": None if pinned is None else pinned.to_dict(),
             "participants": [e.to_dict() for e in self.store.enrolments(code)],
-            "history": [e.to_dict() for e in self.store.history(cohort=code)],
+            # An erased person is left out, their erasure entries too.
+            "history": [
+                e.to_dict() for e in self.store.history(cohort=code) if not is_erased(e.nip)
+            ],
             "head": self.store.head(code).to_dict(),
         }
 

@@ -42,7 +42,7 @@ Outcome = Literal["accepted", "refused"]
 COHORT_NIP = ""
 """The ``nip`` of an audit entry about the cohort as a whole (its creation, a migration)."""
 
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3
 """The audit entry format new entries are written in (see :mod:`changeflow.audit`)."""
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

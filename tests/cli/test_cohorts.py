@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from changeflow import load_definition
 from changeflow.cli.app import app
+from changeflow.store.sql import HEAD
 from cli.support import CODE, SUPERVISOR, Cli, builtin_supervisor, nip_of, person, write_roster
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def test_init_creates_then_upgrades_in_place(tmp_path: Path) -> None:
     first = cli.json("init")
     assert path.exists()
     assert first["database"] == f"sqlite:///{path}"
-    assert first["revision"] == "0003"
+    assert first["revision"] == HEAD
     assert first["cohorts"] == 0
     assert "database ready" in cli("init").stdout
 

@@ -8,6 +8,7 @@ from changeflow.states.names import (
     CARRY_OVER,
     CREATE_COHORT,
     DATA_COMMANDS,
+    ERASE,
     MIGRATE,
     RECORD_ATTENDANCE,
     RESERVED_EVENTS,
@@ -100,6 +101,7 @@ def test_engine_command_names_are_reserved() -> None:
         "carry_over",
         "set_schedule",
         "record_attendance",
+        "erase",
     }
     assert {
         ENROL,
@@ -108,6 +110,7 @@ def test_engine_command_names_are_reserved() -> None:
         CARRY_OVER,
         SET_SCHEDULE,
         RECORD_ATTENDANCE,
+        ERASE,
     } == engine_names
     assert DATA_COMMANDS | engine_names == RESERVED_EVENTS
     assert not RESERVED_EVENTS & set(DEFAULT_LIFECYCLE.events)

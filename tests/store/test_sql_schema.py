@@ -33,14 +33,18 @@ TABLES = {
     "idempotency",
     "lifecycles",
     "offices",
+    "personal_data",
     "schedules",
+    "subjects",
 }
 NEW_COLUMNS = {
-    "audit": {"change", "format"},
+    "audit": {"change", "format", "legacy_hash"},
     "cohorts": {"lifecycle_sha256"},
     "lifecycles": {"sha256", "name", "version", "document"},
     "schedules": {"cohort_id", "document"},
     "attendance": {"cohort_id", "nip", "day", "status"},
+    "subjects": {"id", "nip", "key"},
+    "personal_data": {"cohort_id", "seq", "subject_id", "data"},
 }
 """Columns schema 0002 added for the record (entry formats, pinned lifecycles) and 0003 for
 the calendar (schedules, attendance)."""
@@ -56,8 +60,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003")
-    assert scripts.get_current_head() == HEAD == "0003"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004")
+    assert scripts.get_current_head() == HEAD == "0004"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from changeflow.cli import (
     demo,
     documents,
     enrol,
+    erasure,
     participant,
 )
 from changeflow.cli.failures import ExitCode, Failure
@@ -176,6 +177,7 @@ _COMMANDS: tuple[Callable[..., None], ...] = (
     calendar.tick,
     calendar.attendance,
     cohort_views.export,
+    erasure.erase,
     cohort_views.diagram,
     demo.demo,
 )

@@ -13,6 +13,7 @@ __all__ = [
     "CREATE_COHORT",
     "DATA_COMMANDS",
     "ENROL",
+    "ERASE",
     "MIGRATE",
     "RECORD_ATTENDANCE",
     "RESERVED_EVENTS",
@@ -39,6 +40,9 @@ SET_SCHEDULE = "set_schedule"
 
 RECORD_ATTENDANCE = "record_attendance"
 """A participant's attendance on one on-class day (present, izin, sakit, absent)."""
+
+ERASE = "erase"
+"""A person's personal data erased (UU 27/2022); the entry holds only their subject id."""
 
 
 class Stage(StrEnum):
@@ -107,5 +111,6 @@ RESERVED_EVENTS: frozenset[str] = DATA_COMMANDS | {
     CARRY_OVER,
     SET_SCHEDULE,
     RECORD_ATTENDANCE,
+    ERASE,
 }
 """Names a lifecycle may not give its own events: the engine's commands use them."""

@@ -44,8 +44,10 @@ __all__ = [
     "IdempotencyRow",
     "LifecycleRow",
     "OfficeRow",
+    "PersonalRow",
     "ProjectRow",
     "ScheduleRow",
+    "SubjectRow",
     "UTCDateTime",
 ]
 
@@ -215,7 +217,8 @@ class AuditRow(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    nip: Mapped[str] = mapped_column(String(18))
+    nip: Mapped[str] = mapped_column(String(32))
+    """The participant's subject id (format 3; see changeflow.personal), ``""`` for the cohort."""
     event: Mapped[str] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(64))
@@ -231,6 +234,30 @@ class AuditRow(Base):
     """JSON: each fact the command changed, ``{"before": ..., "after": ...}`` (format 2)."""
     format: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     """The entry's hash format (:mod:`changeflow.audit`); rows written before 0002 are 1."""
+    legacy_hash: Mapped[str | None] = mapped_column(String(64))
+    """The hash the row had before schema 0004 re-sealed it (a pre-upgrade checkpoint's)."""
+
+
+class SubjectRow(Base):
+    """A person as the chain knows them: pseudonymous id, NIP and key (deleted on erasure)."""
+
+    __tablename__ = "subjects"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), unique=True)
+    key: Mapped[str] = mapped_column(String(64))
+
+
+class PersonalRow(Base):
+    """The personal values of one sealed audit entry, by dotted path (JSON; see personal)."""
+
+    __tablename__ = "personal_data"
+    __table_args__ = (Index("ix_personal_data_subject_id", "subject_id"),)
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)
 
 
 class IdempotencyRow(Base):

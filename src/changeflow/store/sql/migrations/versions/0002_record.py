@@ -119,6 +119,7 @@ def _carry_over(connection: Connection, row: Any, now: datetime) -> None:
                     "lifecycle": {"before": None, "after": lifecycle_facts(definition)},
                 }
             ),
+            format=2,  # this revision's format, whatever the code's default has become
         )
     ]
     entries += [
@@ -134,6 +135,7 @@ def _carry_over(connection: Connection, row: Any, now: datetime) -> None:
             ACTOR,
             REASON,
             change=MappingProxyType({"record": {"before": None, "after": record_facts(member)}}),
+            format=2,
         )
         for i, member in enumerate(members)
     ]
