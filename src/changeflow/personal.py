@@ -266,7 +266,8 @@ def open_entry(
         return sealed
     if check and subject is not None and not subject.intact:
         raise SealBroken(sealed.cohort, sealed.seq, "nip", "the NIP or key kept does not match")
-    if sealed.event == ERASE or _plain(sealed):  # no personal value (an erasure: why, not who)
+    # No personal value (an erasure: why, not who); values kept for one are checked below.
+    if sealed.event == ERASE or (_plain(sealed) and not values):
         return sealed._replace(nip=erased(sealed.nip) if subject is None else subject.nip)
     body = _body(sealed)
     if subject is None or (values is None and any(True for _ in _paths(body))):
