@@ -65,7 +65,15 @@ _POSTGRES_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION changeflow_audit_append_only()",
 ]
 
-_OLD_COLUMNS = [c for c in sql.AUDIT.columns if c.name != "legacy_hash"]
+# The audit columns as revision 0003 left them (not the code's table, which later revisions
+# may extend with columns this one cannot read yet).
+_OLD_COLUMNS = [
+    sql.AUDIT.c[name]
+    for name in (
+        "id", "cohort_id", "seq", "at", "nip", "event", "source", "target", "outcome", "actor",
+        "reason", "payload", "violations", "data", "effective_date", "hash", "change", "format",
+    )
+]  # fmt: skip
 
 _RESEAL = (
     sa.update(sql.AUDIT)
