@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import create_engine, select
 
 from changeflow import (
     DEFAULT_LIFECYCLE,
@@ -43,7 +44,10 @@ from changeflow.audit import (
 )
 from changeflow.records import COHORT_NIP
 from changeflow.store.sql import SqlStore
+from changeflow.store.sql import statements as sql
+from changeflow.store.sql.mapping import entry_from_row
 from factories import BKD, DINKES, make_cohort, make_participant, office, trusted_engine
+from store.upgrade_support import migrate_to
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -139,25 +143,39 @@ def test_unknown_format_cannot_be_encoded(unknown: int) -> None:
 
 
 def test_chains_written_by_changeflow_0_1_still_verify(tmp_path: Path) -> None:
-    """The 0001 database's format-1 rows verify under format 1, and would not as format 2."""
+    """The 0001 database's format-1 rows verify under format 1, and would not as format 2.
+
+    Read at revision 0004 (Alembic alone), before 0005 re-seals them: what 0005 checks first.
+    """
     path = tmp_path / "old.sqlite"
     shutil.copy(DATA / "schema_0001.sqlite", path)
-    store = SqlStore(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}")
     try:
+        with engine.begin() as connection:
+            migrate_to(connection, "0004")
         old_rows = 0
-        for cohort in store.cohorts():
-            rows = list(store.trail(cohort.code))
-            check = verify_chain(cohort.code, iter(rows), store.head(cohort.code))
-            assert check.ok, check.problem
-            previous = GENESIS
-            for entry, stored in rows:
-                if entry.format == 1:
-                    old_rows += 1
-                    assert chain_hash(previous, entry._replace(format=2)) != stored
-                previous = stored
+        with engine.connect() as connection:
+            for cohort in connection.execute(select(sql.COHORTS)).all():
+                rows = [
+                    (entry_from_row(r, cohort.code), r.hash)
+                    for r in connection.execute(
+                        select(*[c for c in sql.AUDIT.columns if c.name != "legacy_hash"])
+                        .where(sql.AUDIT.c.cohort_id == cohort.id)
+                        .order_by(sql.AUDIT.c.seq)
+                    )
+                ]
+                head = Checkpoint(cohort.code, cohort.chain_seq, cohort.chain_hash)
+                check = verify_chain(cohort.code, iter(rows), head)
+                assert check.ok, check.problem
+                previous = GENESIS
+                for entry, stored in rows:
+                    if entry.format == 1:
+                        old_rows += 1
+                        assert chain_hash(previous, entry._replace(format=2)) != stored
+                    previous = stored
         assert old_rows > 100
     finally:
-        store.close()
+        engine.dispose()
 
 
 # -- replay -----------------------------------------------------------------------------------
@@ -464,7 +482,13 @@ def test_intact_chain_verifies_and_reads_every_row(engine: Engine, clock: FixedC
     _busy_cohort(engine, clock)
     rows, head = _rows(engine)
     fed = Counted(rows)
-    check = verify_chain(CODE, fed, head, stored=engine.store.projection(CODE))
+    check = verify_chain(
+        CODE,
+        fed,
+        head,
+        stored=engine.store.projection(CODE),
+        opened=engine.store.opened(CODE),
+    )
     assert (check.ok, check.entries, check.problem, check.differences) == (
         True,
         len(rows),
@@ -482,7 +506,13 @@ def test_verification_stops_at_the_first_bad_row(engine: Engine, clock: FixedClo
     entry, digest = rows[bad - 1]
     rows[bad - 1] = (entry._replace(actor="someone else"), digest)
     fed = Counted(rows)
-    check = verify_chain(CODE, fed, head, stored=engine.store.projection(CODE))
+    check = verify_chain(
+        CODE,
+        fed,
+        head,
+        stored=engine.store.projection(CODE),
+        opened=engine.store.opened(CODE),
+    )
     assert (check.ok, check.first_bad_seq) == (False, bad)
     assert check.problem == f"entry {bad} does not match its hash"
     assert fed.taken == bad < len(rows)
@@ -529,7 +559,13 @@ def test_an_unreadable_row_is_reported_at_its_seq_never_raised(
     """A row the store cannot read ends the walk there: broken at its seq, naming its column."""
     _busy_cohort(engine, clock)
     rows, head = _rows(engine)
-    check = verify_chain(CODE, _failing_at(rows, 9), head, stored=engine.store.projection(CODE))
+    check = verify_chain(
+        CODE,
+        _failing_at(rows, 9),
+        head,
+        stored=engine.store.projection(CODE),
+        opened=engine.store.opened(CODE),
+    )
     assert (check.ok, check.first_bad_seq, check.entries, check.field) == (False, 9, 9, "data")
     assert check.problem == "entry 9 cannot be read (data): not valid JSON (Expecting value)"
     assert check.to_dict()["field"] == "data"
@@ -639,7 +675,7 @@ def test_verification_compares_the_stored_facts(engine: Engine, clock: FixedCloc
     rows, head = _rows(engine)
     stored = engine.store.projection(CODE)
     stored.members[nips[0]] = replace(stored.members[nips[0]], scores={"overall": 99.0})
-    check = verify_chain(CODE, iter(rows), head, stored=stored)
+    check = verify_chain(CODE, iter(rows), head, stored=stored, opened=engine.store.opened(CODE))
     assert not check.ok
     assert check.first_bad_seq is None
     [difference] = check.differences
@@ -659,7 +695,8 @@ def test_a_chain_rewritten_whole_is_replayed_and_found_inconsistent(
 ) -> None:
     """Rows re-hashed after dropping an enrolment verify as a chain but not as a record."""
     nips = _busy_cohort(engine, clock)
-    kept = [e for e, _ in engine.store.trail(CODE) if not (e.event == "enrol" and e.nip == nips[4])]
+    # Rewritten as opened entries (their personal values with them), then hashed anew.
+    kept = [e for e in engine.store.opened(CODE) if not (e.event == "enrol" and e.nip == nips[4])]
     rows, previous = [], GENESIS
     for seq, entry in enumerate(kept, start=1):
         renumbered = entry._replace(seq=seq)

@@ -27,6 +27,7 @@ from changeflow.errors import (
     ParticipantNotFound,
     RuleError,
     SchemaVersionError,
+    SealBroken,
     StoreBusy,
     StoreCorrupt,
     StoreError,
@@ -36,6 +37,7 @@ from changeflow.errors import (
     UnknownEvent,
     UnknownRulePack,
     UnreadableEntry,
+    UpgradeRefused,
 )
 from changeflow.models import (
     Assessment,
@@ -148,6 +150,7 @@ __all__ = [
     "RulePackRegistry",
     "RuleRegistry",
     "SchemaVersionError",
+    "SealBroken",
     "StaffAuthorizer",
     "StaffMember",
     "Stage",
@@ -164,6 +167,7 @@ __all__ = [
     "UnknownEvent",
     "UnknownRulePack",
     "UnreadableEntry",
+    "UpgradeRefused",
     "Verdict",
     "Violation",
     "__version__",

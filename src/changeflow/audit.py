@@ -18,7 +18,10 @@ Entry formats (an entry records its own, so old entries keep verifying):
 * **2**: adds ``change`` (each fact changed, before and after) and ``format``; every
   command is an entry, and a cohort's chain opens with its creation (or, for a cohort
   written under format 1, with the facts a database upgrade found, as ``carry_over``).
-* **3**: adds ``role``, the role the actor acted in (the lifecycle says who may do what).
+* **3**: format 2 with ``role`` (the role the actor acted in, schema 0004), sealed: the
+  entry as stored and hashed has the participant's subject id for ``nip`` and a
+  commitment for each personal value (:mod:`changeflow.personal`); the values are kept
+  beside the chain. Schema 0005 re-sealed every older entry into it.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from changeflow.errors import InvalidInput, UnreadableEntry
+from changeflow.errors import InvalidInput, SealBroken, UnreadableEntry
 from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
 from changeflow.records import COHORT_NIP, CohortProjection, Difference, Enrolment
 from changeflow.states.names import (
     CARRY_OVER,
     DATA_COMMANDS,
     ENROL,
+    ERASE,
     MIGRATE,
     RECORD_ATTENDANCE,
 )
@@ -278,7 +282,8 @@ def _participant(nip: str, facts: Mapping[str, Any], office: Office) -> Particip
         name=facts["name"],
         office=office,
         echelon=facts["echelon"],
-        birth_date=date.fromisoformat(facts["birth_date"]),
+        # None once the person is erased: their entries open without the value.
+        birth_date=None if facts["birth_date"] is None else date.fromisoformat(facts["birth_date"]),
         retirement_age=facts["retirement_age"],
     )
 
@@ -366,6 +371,8 @@ class Replay:
         self.projection = CohortProjection(code)
         self.definition: LifecycleDefinition | None = None
         self.inconsistencies: list[Difference] = []
+        self.erased_seats: Counter[str] = Counter()
+        """Seats (per office) held by people since erased: an erasure frees no seat."""
 
     @property
     def stages(self) -> Stages:
@@ -384,6 +391,10 @@ class Replay:
             members[entry.nip] = self._enrolled(entry)
             return
         member = members.get(entry.nip)
+        if entry.event == ERASE:  # also of a person who was refused and never enrolled
+            if member is not None:
+                self._erased(entry.nip, member)
+            return
         if member is None:
             self._inconsistent(entry, "entry", "no enrolment", entry.event)
             return
@@ -442,6 +453,13 @@ class Replay:
             seated=state not in stages.seat_freeing,
             completed=state in stages.completing,
         )
+
+    def _erased(self, nip: str, member: Enrolment) -> None:
+        """The person's facts leave the projection; the seat they held stays counted."""
+        del self.projection.members[nip]
+        self.projection.attendance.pop(nip, None)
+        if member.seated:
+            self.erased_seats[member.participant.office.code] += 1
 
     def _carried(self, entry: HistoryEntry, member: Enrolment) -> Enrolment:
         facts = (entry.change or {})["record"]["after"]
@@ -505,8 +523,9 @@ class Replay:
         """The projection so far, with its seat counters counted from the members."""
         projection = self.projection
         seated = [m for m in projection.members.values() if m.seated]
-        projection.seated = len(seated)
-        projection.per_office = dict(Counter(m.participant.office.code for m in seated))
+        per_office = Counter(m.participant.office.code for m in seated) + self.erased_seats
+        projection.seated = len(seated) + self.erased_seats.total()
+        projection.per_office = dict(per_office)
         return projection
 
 
@@ -659,6 +678,8 @@ def verify_chain(
     *,
     expected: Checkpoint | None = None,
     stored: CohortProjection | None = None,
+    opened: Iterator[HistoryEntry] | None = None,
+    former: str | None = None,
 ) -> AuditCheck:
     """Check stored ``(entry, hash)`` rows, in stored order, against the stored ``head``.
 
@@ -667,14 +688,18 @@ def verify_chain(
     position, never raised. ``expected`` is an exported checkpoint to compare with as well:
     the row at its sequence must carry its hash, and the trail must reach it. With
     ``stored`` (the store's projection of the cohort), an intact chain is also replayed and
-    every stored fact compared with it.
+    every stored fact compared with it. ``opened`` are the same entries opened with their
+    personal values, checked against their commitments (:meth:`Store.opened
+    <changeflow.store.base.Store.opened>`): the replay folds them. ``former`` is the hash
+    the row at the checkpoint's sequence had before a schema upgrade re-sealed it; a
+    checkpoint taken before the upgrade matches it.
     """
     kept: tuple[object, object] = (head.seq, head.hash)  # as stored: an edit may hold anything
     if not isinstance(kept[0], int) or not isinstance(kept[1], str):
         unread = f"the chain head kept on the cohort row cannot be read: {kept!r:.100}"
         return AuditCheck(cohort, False, 0, head, None, False, unread)
     folded = Replay(cohort) if stored is not None else None
-    walked = _walk(cohort, rows, expected, folded)
+    walked = _walk(cohort, rows, _Expected(expected, former), folded, opened)
     count, last, last_hash, problem = walked.count, walked.seq, walked.hash, walked.problem
     if problem is not None:
         return AuditCheck(cohort, False, count, head, last, False, problem, field=walked.field)
@@ -734,11 +759,27 @@ class _Walked:
     field: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Expected:
+    """A checkpoint to meet, and the hash its row had before an upgrade re-sealed it."""
+
+    checkpoint: Checkpoint | None
+    former: str | None
+
+    def missed(self, seq: int, digest: str) -> bool:
+        """Whether the row at ``seq``, hashed ``digest``, differs from the checkpoint."""
+        point = self.checkpoint
+        if point is None or seq != point.seq:
+            return False
+        return point.hash not in (digest, self.former)
+
+
 def _walk(
     cohort: str,
     rows: Iterable[tuple[HistoryEntry, str]],
-    expected: Checkpoint | None,
+    expected: _Expected,
     folded: Replay | None,
+    opened: Iterator[HistoryEntry] | None,
 ) -> _Walked:
     """Walk the chain, stopping at its first bad row."""
     previous, seq = GENESIS, 0
@@ -759,12 +800,16 @@ def _walk(
             if digest != stored:
                 problem = f"entry {seq} does not match its hash"
                 break
-            if expected is not None and seq == expected.seq and stored != expected.hash:
+            if expected.missed(seq, stored):
                 problem = f"entry {seq} differs from the checkpoint"
                 break
             if folded is not None:
                 try:
-                    folded.apply(entry)
+                    folded.apply(entry if opened is None else next(opened))
+                except SealBroken as exc:
+                    where = "personal_data"
+                    problem = f"entry {seq}: its personal data ({exc.field}): {exc.reason}"
+                    break
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     # Only a chain rewritten whole (hashes recomputed) can hold such an entry.
                     problem = f"entry {seq} cannot be replayed: {exc!r}"

@@ -39,6 +39,7 @@ from changeflow.audit import (
 from changeflow.clock import Clock, SystemClock
 from changeflow.commands import Command
 from changeflow.deadlines import PlannedTimeout, plan_tick
+from changeflow.erasure import erasure_reason, still_active
 from changeflow.errors import (
     DefinitionMismatch,
     IllegalTransition,
@@ -61,6 +62,7 @@ from changeflow.models import (
     Office,
     Participant,
 )
+from changeflow.personal import is_erased
 from changeflow.records import (
     COHORT_NIP,
     AdvanceReport,
@@ -93,6 +95,7 @@ from changeflow.states.names import (
     ADD_STAFF,
     CREATE_COHORT,
     ENROL,
+    ERASE,
     MIGRATE,
     RECORD_ATTENDANCE,
     SET_SCHEDULE,
@@ -1032,7 +1035,7 @@ class Engine:
             if dry_run:
                 return plan
             attempt = Attempt(uow, target, command, self.clock.now())
-            violations = self._may_migrate(attempt)
+            violations = self._may(attempt, MIGRATE)
             entries: tuple[HistoryEntry, ...]
             if violations:
                 entries = (attempt.entry(COHORT_NIP, MIGRATE, None, None, violations),)
@@ -1046,15 +1049,16 @@ class Engine:
         self._compiled.setdefault(target.sha256, target)
         return plan
 
-    def _may_migrate(self, attempt: Attempt) -> tuple[Violation, ...]:
-        """``not_permitted`` unless the actor may migrate under the cohort's *current* lifecycle.
+    def _may(self, attempt: Attempt, name: str) -> tuple[Violation, ...]:
+        """``not_permitted`` unless the actor may run ``name`` under the cohort's lifecycle.
 
-        Sets the role acted in. Read from the stored definition without compiling it: a
-        cohort is migrated away from a lifecycle whose rules this engine may lack.
+        For ``migrate`` and ``erase``; sets the role acted in. Read from the stored
+        definition without compiling it: a cohort is migrated away from, or erased from, a
+        lifecycle whose rules this engine may lack.
         """
         uow, command = attempt.uow, attempt.command
         definition = uow.lifecycle
-        by = None if definition is None else definition.permissions.get(MIGRATE)
+        by = None if definition is None else definition.permissions.get(name)
         if by is None:
             return ()
         roles = self._roles(uow, command)
@@ -1062,7 +1066,7 @@ class Engine:
         attempt.role = permission.role_of(command.actor, roles, ())
         if attempt.role is not None:
             return ()
-        refused = permission.refusal(command.actor, roles, MIGRATE, ()).violations
+        refused = permission.refusal(command.actor, roles, name, ()).violations
         return tuple(cite(uow.cohort.parameters, PERMISSION, v) for v in refused)
 
     @staticmethod
@@ -1337,7 +1341,7 @@ class Engine:
         if not isinstance(when, datetime) or when.tzinfo is None:
             raise InvalidInput("when", f"must be a timezone-aware datetime, got {when!r:.80}")
         code = inputs.cohort_code(cohort)
-        return replay((entry for entry, _ in self.store.trail(code)), code, until=when)
+        return replay(self.store.opened(code), code, until=when)
 
     def states_as_of(self, cohort: str, when: datetime) -> dict[str, str]:
         """Each participant's state at ``when``, replayed from the audit trail."""
@@ -1366,11 +1370,67 @@ class Engine:
                 store.head(code),
                 expected=pinned.get(code),
                 stored=store.projection(code),
+                opened=store.opened(code, check=True),
+                former=store.former_hash(code, pinned[code].seq) if code in pinned else None,
             )
             if code in held or code not in pinned
             else missing_cohort(pinned[code])
             for code in codes
         ]
+
+    def erase(
+        self, nip: str, *, reason: str, actor: str | Actor | None = None
+    ) -> tuple[HistoryEntry, ...]:
+        """Erase a person's personal data (UU 27/2022) once none of their enrolments is active.
+
+        Each cohort whose trail speaks of the person gets an ``erase`` entry (its only trace
+        of them is their subject id); their enrolment, project, scores and attendance are
+        deleted, then their NIP, key and every personal value (:mod:`changeflow.personal`).
+        Every chain still verifies; their entries read as erased. An active participant is
+        refused with ``still_active`` (:class:`TransitionRejected`, nothing written); an
+        unknown NIP is :class:`ParticipantNotFound`. On a lifecycle naming roles only an
+        organiser of every such cohort may erase (``not_permitted``: nothing is erased, the
+        refused attempt is recorded in the first cohort that refuses). Returns the erasure
+        entries.
+        """
+        reason = erasure_reason(reason)
+        command = _command(actor, reason)
+        cohorts = self.store.cohorts_of(nip) if inputs.nip_shaped(nip) else []
+        if not cohorts:
+            raise ParticipantNotFound(nip, hint="no cohort holds an entry of this person")
+        for code in cohorts:  # all judged before anything is erased
+            self._may_erase(code, nip, command)
+        entries = tuple(self._erase_in(code, nip, command) for code in cohorts)
+        self.store.forget(nip)
+        self._after(entries)
+        return entries
+
+    def _may_erase(self, code: str, nip: str, command: Command) -> None:
+        """Raise ``still_active`` or, recording the refused attempt, ``not_permitted``."""
+        with self.store.unit(code) as uow:
+            member = still_active(uow, nip)
+            attempt = Attempt(uow, self.lifecycle, command, self.clock.now())
+            violations = self._may(attempt, ERASE)
+            if not violations:
+                return
+            state = None if member is None else member.state
+            refused = attempt.entry(nip, ERASE, state, state, violations)
+            uow.record(refused)
+            uow.commit()
+        self._after((refused,))
+        _refused((refused,))
+
+    def _erase_in(self, code: str, nip: str, command: Command) -> HistoryEntry:
+        with self.store.unit(code) as uow:
+            member = still_active(uow, nip)
+            state = None if member is None else member.state
+            attempt = Attempt(uow, self.lifecycle, command, self.clock.now())
+            self._may(attempt, ERASE)  # the role acted in
+            entry = attempt.entry(nip, ERASE, state, state)
+            uow.record(entry)
+            uow.erase(nip)
+            uow.commit()
+        return entry
 
     def checkpoints(self) -> list[Checkpoint]:
         """Every cohort's chain head, to keep outside the database."""
@@ -1385,7 +1445,10 @@ class Engine:
             "cohort": self.store.cohort(code).model_dump(mode="json"),
             "lifecycle": None if pinned is None else pinned.to_dict(),
             "participants": [e.to_dict() for e in self.store.enrolments(code)],
-            "history": [e.to_dict() for e in self.store.history(cohort=code)],
+            # An erased person is left out, their erasure entries too.
+            "history": [
+                e.to_dict() for e in self.store.history(cohort=code) if not is_erased(e.nip)
+            ],
             "head": self.store.head(code).to_dict(),
         }
 

@@ -27,6 +27,8 @@ its facts as attributes, so callers branch on data rather than on message text::
         ├── NotADatabase           no changeflow schema there (or not a database at all)
         ├── StoreCorrupt           the database file is damaged
         ├── UnreadableEntry        an audit row holds a value no entry can have
+        ├── SealBroken             a stored personal value does not match its commitment
+        ├── UpgradeRefused         a schema upgrade found a broken chain (nothing changed)
         └── IdempotencyConflict    a key was reused for a different command
 
 Input that fails validation raises pydantic's ``ValidationError`` (a ``ValueError``) naming
@@ -59,6 +61,7 @@ __all__ = [
     "ParticipantNotFound",
     "RuleError",
     "SchemaVersionError",
+    "SealBroken",
     "StoreBusy",
     "StoreCorrupt",
     "StoreError",
@@ -68,6 +71,7 @@ __all__ = [
     "UnknownEvent",
     "UnknownRulePack",
     "UnreadableEntry",
+    "UpgradeRefused",
 ]
 
 
@@ -354,6 +358,40 @@ class UnreadableEntry(StoreError):
         self.reason = reason
         where = f" ({field})" if field else ""
         super().__init__(f"audit entry {seq} of {cohort} cannot be read{where}: {reason}")
+
+
+class SealBroken(StoreError):
+    """A personal value kept beside the chain does not match the commitment its entry holds.
+
+    ``cohort`` and ``seq`` name the entry, ``field`` the value's dotted path (``nip``,
+    ``change.participant.after.name``...), ``reason`` what is wrong (the value differs, is
+    missing, or has no commitment). Only an edit outside changeflow leaves one.
+    """
+
+    def __init__(self, cohort: str, seq: int, field: str, reason: str) -> None:
+        self.cohort = cohort
+        self.seq = seq
+        self.field = field
+        self.reason = reason
+        super().__init__(f"personal data of audit entry {seq} of {cohort} ({field}): {reason}")
+
+
+class UpgradeRefused(StoreError):
+    """A schema upgrade that rewrites the chain found a cohort's chain already broken.
+
+    Nothing was changed (the upgrade is one transaction): ``cohort`` names the chain and
+    ``problem`` what verifying it under its own format found. Investigate with the
+    previous changeflow's ``verify`` before upgrading.
+    """
+
+    def __init__(self, revision: str, cohort: str, problem: str) -> None:
+        self.revision = revision
+        self.cohort = cohort
+        self.problem = problem
+        super().__init__(
+            f"schema upgrade {revision} refused: the audit chain of {cohort} is broken "
+            f"({problem}); nothing was changed"
+        )
 
 
 class StoreBusy(StoreError):

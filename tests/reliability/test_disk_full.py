@@ -346,8 +346,8 @@ def _sqlite_on_small_fs(tmp_path: Path, kind: str, size: int, mode: str, plan: P
 
 @pytest.mark.parametrize("mode", ["wal", "checkpoint"])
 def test_sqlite_on_a_full_tmpfs(tmp_path: Path, mode: str) -> None:
-    """On a 3 MiB tmpfs the fill-up fails commands with StoreFull only; recovery is complete."""
-    _sqlite_on_small_fs(tmp_path, "tmpfs", 3 * MiB, mode, DEFAULT)
+    """On a 4 MiB tmpfs the fill-up fails commands with StoreFull only; recovery is complete."""
+    _sqlite_on_small_fs(tmp_path, "tmpfs", 4 * MiB, mode, DEFAULT)
 
 
 @pytest.mark.heavy

@@ -193,13 +193,19 @@ def _added(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[di
 def only_refusals_added(before: dict[str, list[Any]], after: dict[str, list[Any]]) -> int:
     """Assert the dumps differ only by refused audit rows (and what they move); their count."""
     assert before.keys() == after.keys()
-    for table in before.keys() - {"audit", "cohorts", "idempotency"}:
+    beside = {"subjects", "personal_data"}  # a refused entry's sealed values, its subject
+    for table in before.keys() - {"audit", "cohorts", "idempotency"} - beside:
         assert before[table] == after[table], f"table {table} changed"
     added = _added(before["audit"], after["audit"])
     assert {row["outcome"] for row in added} <= {"refused"}, Counter(r["outcome"] for r in added)
     by_cohort = Counter(row["cohort_id"] for row in added)
     _check_heads(before["cohorts"], after["cohorts"], after["audit"], by_cohort)
     new_seqs = {(row["cohort_id"], row["seq"]) for row in added}
+    for values in _added(before["personal_data"], after["personal_data"]):
+        assert (values["cohort_id"], values["seq"]) in new_seqs, values
+    subjects = {row["nip"] for row in added}
+    for subject in _added(before["subjects"], after["subjects"]):
+        assert subject["id"] in subjects, subject
     for record in _added(before["idempotency"], after["idempotency"]):
         seqs = json.loads(record["seqs"])
         for seq in seqs if isinstance(seqs, list) else [seqs]:

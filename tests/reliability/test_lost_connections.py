@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -423,20 +424,24 @@ def _stored(url: str, command: Command) -> HistoryEntry:
 def _audit_by_key(store: SqlStore) -> tuple[dict[str, list[Any]], list[Any]]:
     """The audit rows: the participants' grouped by their reason (the command's key).
 
-    Also the cohorts' own rows, as ``(code, seq, event)``.
+    Also the cohorts' own rows, as ``(code, seq, event)``. Read opened (the stored rows
+    hold each reason's commitment, not the reason).
     """
     rows = defaultdict(list)
     cohort_rows = []
-    query = text(
-        "SELECT a.nip, a.reason, a.event, c.code, a.seq, a.outcome FROM audit a"
-        " JOIN cohorts c ON c.id = a.cohort_id"
-    )
-    with store.engine.connect() as connection:
-        for row in connection.execute(query):
-            if row.nip == COHORT_NIP:
-                cohort_rows.append((row.code, row.seq, row.event))
-            else:
-                rows[row.reason].append(row)
+    for entry in store.history():
+        row = SimpleNamespace(
+            nip=entry.nip,
+            reason=entry.reason,
+            event=entry.event,
+            code=entry.cohort,
+            seq=entry.seq,
+            outcome=entry.outcome,
+        )
+        if row.nip == COHORT_NIP:
+            cohort_rows.append((row.code, row.seq, row.event))
+        else:
+            rows[row.reason].append(row)
     return rows, sorted(cohort_rows)
 
 

@@ -180,8 +180,7 @@ def _cohort_level(command: Callable[[Engine, str | Actor], object]) -> Prepare:
 
 def _erase(engine: Engine, nip: str, actor: str | Actor) -> object:
     """Erase a withdrawn person's data, as issue 11 item 3 specifies the call."""
-    eraser = getattr(engine, "erase")  # noqa: B009 - absent until issue 11 item 3 lands
-    return eraser(nip, reason="permintaan subjek data", actor=actor)
+    return engine.erase(nip, reason="permintaan subjek data", actor=actor)
 
 
 CASES: dict[str, Prepare] = {
@@ -245,20 +244,12 @@ def test_the_table_and_the_cases_cover_every_command_of_the_default_lifecycle() 
 
 
 def _pairs() -> list[object]:
-    """Every (command, role) pair; erase is expected to fail while the engine lacks it."""
-    erasing = hasattr(Engine, "erase")
-    pairs: list[object] = []
-    for command in sorted(ALLOWED):
-        for role in sorted(AS_ROLE):
-            marks = []
-            if command == "erase" and not erasing:
-                marks = [
-                    pytest.mark.xfail(
-                        strict=True, raises=AttributeError, reason="Engine.erase not written yet"
-                    )
-                ]
-            pairs.append(pytest.param(command, role, id=f"{command}-{role}", marks=marks))
-    return pairs
+    """Every (command, role) pair."""
+    return [
+        pytest.param(command, role, id=f"{command}-{role}")
+        for command in sorted(ALLOWED)
+        for role in sorted(AS_ROLE)
+    ]
 
 
 @pytest.mark.parametrize(("command", "role"), _pairs())
@@ -294,6 +285,8 @@ class World:
     late: str
     """In the laboratory, past the results deadline on AFTER_THE_SEMINAR (a tick drops them)."""
     seminar: str
+    withdrawn: str
+    """Left the course: no enrolment of theirs is active, so they may be erased."""
 
 
 def build_world(store: Store | None = None) -> World:
@@ -305,6 +298,7 @@ def build_world(store: Store | None = None) -> World:
         participant(engine, "on_class"),
         participant(engine, "laboratory"),
         participant(engine, "seminar", scored=80.0),
+        participant(engine, "withdrawn"),
     )
 
 
@@ -429,6 +423,7 @@ CALLS: dict[str, tuple[Callable[[World, str | None], None], int]] = {
         1,
     ),
     "tick": (_tick, 0),  # a tick by someone who may not fire the event writes nothing
+    "erase": (lambda w, a: _refused(lambda: _erase(w.engine, w.withdrawn, a)), 1),
 }
 
 

@@ -240,12 +240,24 @@ def _tamper(
     if kind == "insert":
         # Make room at ``seq`` (in two steps: the (cohort, seq) key is checked row by row),
         # then put a correctly chained copy of the entry before it there: the displaced
-        # entry, now one further, is the first that no longer matches its hash.
+        # entry, now one further, is the first that no longer matches its hash. The copy is
+        # caught itself when personal values are kept at ``seq`` (the displaced entry's):
+        # they match no commitment of the copy (made at another sequence, if it has any).
+        # With none kept there, the copy reads as an erased person's entry, and the
+        # displaced one is first.
         seq = rng.randint(1, entries)
         connection.execute(text("UPDATE audit SET seq = -(seq + 1) WHERE seq >= :s"), {"s": seq})
         connection.execute(text("UPDATE audit SET seq = -seq WHERE seq < 0"))
         _insert_copy(connection, source=seq - 1 if seq > 1 else 2, seq=seq, trail=trail)
-        return Expected(seq + 1), set(range(seq, entries + 2))
+        cohort_id = connection.execute(
+            text("SELECT cohort_id FROM audit WHERE seq = :s"), {"s": seq}
+        ).scalar()
+        kept = connection.execute(
+            text("SELECT count(*) FROM personal_data WHERE seq = :s AND cohort_id = :c"),
+            {"s": seq, "c": cohort_id},
+        ).scalar()
+        first = seq if kept else seq + 1
+        return Expected(first), set(range(seq, entries + 2))
     if kind == "append":
         # A forger appends a correctly chained entry but cannot update the head unnoticed.
         forged = entries + 1

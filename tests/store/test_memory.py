@@ -303,6 +303,7 @@ def test_remembered_keys_survive_commit() -> None:
     store = _store()
     entry = _entry(1, "x")
     with store.unit(CODE) as uow:
+        uow.record(entry)  # a key remembers the entries its command recorded
         uow.remember("k", "fp", entry)
         uow.commit()
     with store.unit(CODE) as uow:

@@ -33,19 +33,24 @@ TABLES = {
     "idempotency",
     "lifecycles",
     "offices",
+    "personal_data",
     "schedules",
     "staff",
+    "subjects",
 }
 NEW_COLUMNS = {
-    "audit": {"change", "format", "role"},
+    "audit": {"change", "format", "role", "legacy_hash"},
     "cohorts": {"lifecycle_sha256"},
     "lifecycles": {"sha256", "name", "version", "document"},
     "schedules": {"cohort_id", "document"},
     "attendance": {"cohort_id", "nip", "day", "status"},
     "staff": {"cohort_id", "actor", "name", "roles"},
+    "subjects": {"id", "nip", "key"},
+    "personal_data": {"cohort_id", "seq", "subject_id", "data"},
 }
 """Columns schema 0002 added for the record (entry formats, pinned lifecycles), 0003 for
-the calendar (schedules, attendance) and 0004 for who may do what (staff, audit.role)."""
+the calendar (schedules, attendance), 0004 for who may do what (staff, audit.role) and 0005
+for personal data aside (subjects, personal_data, audit.legacy_hash)."""
 
 
 def _url(tmp_path: Path) -> str:
@@ -58,8 +63,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004")
-    assert scripts.get_current_head() == HEAD == "0004"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005")
+    assert scripts.get_current_head() == HEAD == "0005"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ UNCHANGED = ("offices", "cohort_offices", "enrolments", "change_projects", "asse
 VERSION_2 = frozen_lifecycle("change_project", "2", CHANGE_PROJECT_2)
 """The default lifecycle of schema 0002's day, which the upgrade pins 0001 cohorts to."""
 CHAIN_HEAD = {"chain_seq", "chain_hash", "lifecycle_sha256"}
+RESEALED = {"nip", "reason", "payload", "violations", "data", "hash"}
+"""Audit columns 0004 rewrites when it re-seals a row (personal values out)."""
 
 
 class Interrupted(Exception):
@@ -182,19 +184,32 @@ def test_postgres_0001_copy_holds_every_row_of_the_fixture(
 
 
 def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> None:
-    """Opening upgrades to the head and keeps every row; old audit rows keep their hash, format 1.
+    """Opening upgrades to the head and keeps every row; old audit rows keep their facts.
 
     The calendar's tables (0003) and the staff (0004) start empty: old cohorts get the
-    derived default schedule, and run lifecycles that name no roles.
+    derived default schedule, and run lifecycles that name no roles. 0005 re-seals every
+    row into format 3, keeping its former hash in ``legacy_hash``.
     """
     with opened(old_database):
         pass
     after = snapshot(old_database)
     assert fixture_rows.revision == "0001"
     assert after.revision == HEAD
-    assert after.tables == TABLES_0001 | {"lifecycles", "schedules", "attendance", "staff"}
+    assert after.tables == TABLES_0001 | {
+        "lifecycles",
+        "schedules",
+        "attendance",
+        "staff",
+        "subjects",
+        "personal_data",
+    }
     assert after.count("schedules") == after.count("attendance") == after.count("staff") == 0
-    assert after.columns["audit"] == fixture_rows.columns["audit"] | {"change", "format", "role"}
+    assert after.columns["audit"] == fixture_rows.columns["audit"] | {
+        "change",
+        "format",
+        "role",
+        "legacy_hash",
+    }
     assert after.columns["cohorts"] == fixture_rows.columns["cohorts"] | {"lifecycle_sha256"}
     for table in UNCHANGED:
         assert after.rows[table] == fixture_rows.rows[table], table
@@ -215,12 +230,14 @@ def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> N
     ]
     old_audit = fixture_rows.rows["audit"]
     kept = after.rows["audit"][: len(old_audit)]
-    assert [{k: r[k] for k in fixture_rows.columns["audit"]} for r in kept] == old_audit
-    assert {(r["format"], r["change"]) for r in kept} == {(1, None)}
+    same = fixture_rows.columns["audit"] - RESEALED
+    assert [{k: r[k] for k in same} for r in kept] == [{k: r[k] for k in same} for r in old_audit]
+    assert [r["legacy_hash"] for r in kept] == [r["hash"] for r in old_audit]
+    assert {(r["format"], r["change"]) for r in kept} == {(3, None)}
     added = after.rows["audit"][len(old_audit) :]
     # one cohort-level entry per cohort, one per participant
     assert len(added) == len(COHORTS) + fixture_rows.count("enrolments")
-    assert {(r["event"], r["format"]) for r in added} == {(CARRY_OVER, 2)}
+    assert {(r["event"], r["format"]) for r in added} == {(CARRY_OVER, 3)}
     assert min(r["id"] for r in added) > max(r["id"] for r in old_audit)
 
 
@@ -240,18 +257,21 @@ def test_upgraded_store_reads_every_participant(old_database: str, fixture_rows:
 
 
 def test_upgrade_appends_carry_over_entries(old_database: str, fixture_rows: Snapshot) -> None:
-    """Each chain gains a cohort-level carry_over entry, then one per participant, in format 2."""
+    """Each chain gains a cohort-level carry_over entry, then one per participant.
+
+    Written in format 2 by 0002, re-sealed into format 3 by 0004; read opened.
+    """
     old_heads = {row["code"]: row["chain_seq"] for row in fixture_rows.rows["cohorts"]}
     facts = stored_facts(fixture_rows)
     with opened(old_database) as engine:
         for code in COHORTS:
-            trail = [entry for entry, _ in engine.store.trail(code)]
+            trail = engine.history(cohort=code)
             old = old_heads[code]
             assert [e.seq for e in trail] == list(range(1, len(trail) + 1))
-            assert all(e.format == 1 and e.change is None for e in trail[:old])
+            assert all(e.format == 3 and e.change is None for e in trail[:old])
             assert CARRY_OVER not in {e.event for e in trail[:old]}
             opening, *members = trail[old:]
-            assert (opening.nip, opening.event, opening.format) == (COHORT_NIP, CARRY_OVER, 2)
+            assert (opening.nip, opening.event, opening.format) == (COHORT_NIP, CARRY_OVER, 3)
             assert (opening.outcome, opening.source, opening.target) == ("accepted", None, None)
             assert opening.change is not None
             assert opening.change["cohort"] == {
@@ -262,7 +282,7 @@ def test_upgrade_appends_carry_over_entries(old_database: str, fixture_rows: Sna
             assert [m.nip for m in members] == [p.nip for p in participants]
             for member in members:
                 stored = facts[code, member.nip]
-                assert (member.event, member.format, member.outcome) == (CARRY_OVER, 2, "accepted")
+                assert (member.event, member.format, member.outcome) == (CARRY_OVER, 3, "accepted")
                 assert member.source == member.target == stored["state"]
                 assert member.change is not None
                 record = member.change["record"]
@@ -343,7 +363,7 @@ def test_keyed_retries_return_their_first_results(old_database: str) -> None:
             1,
             "enrol",
             "enrolled",
-            1,
+            3,  # written in format 1, re-sealed by 0004
         )
         dina = Participant(nip=DINA, name="Dina", office=RSUD, echelon="III.a")
         with pytest.raises(TransitionRejected) as refused:
@@ -371,7 +391,7 @@ def test_keyed_retries_return_their_first_results(old_database: str) -> None:
 
 
 def test_new_commands_work_after_upgrade(old_database: str) -> None:
-    """Corrections and reopens are audited in today's format on an upgraded database."""
+    """Corrections and reopens are audited in the current format after the upgrade; it verifies."""
     demo_graduate, demo_withdrawn = "196801011992031001", "197306081997032018"
     with opened(old_database) as engine:
         corrected = engine.correct_assessment(

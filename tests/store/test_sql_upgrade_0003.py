@@ -46,12 +46,12 @@ PROJECT = ChangeProject(
 )
 
 
-def upgrade_to_0002(url: str) -> None:
-    """Bring the schema-0001 database at ``url`` to revision 0002 with Alembic alone."""
+def upgrade_to(url: str, revision: str) -> None:
+    """Bring the database at ``url`` to ``revision`` with Alembic alone."""
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            migrate_to(connection, "0002")
+            migrate_to(connection, revision)
     finally:
         engine.dispose()
 
@@ -64,7 +64,7 @@ def database_0002(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pg_url: str = request.getfixturevalue("pg_url")
         build_0001(pg_url, url)
         url = pg_url
-    upgrade_to_0002(url)
+    upgrade_to(url, "0002")
     return url
 
 
@@ -101,12 +101,7 @@ def test_the_0002_database_is_populated(rows_0002: Snapshot) -> None:
 
 def test_upgrade_to_0003_keeps_every_row(database_0002: str, rows_0002: Snapshot) -> None:
     """Revision 0003 adds the calendar's tables empty and keeps every row."""
-    engine = create_engine(database_0002)
-    try:
-        with engine.begin() as connection:
-            migrate_to(connection, "0003")
-    finally:
-        engine.dispose()
+    upgrade_to(database_0002, "0003")  # this revision alone: 0004 re-seals the chain
     after = snapshot(database_0002)
     assert after.revision == "0003"
     assert after.tables == rows_0002.tables | CALENDAR

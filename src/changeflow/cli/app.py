@@ -27,6 +27,7 @@ from changeflow.cli import (
     demo,
     documents,
     enrol,
+    erasure,
     participant,
     rules,
     staff,
@@ -178,6 +179,7 @@ _COMMANDS: tuple[Callable[..., None], ...] = (
     calendar.tick,
     calendar.attendance,
     cohort_views.export,
+    erasure.erase,
     cohort_views.diagram,
     demo.demo,
 )

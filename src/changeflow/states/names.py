@@ -43,12 +43,11 @@ SET_SCHEDULE = "set_schedule"
 RECORD_ATTENDANCE = "record_attendance"
 """A participant's attendance on one on-class day (present, izin, sakit, absent)."""
 
+ERASE = "erase"
+"""A person's personal data erased (UU 27/2022); the entry holds only their subject id."""
 
 ADD_STAFF = "add_staff"
 """A member of the cohort's staff added, or their roles changed, by an organiser."""
-
-ERASE = "erase"
-"""A person's personal data erased (UU 27/2022); the entry holds none of it."""
 
 
 class Stage(StrEnum):

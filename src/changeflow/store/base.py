@@ -10,6 +10,10 @@ cache of the chain. The engine computes every change (:meth:`Enrolment.moved
 <changeflow.records.Enrolment.moved>` for a move) and the store applies it with
 :meth:`Unit.update`; :meth:`Store.projection` hands the cache back so that
 :mod:`changeflow.audit` can check it against the chain.
+
+Entries are stored sealed (:mod:`changeflow.personal`): the trail holds, and its hashes
+cover, each participant's subject id and commitments; the personal values sit beside it.
+:meth:`Store.trail` gives the entries as stored (sealed); every other reader opens them.
 """
 
 from __future__ import annotations
@@ -103,7 +107,19 @@ class Unit(Facts, Protocol):
         ...
 
     def record(self, entry: HistoryEntry) -> None:
-        """Append an audit entry."""
+        """Append an audit entry: sealed, its personal values kept beside the chain.
+
+        The participant's subject is created on their first entry.
+        """
+        ...
+
+    def erase(self, nip: str) -> None:
+        """Delete the person's facts and personal values in this cohort.
+
+        Their enrolment, project, scores and attendance, the personal values of their
+        entries here and the idempotency keys naming them. Seat counters are left as they
+        are: an erasure frees no seat.
+        """
         ...
 
     def recall(self, key: str) -> Remembered | None:
@@ -174,7 +190,31 @@ class Store(Protocol):
         ...
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
-        """The cohort's audit rows as stored, each with its stored chain hash, streamed."""
+        """The cohort's audit rows as stored (sealed), each with its stored chain hash, streamed."""
+        ...
+
+    def opened(self, cohort: str, *, check: bool = False) -> Iterator[HistoryEntry]:
+        """The cohort's entries in trail order, opened with their personal values, streamed.
+
+        An erased person's entries open as :func:`changeflow.personal.open_entry` says. With
+        ``check``, a value that does not match its commitment raises
+        :class:`~changeflow.errors.SealBroken` (after every entry before it was yielded).
+        """
+        ...
+
+    def former_hash(self, cohort: str, seq: int) -> str | None:
+        """The hash entry ``seq`` had before a schema upgrade re-sealed it (``None``: none)."""
+        ...
+
+    def cohorts_of(self, nip: str) -> list[str]:
+        """The codes of the cohorts whose trail holds an entry of the person, sorted."""
+        ...
+
+    def forget(self, nip: str) -> None:
+        """Delete the person's subject (their NIP and key) and any personal value left.
+
+        The last step of an erasure, after each cohort's :meth:`Unit.erase` committed.
+        """
         ...
 
     def head(self, cohort: str) -> Checkpoint:

@@ -19,13 +19,14 @@ from changeflow.errors import (
     ParticipantNotFound,
 )
 from changeflow.facts import Standing
-from changeflow.records import COHORT_NIP, CohortProjection
+from changeflow.personal import Subject, open_entry, seal
+from changeflow.records import COHORT_NIP, CohortProjection, HistoryEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from changeflow.models import Cohort, Office
-    from changeflow.records import Enrolment, HistoryEntry
+    from changeflow.records import Enrolment
     from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
     from changeflow.store.base import Remembered
@@ -75,7 +76,12 @@ class MemoryStore:
         self._completed: dict[str, str] = {}
         self._by_nip: dict[str, list[HistoryEntry]] = {}
         self._offices: dict[str, Office] = {}
-        self._keys: dict[str, Remembered] = {}
+        self._keys: dict[str, tuple[str, _Seqs]] = {}
+        self._subjects: dict[str, Subject] = {}
+        """Each person's subject by NIP (see :mod:`changeflow.personal`)."""
+        self._subject_ids: dict[str, Subject] = {}
+        self._personal: dict[tuple[str, int], dict[str, Any]] = {}
+        """The personal values of each sealed entry, by (cohort, seq)."""
 
     def __repr__(self) -> str:
         return f"MemoryStore(cohorts={len(self._cohorts)})"
@@ -113,15 +119,50 @@ class MemoryStore:
             return [e.snapshot() for e in self._data(cohort).members.values()]
 
     def history(self, *, nip: str | None = None, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audit entries, oldest first, filtered by participant and/or cohort."""
+        """Audit entries, oldest first, filtered by participant and/or cohort (opened)."""
         with self._lock:
             if nip is not None:
                 entries = list(self._by_nip.get(nip, ()))
-                return [e for e in entries if cohort is None or e.cohort == cohort]
+                return [self.open(e) for e in entries if cohort is None or e.cohort == cohort]
             if cohort is not None:
-                return list(self._data(cohort).trail)
+                return [self.open(e) for e in self._data(cohort).trail]
             merged = [e for data in self._cohorts.values() for e in data.trail]
-            return sorted(merged, key=lambda e: (e.at, e.cohort, e.seq))
+            return [self.open(e) for e in sorted(merged, key=lambda e: (e.at, e.cohort, e.seq))]
+
+    def open(self, sealed: HistoryEntry, *, check: bool = False) -> HistoryEntry:
+        """A stored (sealed) entry opened with its personal values (see :func:`open_entry`)."""
+        return open_entry(
+            sealed,
+            self._subject_ids.get(sealed.nip),
+            self._personal.get((sealed.cohort, sealed.seq)),
+            check=check,
+        )
+
+    def opened(self, cohort: str, *, check: bool = False) -> Iterator[HistoryEntry]:
+        """The cohort's entries in order, opened (each checked with ``check``)."""
+        with self._lock:
+            entries = list(self._data(cohort).trail)
+        for entry in entries:
+            yield self.open(entry, check=check)
+
+    def former_hash(self, cohort: str, seq: int) -> str | None:  # noqa: ARG002 - the protocol
+        """None: nothing in memory was written before an upgrade."""
+        return None
+
+    def cohorts_of(self, nip: str) -> list[str]:
+        """The cohorts whose trail speaks of the person, by code."""
+        with self._lock:
+            return sorted({e.cohort for e in self._by_nip.get(nip, ())})
+
+    def forget(self, nip: str) -> None:
+        """Delete the person's subject (NIP and key) and whatever personal values remain."""
+        with self._lock:
+            subject = self._subjects.pop(nip, None)
+            if subject is None:
+                return
+            del self._subject_ids[subject.id]
+            for entry in self._by_nip.pop(nip, ()):
+                self._personal.pop((entry.cohort, entry.seq), None)
 
     def offices(self) -> list[Office]:
         """Every office known to the store, by code."""
@@ -129,7 +170,7 @@ class MemoryStore:
             return [self._offices[c] for c in sorted(self._offices)]
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
-        """The cohort's entries with their chain hashes (computed: memory cannot be edited)."""
+        """The cohort's sealed entries with their chain hashes (computed: nobody edits memory)."""
         with self._lock:
             entries = list(self._data(cohort).trail)
         previous = GENESIS
@@ -199,6 +240,19 @@ class MemoryStore:
     def unit(self, cohort: str) -> _MemoryUnit:
         """A unit of work on ``cohort`` (a context manager); rolled back unless committed."""
         return _MemoryUnit(self, self._data(cohort))
+
+
+_Seqs = tuple[str, "int | tuple[int, ...]"]
+"""What a remembered key points at: the cohort and the sequence number(s) of its entries."""
+
+
+def _mentions(seqs: _Seqs, code: str, nip: str, store: MemoryStore) -> bool:
+    """Whether a remembered result holds an entry of ``nip`` in cohort ``code``."""
+    cohort, numbers = seqs
+    if cohort != code:
+        return False
+    mine = {e.seq for e in store._by_nip.get(nip, ()) if e.cohort == code}
+    return bool(mine & ({numbers} if isinstance(numbers, int) else set(numbers)))
 
 
 def _pop_both(trail: list[HistoryEntry], per_nip: list[HistoryEntry]) -> None:
@@ -392,28 +446,80 @@ class _MemoryUnit:
         return len(self._data.trail) + 1
 
     def record(self, entry: HistoryEntry) -> None:
-        """Append an audit entry to the cohort's trail and the participant's history."""
+        """Append an audit entry, sealed, to the cohort's trail and the participant's history."""
         trail = self._data.trail
         if entry.nip == COHORT_NIP:
             self.undo(trail.pop)
             trail.append(entry)
             return
-        per_nip = self._store._by_nip.setdefault(entry.nip, [])
+        sealed, values = seal(entry, self._subject(entry.nip))
+        store = self._store
+        per_nip = store._by_nip.setdefault(entry.nip, [])
         self.undo(_pop_both, trail, per_nip)
-        trail.append(entry)
-        per_nip.append(entry)
+        trail.append(sealed)
+        per_nip.append(sealed)
+        if values:
+            where = (entry.cohort, entry.seq)
+            self.undo(store._personal.pop, where, None)
+            store._personal[where] = values
+
+    def _subject(self, nip: str) -> Subject:
+        store = self._store
+        found = store._subjects.get(nip)
+        if found is None:
+            found = Subject.new(nip)
+            self.undo(store._subjects.pop, nip, None)
+            self.undo(store._subject_ids.pop, found.id, None)
+            store._subjects[nip] = store._subject_ids[found.id] = found
+        return found
+
+    def erase(self, nip: str) -> None:
+        """Delete the person's facts in this cohort and their entries' personal values here.
+
+        The seat counters keep the seat they held (an erasure frees none).
+        """
+        data, store = self._data, self._store
+        member = data.members.pop(nip, None)
+        if member is not None:
+            self.undo(data.members.__setitem__, nip, member)
+        days = data.attendance.pop(nip, None)
+        if days is not None:
+            self.undo(data.attendance.__setitem__, nip, days)
+        code = data.cohort.code
+        for entry in store._by_nip.get(nip, ()):
+            if entry.cohort == code:
+                where = (code, entry.seq)
+                values = store._personal.pop(where, None)
+                if values is not None:
+                    self.undo(store._personal.__setitem__, where, values)
+        for key, (kept, seqs) in list(store._keys.items()):
+            if nip in key or _mentions(seqs, code, nip, store):
+                self.undo(store._keys.__setitem__, key, (kept, seqs))
+                del store._keys[key]
 
     def recall(self, key: str) -> Remembered | None:
-        """What an idempotency key recorded, if anything."""
-        return self._store._keys.get(key)
+        """What an idempotency key recorded, if anything (its entries read from the trail)."""
+        store = self._store
+        found = store._keys.get(key)
+        if found is None:
+            return None
+        kept, (code, seqs) = found
+        trail = store._data(code).trail
+        if isinstance(seqs, int):
+            return kept, store.open(trail[seqs - 1])
+        return kept, tuple(store.open(trail[seq - 1]) for seq in seqs)
 
     def remember(
         self, key: str, fingerprint: str, result: HistoryEntry | tuple[HistoryEntry, ...]
     ) -> None:
-        """Record an idempotency key with its command's fingerprint and result."""
+        """Record an idempotency key with its command's fingerprint and the entries' seqs."""
         keys = self._store._keys
         self.undo(keys.pop, key, None)
-        keys[key] = (fingerprint, result)
+        code = self._data.cohort.code
+        if isinstance(result, HistoryEntry):
+            keys[key] = (fingerprint, (code, result.seq))
+        else:
+            keys[key] = (fingerprint, (code, tuple(e.seq for e in result)))
 
     def commit(self) -> None:
         """Keep every write; the unit can take no more."""

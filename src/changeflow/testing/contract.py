@@ -1396,7 +1396,10 @@ class StoreContract(_Backend):
         assert store.history(cohort=CODE) == [created, enrolled]
         assert store.history() == [created, enrolled]
         assert store.history(nip=person.nip) == [enrolled]
-        assert [entry for entry, _ in store.trail(CODE)] == [created, enrolled]
+        assert list(store.opened(CODE)) == [created, enrolled]
+        [(kept, _), (sealed, _)] = list(store.trail(CODE))
+        assert kept == created  # a cohort entry is stored as it is: nothing personal in it
+        assert sealed.nip != person.nip  # the person's subject id
         _assert_chain(store, CODE)
 
     def test_history_of_a_cohort_keeps_seq_order_when_times_tie(
@@ -1434,9 +1437,10 @@ class StoreContract(_Backend):
             assert got.effective_date is None or type(got.effective_date) is date
             assert chain_hash(GENESIS, got) == chain_hash(GENESIS, entry)
         [(stored, digest)] = list(store.trail(CODE))
-        assert stored == entry
-        assert stored.to_dict() == entry.to_dict()
-        assert digest == chain_hash(GENESIS, entry)
+        assert digest == chain_hash(GENESIS, stored)  # the hash covers the sealed entry
+        assert stored.nip != nip
+        assert nip not in json.dumps(stored.to_dict())
+        assert list(store.opened(CODE, check=True)) == [entry]
 
     def test_history_time_is_utc_to_the_microsecond(self, store: Store, cohort: Cohort) -> None:
         """``at`` comes back timezone-aware, in UTC, microseconds kept."""
@@ -1577,8 +1581,8 @@ class StoreContract(_Backend):
         rows = store.trail(CODE)
         assert iter(rows) is rows  # streamed, not a list
         listed = list(rows)
-        assert [entry for entry, _ in listed] == store.history(cohort=CODE)
-        assert len(listed) == 5
+        assert list(store.opened(CODE)) == store.history(cohort=CODE)
+        assert [entry.seq for entry, _ in listed] == [1, 2, 3, 4, 5]
         _assert_chain(store, CODE)
 
     def test_trails_are_chained_per_cohort(self, store: Store, cohort: Cohort) -> None:
@@ -1681,6 +1685,59 @@ class StoreContract(_Backend):
         assert store.enrolments(CODE) == [Enrolment(CODE, person, "enrolled")]
         assert len(store.history(cohort=CODE)) == 1
         assert len(list(store.trail(CODE))) == 1
+
+    # -- personal data and erasure -----------------------------------------------------
+
+    def test_a_participant_entry_is_stored_sealed(self, store: Store, cohort: Cohort) -> None:
+        """trail() holds the subject id and commitments; opened() gives the entry back."""
+        person = _person()
+        _enrol(store, person)
+        with store.unit(cohort.code) as uow:
+            entry = _full_entry(uow.next_seq(), person.nip)
+            uow.record(entry)
+            uow.commit()
+        stored = json.dumps([e.to_dict() for e, _ in store.trail(CODE)])
+        assert person.nip not in stored
+        assert "dikembalikan" not in stored
+        assert list(store.opened(CODE, check=True))[-1] == entry
+        assert store.cohorts_of(person.nip) == [CODE]
+
+    def test_erasing_in_a_unit_removes_the_facts_and_keeps_the_seats(
+        self, store: Store, cohort: Cohort
+    ) -> None:
+        """Unit.erase deletes the enrolment and the values; seats and the chain stay."""
+        person, other = _person(DINKES), _person(DINKES)
+        _enrol(store, person)
+        _enrol(store, other)
+        with store.unit(cohort.code) as uow:
+            uow.record(_full_entry(uow.next_seq(), person.nip))
+            uow.set_attendance(person.nip, "2019-04-04", "present")
+            uow.commit()
+        seats, head = _seats(store), store.head(CODE)
+        with store.unit(cohort.code) as uow:
+            uow.erase(person.nip)
+            uow.commit()
+        assert [e.nip for e in store.enrolments(CODE)] == [other.nip]
+        assert person.nip not in store.attendance(CODE)
+        assert _seats(store) == seats
+        assert store.head(CODE) == head
+        opened = list(store.opened(CODE, check=True))
+        assert opened[-1].nip.startswith("erased:")
+        assert opened[-1].reason is None
+        store.forget(person.nip)
+        assert store.history(nip=person.nip) == []
+        assert store.cohorts_of(person.nip) == []
+        assert {e.nip for e in store.opened(CODE)} == {opened[-1].nip, other.nip}
+        _assert_chain(store, CODE)
+
+    def test_an_erasure_rolled_back_changes_nothing(self, store: Store, cohort: Cohort) -> None:
+        """A unit that erases and does not commit leaves the person as they were."""
+        person = _person()
+        _enrol(store, person)
+        before = store.history(cohort=CODE), store.enrolments(CODE)
+        with store.unit(cohort.code) as uow:
+            uow.erase(person.nip)
+        assert (store.history(cohort=CODE), store.enrolments(CODE)) == before
 
     def test_close_can_be_called(self, stores: _Stores) -> None:
         """close() releases the store without error, after use."""
@@ -1849,7 +1906,9 @@ class DurableStoreContract(_Backend):
         assert _next_seq(again) == head.seq + 1
         entry = _move(again, a.nip, "laboratory")
         assert entry.seq == head.seq + 1
-        assert list(again.trail(CODE))[-1][1] == chain_hash(head.hash, entry)
+        sealed, digest = list(again.trail(CODE))[-1]
+        assert digest == chain_hash(head.hash, sealed)
+        assert list(again.opened(CODE))[-1] == entry
         _assert_chain(again, CODE)
         got = again.enrolment(CODE, a.nip)
         assert (got.state, got.version, got.revisions) == ("laboratory", 5, 1)
@@ -2168,7 +2227,7 @@ class EngineContract(_Backend):
         _Scenario(engine, code, clock).run()
         store = engine.store
         stored = store.projection(code)
-        replayed = replay((entry for entry, _ in store.trail(code)), code)
+        replayed = replay(store.opened(code), code)
         assert compare(stored, replayed) == []
         assert stored.cohort == replayed.cohort == _cohort(CODE)
         assert stored.lifecycle == replayed.lifecycle == MIGRATED.sha256

@@ -86,6 +86,9 @@ def _configure_sqlite(engine: Engine, lock_timeout: float, synchronous: str) -> 
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        # Deleted content is overwritten with zeros, not left in free space: an erased
+        # person's NIP and name must not survive in the file (see Store.forget).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
+from changeflow.personal import Subject, open_entry
 from changeflow.records import Enrolment, HistoryEntry, Violation
 from changeflow.staff import StaffMember
 
@@ -27,6 +28,7 @@ __all__ = [
     "cohort_from_document",
     "column_problem",
     "entry_from_row",
+    "opened_from_row",
     "participant_from_row",
     "project_from_row",
     "project_params",
@@ -218,6 +220,21 @@ def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:
         row.format,
         row.role,
     )
+
+
+def opened_from_row(row: Row[Any], cohort: str, *, check: bool = False) -> HistoryEntry:
+    """Rebuild an entry from a row of ``OPENED``: sealed, then opened with its personal data."""
+    sealed = entry_from_row(row, cohort)
+    subject = (
+        None if row.subject_nip is None else Subject(row.nip, row.subject_nip, row.subject_key)
+    )
+    values = None if row.personal is None else json.loads(row.personal)
+    return open_entry(sealed, subject, values, check=check)
+
+
+def personal_json(values: Mapping[str, Any]) -> str:
+    """The ``personal_data.data`` of an entry's personal values."""
+    return _dumps(dict(values))
 
 
 _JSON_OBJECTS = frozenset({"payload", "data", "change"})

@@ -22,9 +22,11 @@ from changeflow.store.sql.tables import (
     IdempotencyRow,
     LifecycleRow,
     OfficeRow,
+    PersonalRow,
     ProjectRow,
     ScheduleRow,
     StaffRow,
+    SubjectRow,
 )
 
 if TYPE_CHECKING:
@@ -38,11 +40,15 @@ __all__ = [
     "KEYS",
     "LIFECYCLES",
     "OFFICES",
+    "OPENED",
+    "PERSONAL",
     "PROJECTS",
     "SCHEDULES",
     "SCORES",
     "SEATS",
     "STAFF",
+    "SUBJECTS",
+    "SUBJECT_OF",
     "DriverSql",
 ]
 
@@ -58,6 +64,21 @@ KEYS = cast("Table", IdempotencyRow.__table__)
 SCHEDULES = cast("Table", ScheduleRow.__table__)
 ATTENDANCE = cast("Table", AttendanceRow.__table__)
 STAFF = cast("Table", StaffRow.__table__)
+SUBJECTS = cast("Table", SubjectRow.__table__)
+PERSONAL = cast("Table", PersonalRow.__table__)
+
+SUBJECT_OF = select(SUBJECTS).where(SUBJECTS.c.nip == bindparam("nip"))
+OPENED = select(
+    AUDIT,
+    PERSONAL.c.data.label("personal"),
+    SUBJECTS.c.nip.label("subject_nip"),
+    SUBJECTS.c.key.label("subject_key"),
+).select_from(
+    AUDIT.outerjoin(
+        PERSONAL, (PERSONAL.c.cohort_id == AUDIT.c.cohort_id) & (PERSONAL.c.seq == AUDIT.c.seq)
+    ).outerjoin(SUBJECTS, SUBJECTS.c.id == AUDIT.c.nip)
+)
+"""Audit rows with what opens them: their personal values and their subject's NIP and key."""
 
 LOCK_COHORT = select(COHORTS).where(COHORTS.c.code == bindparam("code")).with_for_update()
 COHORT_ROW = select(COHORTS).where(COHORTS.c.code == bindparam("code"))
@@ -200,6 +221,7 @@ _MOVE_SQL = (
     "UPDATE enrolments SET state = ?, version = ?, revisions = ?, active = ?, seated = ?, "
     "completed = ? WHERE id = ? AND version = ?"
 )
+_PERSONAL_SQL = "INSERT INTO personal_data (cohort_id, seq, subject_id, data) VALUES (?, ?, ?, ?)"
 # Only fixed column names and placeholders are joined in: nothing from outside.
 _AUDIT_SQL = "INSERT INTO audit ({}) VALUES ({})".format(  # noqa: S608
     ", ".join(AUDIT_COLUMNS), ", ".join("?" * len(AUDIT_COLUMNS))
@@ -212,6 +234,7 @@ class DriverSql:
     def __init__(self, mark: str) -> None:
         self.move = _MOVE_SQL.replace("?", mark)
         self.audit = _AUDIT_SQL.replace("?", mark)
+        self.personal = _PERSONAL_SQL.replace("?", mark)
 
 
 def move_values(row_id: int, before_version: int, after: Any) -> tuple[Any, ...]:

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -42,6 +42,7 @@ from changeflow.store.sql.mapping import (
     column_problem,
     enrolment_from_row,
     entry_from_row,
+    opened_from_row,
     project_from_row,
     staff_from_row,
 )
@@ -49,7 +50,7 @@ from changeflow.store.sql.schema import ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
     from sqlalchemy import Connection, Select
 
@@ -319,15 +320,18 @@ class SqlStore:
             return [e for _, e in load_enrolments(self, connection, cohort_id, cohort)]
 
     def history(self, *, nip: str | None = None, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audit entries, oldest first, filtered by participant and/or cohort."""
-        query = select(sql.AUDIT, sql.COHORTS.c.code).join(
+        """Audit entries, oldest first, filtered by participant and/or cohort (opened)."""
+        query = sql.OPENED.add_columns(sql.COHORTS.c.code).join(
             sql.COHORTS, sql.COHORTS.c.id == sql.AUDIT.c.cohort_id
         )
         with self._reading() as connection:
             if cohort is not None:
                 query = query.where(sql.AUDIT.c.cohort_id == self.cohort_ref(connection, cohort)[0])
             if nip is not None:
-                query = query.where(sql.AUDIT.c.nip == nip).order_by(sql.AUDIT.c.id)
+                subject = connection.execute(sql.SUBJECT_OF, {"nip": nip}).first()
+                if subject is None:
+                    return []
+                query = query.where(sql.AUDIT.c.nip == subject.id).order_by(sql.AUDIT.c.id)
             elif cohort is not None:
                 query = query.order_by(sql.AUDIT.c.seq)
             else:
@@ -335,12 +339,56 @@ class SqlStore:
             found: list[HistoryEntry] = []
             try:
                 for row in connection.execute(query):
-                    found.append(entry_from_row(row, row.code))
+                    found.append(opened_from_row(row, row.code))
             except _UNREADABLE as exc:
                 if not _about_the_row(exc):
                     raise  # translated by _reading
                 raise _unreadable(connection, query, len(found), exc) from exc
             return found
+
+    def cohorts_of(self, nip: str) -> list[str]:
+        """The cohorts whose trail holds an entry of the person, by code."""
+        query = (
+            select(sql.COHORTS.c.code)
+            .join(sql.AUDIT, sql.AUDIT.c.cohort_id == sql.COHORTS.c.id)
+            .join(sql.SUBJECTS, sql.SUBJECTS.c.id == sql.AUDIT.c.nip)
+            .where(sql.SUBJECTS.c.nip == nip)
+            .distinct()
+        )
+        with self._reading() as connection:
+            return sorted(code for (code,) in connection.execute(query))
+
+    def forget(self, nip: str) -> None:
+        """Delete the person's subject (NIP and key) and any personal value left, at once."""
+        with self._writing() as connection, translated():
+            subject = connection.execute(sql.SUBJECT_OF, {"nip": nip}).first()
+            if subject is not None:
+                connection.execute(
+                    delete(sql.PERSONAL).where(sql.PERSONAL.c.subject_id == subject.id)
+                )
+                connection.execute(delete(sql.SUBJECTS).where(sql.SUBJECTS.c.id == subject.id))
+            connection.commit()
+        if self.dialect == "sqlite":
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Move the WAL into the file and truncate it: the erased pages leave the WAL.
+
+        With ``secure_delete`` on, the deleted rows were zeroed in the pages written; this
+        makes the file hold those pages and the WAL hold nothing. Best effort: a reader
+        still holding an old snapshot keeps the WAL until its next checkpoint.
+        """
+        with self._reading() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def former_hash(self, cohort: str, seq: int) -> str | None:
+        """The hash entry ``seq`` had before schema 0005 re-sealed it (``None``: none)."""
+        audit = sql.AUDIT.c
+        with self._reading() as connection:
+            cohort_id = self.cohort_ref(connection, cohort)[0]
+            return connection.execute(
+                select(audit.legacy_hash).where(audit.cohort_id == cohort_id, audit.seq == seq)
+            ).scalar()
 
     def offices(self) -> list[Office]:
         """Every office known to the store, by code."""
@@ -349,17 +397,35 @@ class SqlStore:
             return [self.office_of(row.code, row.name) for row in rows]
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
-        """The cohort's audit rows as stored, with their stored hashes, read in batches.
+        """The cohort's audit rows as stored (sealed), with their stored hashes, in batches.
 
         A row that cannot be read raises :class:`UnreadableEntry` naming it, after every
         row before it was yielded (the batch it came in is read again row by row).
         """
+        for row, entry in self._rows(cohort, select(sql.AUDIT), entry_from_row):
+            yield entry, row.hash
+
+    def opened(self, cohort: str, *, check: bool = False) -> Iterator[HistoryEntry]:
+        """The cohort's entries in trail order, opened with their personal values, in batches.
+
+        With ``check`` a value that does not match its commitment raises
+        :class:`~changeflow.errors.SealBroken`.
+        """
+
+        def read(row: Any, code: str) -> HistoryEntry:
+            return opened_from_row(row, code, check=check)
+
+        for _, entry in self._rows(cohort, sql.OPENED, read):
+            yield entry
+
+    def _rows(
+        self, cohort: str, base: Select[Any], read_row: Callable[[Any, str], HistoryEntry]
+    ) -> Iterator[tuple[Any, HistoryEntry]]:
+        """The cohort's audit rows of ``base`` in trail order, each read with ``read_row``."""
         with self._reading() as connection:
             cohort_id = self.cohort_ref(connection, cohort)[0]
-            query = (
-                select(sql.AUDIT)
-                .where(sql.AUDIT.c.cohort_id == cohort_id)
-                .order_by(sql.AUDIT.c.seq, sql.AUDIT.c.id)
+            query = base.where(sql.AUDIT.c.cohort_id == cohort_id).order_by(
+                sql.AUDIT.c.seq, sql.AUDIT.c.id
             )
             read = 0
             for batch in (_TRAIL_BATCH, 1):
@@ -370,7 +436,7 @@ class SqlStore:
                         query.offset(read) if read else query
                     ) as rows:
                         for row in rows:
-                            yield entry_from_row(row, cohort), row.hash
+                            yield row, read_row(row, cohort)
                             read += 1
                 except _UNREADABLE as exc:
                     if not _about_the_row(exc):

@@ -44,9 +44,11 @@ __all__ = [
     "IdempotencyRow",
     "LifecycleRow",
     "OfficeRow",
+    "PersonalRow",
     "ProjectRow",
     "ScheduleRow",
     "StaffRow",
+    "SubjectRow",
     "UTCDateTime",
 ]
 
@@ -216,7 +218,8 @@ class AuditRow(Base):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    nip: Mapped[str] = mapped_column(String(18))
+    nip: Mapped[str] = mapped_column(String(32))
+    """The participant's subject id (format 3; see changeflow.personal), ``""`` for the cohort."""
     event: Mapped[str] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(64))
@@ -234,6 +237,30 @@ class AuditRow(Base):
     """The entry's hash format (:mod:`changeflow.audit`); rows written before 0002 are 1."""
     role: Mapped[str | None] = mapped_column(String(16))
     """The role the actor acted in (format 3; ``None`` before 0004 and for refusals)."""
+    legacy_hash: Mapped[str | None] = mapped_column(String(64))
+    """The hash the row had before schema 0005 re-sealed it (a pre-upgrade checkpoint's)."""
+
+
+class SubjectRow(Base):
+    """A person as the chain knows them: pseudonymous id, NIP and key (deleted on erasure)."""
+
+    __tablename__ = "subjects"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nip: Mapped[str] = mapped_column(String(18), unique=True)
+    key: Mapped[str] = mapped_column(String(64))
+
+
+class PersonalRow(Base):
+    """The personal values of one sealed audit entry, by dotted path (JSON; see personal)."""
+
+    __tablename__ = "personal_data"
+    __table_args__ = (Index("ix_personal_data_subject_id", "subject_id"),)
+
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)
 
 
 class IdempotencyRow(Base):

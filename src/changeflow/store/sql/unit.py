@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from changeflow.audit import chain_hash, state_left
 from changeflow.errors import ConcurrentTransition
 from changeflow.facts import Standing
 from changeflow.models import Office
+from changeflow.personal import Subject, seal
+from changeflow.records import COHORT_NIP
 from changeflow.store.sql import statements as sql
 from changeflow.store.sql.errors import translated
 from changeflow.store.sql.mapping import (
     audit_values,
     enrolment_from_row,
     entry_from_row,
+    opened_from_row,
+    personal_json,
     project_from_row,
     project_params,
     seqs_json,
@@ -105,6 +109,8 @@ class SqlUnit:
         self._ids: dict[str, int] = {}
         self._moves: list[tuple[Any, ...]] = []
         self._audit: list[tuple[Any, ...]] = []
+        self._personal: list[tuple[Any, ...]] = []
+        self._subjects: dict[str, Subject] = {}
         self.committed = False
 
     def _execute(self, statement: Any, params: Any = None) -> Any:
@@ -126,6 +132,9 @@ class SqlUnit:
         if self._audit:
             rows, self._audit = self._audit, []
             self._driver_many(self._store.sql.audit, rows)
+        if self._personal:
+            rows, self._personal = self._personal, []
+            self._driver_many(self._store.sql.personal, rows)
 
     def _driver_many(self, statement: str, rows: list[tuple[Any, ...]]) -> Any:
         with translated():
@@ -340,8 +349,12 @@ class SqlUnit:
         if member is None:
             return None
         self._flush()  # the move in question may still be buffered in this unit
+        subject = self._subject(nip)
+        if subject is None:
+            return None
         rows = self._execute(
-            sql.ENTERED_FROM, {"cohort_id": self._cohort_id, "nip": nip, "state": member.state}
+            sql.ENTERED_FROM,
+            {"cohort_id": self._cohort_id, "nip": subject.id, "state": member.state},
         )
         return state_left((entry_from_row(r, self.cohort.code) for r in rows), member.state)
 
@@ -395,11 +408,81 @@ class SqlUnit:
         """Queue an audit row chained to the previous one."""
         if entry.seq != self._seq + 1:
             raise ValueError(f"audit entry {entry.seq} out of order (next is {self._seq + 1})")
+        if entry.nip != COHORT_NIP:
+            entry, values = seal(entry, self._subject(entry.nip, create=True))
+            if values:
+                self._personal.append(
+                    (self._cohort_id, entry.seq, entry.nip, personal_json(values))
+                )
         digest = chain_hash(self._hash, entry)
         self._audit.append(
             audit_values(self._cohort_id, entry, digest, sqlite=self._store.dialect == "sqlite")
         )
         self._seq, self._hash = entry.seq, digest
+
+    @overload
+    def _subject(self, nip: str, *, create: Literal[True]) -> Subject: ...
+    @overload
+    def _subject(self, nip: str, *, create: bool = False) -> Subject | None: ...
+    def _subject(self, nip: str, *, create: bool = False) -> Subject | None:
+        """The person's subject; created (in this transaction) when ``create``."""
+        found = self._subjects.get(nip)
+        if found is None:
+            row = self._execute(sql.SUBJECT_OF, {"nip": nip}).first()
+            if row is not None:
+                found = Subject(row.id, row.nip, row.key)
+            elif create:
+                found = Subject.new(nip)
+                self._execute(sql.SUBJECTS.insert().values(id=found.id, nip=nip, key=found.key))
+            else:
+                return None
+            self._subjects[nip] = found
+        return found
+
+    def erase(self, nip: str) -> None:
+        """Delete the person's facts and personal values in this cohort; seats stay counted."""
+        self._flush()
+        subject = self._subject(nip)
+        row = self._execute(sql.MEMBER_ID, {"cohort_id": self._cohort_id, "nip": nip}).first()
+        if row is not None:
+            params = {"b_id": row.id}
+            self._execute(sql.DROP_PROJECT, params)
+            self._execute(sql.DROP_SCORES, params)
+            self._execute(delete(sql.ENROLMENTS).where(sql.ENROLMENTS.c.id == row.id))
+        self._members.pop(nip, None)
+        self._ids.pop(nip, None)
+        attendance = sql.ATTENDANCE.c
+        self._execute(
+            delete(sql.ATTENDANCE).where(
+                attendance.cohort_id == self._cohort_id, attendance.nip == nip
+            )
+        )
+        if subject is None:
+            return
+        personal = sql.PERSONAL.c
+        self._execute(
+            delete(sql.PERSONAL).where(
+                personal.cohort_id == self._cohort_id, personal.subject_id == subject.id
+            )
+        )
+        self._forget_keys(nip, subject.id)
+
+    def _forget_keys(self, nip: str, subject_id: str) -> None:
+        """Drop the idempotency keys naming the person or remembering one of their entries."""
+        audit, keys = sql.AUDIT.c, sql.KEYS.c
+        theirs = {
+            seq
+            for (seq,) in self._execute(
+                select(audit.seq).where(audit.cohort_id == self._cohort_id, audit.nip == subject_id)
+            )
+        }
+        for key, seqs in self._execute(
+            select(keys.key, keys.seqs).where(keys.cohort_id == self._cohort_id)
+        ).all():
+            numbers = json.loads(seqs)
+            numbers = set(numbers) if isinstance(numbers, list) else {numbers}
+            if nip in key or numbers & theirs:
+                self._execute(delete(sql.KEYS).where(keys.key == key))
 
     def recall(self, key: str) -> Remembered | None:
         """What an idempotency key recorded, if anything."""
@@ -410,9 +493,9 @@ class SqlUnit:
         seqs = json.loads(row.seqs)
         wanted = seqs if isinstance(seqs, list) else [seqs]
         found = {
-            r.seq: entry_from_row(r, row.code)
+            r.seq: opened_from_row(r, row.code)
             for r in self._execute(
-                select(sql.AUDIT).where(
+                sql.OPENED.where(
                     sql.AUDIT.c.cohort_id == row.cohort_id, sql.AUDIT.c.seq.in_(wanted)
                 )
             )
