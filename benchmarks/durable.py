@@ -45,6 +45,7 @@ from benchmarks.common import (
 )
 from changeflow import DEFAULT_LIFECYCLE, Engine
 from changeflow.audit import GENESIS
+from changeflow.personal import Subject
 from changeflow.store.sql import SqlStore
 from changeflow.store.sql.tables import (
     AuditRow,
@@ -53,6 +54,7 @@ from changeflow.store.sql.tables import (
     EnrolmentRow,
     OfficeRow,
     StaffRow,
+    SubjectRow,
 )
 
 if TYPE_CHECKING:
@@ -131,6 +133,12 @@ def seed(
                 counters[cohort_id, where] = counters.get((cohort_id, where), 0) + 1
                 rows.append(_enrolment_row(cohort_id, nip(i), i, where))
             connection.execute(insert(EnrolmentRow), rows)
+            # Each enrolled person has a subject (their pseudonym and key), as enrolling
+            # through the engine leaves them.
+            subjects = [Subject.new(nip(i)) for i in range(start, stop)]
+            connection.execute(
+                insert(SubjectRow), [{"id": s.id, "nip": s.nip, "key": s.key} for s in subjects]
+            )
         connection.execute(
             insert(CohortOfficeRow),
             [

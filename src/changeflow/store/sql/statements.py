@@ -68,6 +68,13 @@ SUBJECTS = cast("Table", SubjectRow.__table__)
 PERSONAL = cast("Table", PersonalRow.__table__)
 
 SUBJECT_OF = select(SUBJECTS).where(SUBJECTS.c.nip == bindparam("nip"))
+ADD_SUBJECT = insert(SUBJECTS)
+COHORT_SUBJECTS = (
+    select(SUBJECTS)
+    .join(ENROLMENTS, ENROLMENTS.c.nip == SUBJECTS.c.nip)
+    .where(ENROLMENTS.c.cohort_id == bindparam("cohort_id"))
+)
+"""The subjects of a cohort's enrolled participants (a bulk command's look-ups at once)."""
 OPENED = select(
     AUDIT,
     PERSONAL.c.data.label("personal"),

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 __all__ = ["SqlUnit", "load_enrolments"]
 
 
+_PREFETCH_AFTER = 8
+"""Subjects a unit looks up one by one before it loads its whole cohort's at once."""
+
+
 class _Offices(Protocol):
     def office_of(self, code: str, name: str) -> Office: ...
 
@@ -111,6 +115,7 @@ class SqlUnit:
         self._audit: list[tuple[Any, ...]] = []
         self._personal: list[tuple[Any, ...]] = []
         self._subjects: dict[str, Subject] = {}
+        self._misses = 0
         self.committed = False
 
     def _execute(self, statement: Any, params: Any = None) -> Any:
@@ -428,12 +433,21 @@ class SqlUnit:
         """The person's subject; created (in this transaction) when ``create``."""
         found = self._subjects.get(nip)
         if found is None:
+            self._misses += 1
+            if self._misses == _PREFETCH_AFTER:
+                # A bulk command (advance, groups, a roster): look its people up at once.
+                rows = self._execute(sql.COHORT_SUBJECTS, {"cohort_id": self._cohort_id})
+                for row in rows:
+                    self._subjects.setdefault(row.nip, Subject(row.id, row.nip, row.key))
+                found = self._subjects.get(nip)
+        if found is None:
             row = self._execute(sql.SUBJECT_OF, {"nip": nip}).first()
             if row is not None:
                 found = Subject(row.id, row.nip, row.key)
             elif create:
                 found = Subject.new(nip)
-                self._execute(sql.SUBJECTS.insert().values(id=found.id, nip=nip, key=found.key))
+                params = {"id": found.id, "nip": nip, "key": found.key}
+                self._execute(sql.ADD_SUBJECT, params)
             else:
                 return None
             self._subjects[nip] = found
