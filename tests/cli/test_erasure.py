@@ -31,12 +31,15 @@ def test_erasing_a_withdrawn_participant(cli: Cli, enrolled: list[str]) -> None:
 
 
 def test_erasing_an_active_participant_is_refused(cli: Cli, enrolled: list[str]) -> None:
-    """Exit 3 naming still_active; the participant and their history are untouched."""
+    """Exit 3 naming still_active; nothing written (the hint says so), history untouched."""
     nip = enrolled[1]
     before = cli.json("history", nip)
+    entries = cli.json("verify")["cohorts"][0]["entries"]
     refused = cli.json("erase", nip, "--reason", "permintaan", expect=3)
     assert "still_active" in str(refused)
+    assert refused["error"]["hint"].startswith("nothing was written")
     assert cli.json("history", nip) == before
+    assert cli.json("verify")["cohorts"][0]["entries"] == entries
 
 
 def test_erasing_without_a_reason_or_an_unknown_nip_is_exit_2(

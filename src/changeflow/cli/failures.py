@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from changeflow.erasure import STILL_ACTIVE
 from changeflow.errors import (
     AlreadyExists,
     ChangeflowError,
@@ -172,6 +173,9 @@ def refusal(exc: TransitionRejected) -> Failure:
     if isinstance(exc, IllegalTransition):
         hint = f"`changeflow events {exc.cohort} {exc.nip}` lists what is allowed now"
         return Failure(ExitCode.REFUSED, "illegal_transition", message, hint, headline, details)
+    if exc.codes == (STILL_ACTIVE,):  # judged before anything is written: no attempt kept
+        hint = "nothing was written; erase a person once their enrolments have ended"
+        return Failure(ExitCode.REFUSED, "refused", message, hint, headline, details)
     return Failure(ExitCode.REFUSED, "refused", message, _REFUSED_HINT, headline, details)
 
 
