@@ -14,16 +14,13 @@ with the roles it vouches for, or it plugs in an :class:`Authorizer` of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from changeflow.errors import InvalidInput
 from changeflow.inputs import ACTOR_MAX, check_text
 from changeflow.models import Text
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 __all__ = [
     "COACH",
@@ -147,9 +144,3 @@ class StaffAuthorizer:
 
     def __repr__(self) -> str:
         return "StaffAuthorizer()"
-
-
-def roles_text(roles: Iterable[str]) -> str:
-    """Roles as a sorted, comma-separated phrase (``none`` when empty)."""
-    listed = sorted(roles)
-    return ", ".join(listed) if listed else "none"
