@@ -128,8 +128,7 @@ class Attempt:
             project = after.project if before is None else before.project
             denied = self._permitted(first, event, project)
             rules = rules[1:]
-        else:
-            self.role = None
+        # Rules without a permission (the engine's own) leave the role a permit() set.
         if not rules:
             return denied, None
         command = self.command

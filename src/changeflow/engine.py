@@ -1208,7 +1208,6 @@ class Engine:
                 _ATTENDANCE_RULES, RECORD_ATTENDANCE, state, state, member, member
             )
             violations = permitted + violations
-            attempt.permit(RECORD_ATTENDANCE)  # judging the rules above cleared the role
             entry = attempt.entry(nip, RECORD_ATTENDANCE, state, state, violations, None, change)
             if not violations:
                 uow.set_attendance(nip, when, marked.value)
@@ -1425,11 +1424,16 @@ class Engine:
             member = still_active(uow, nip)
             state = None if member is None else member.state
             attempt = Attempt(uow, self.lifecycle, command, self.clock.now())
-            self._may(attempt, ERASE)  # the role acted in
-            entry = attempt.entry(nip, ERASE, state, state)
+            # Judged again under this cohort's lock: the staff may have changed meanwhile.
+            violations = self._may(attempt, ERASE)
+            entry = attempt.entry(nip, ERASE, state, state, violations)
             uow.record(entry)
-            uow.erase(nip)
+            if not violations:
+                uow.erase(nip)
             uow.commit()
+        if violations:
+            self._after((entry,))
+            _refused((entry,))
         return entry
 
     def checkpoints(self) -> list[Checkpoint]:
