@@ -96,7 +96,7 @@ def test_malformed_rows_are_invalid_input_with_their_line(row: str, field: str) 
     assert violation.message.startswith("line 3: ")
 
 
-@pytest.mark.parametrize("born", ["1975-13-01", "01/06/1975", "1975-06-02"])
+@pytest.mark.parametrize("born", ["1975-13-01", "1975/06/01", "02/06/1975", "1975-06-02"])
 def test_bad_or_disagreeing_birth_dates_are_invalid(born: str) -> None:
     """A malformed birth date, or one the NIP contradicts, is invalid_input."""
     (row,) = parse_roster(_text(f"{person(1)},{born}", header=HEADER + ",birth_date"))
@@ -229,13 +229,13 @@ def test_caps_below_one_are_invalid_input(tmp_path: Path, limit: str) -> None:
 
 
 def test_unreadable_files_are_invalid_input(tmp_path: Path) -> None:
-    """A missing file or one not in UTF-8 raises InvalidInput naming the file."""
+    """A missing file, or one in neither UTF-8 nor Windows-1252, raises InvalidInput naming it."""
     with pytest.raises(InvalidInput, match="cannot read"):
         read_roster(tmp_path / "missing.csv")
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes(_text(f"{nip_of(1)},Bud\xed,BKD,III.a").encode("latin-1"))
-    with pytest.raises(InvalidInput, match="not UTF-8"):
-        read_roster(latin)
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(_text(f"{nip_of(1)},Budi,BKD,III.a").encode() + b"\xc3\x81\x81\n")
+    with pytest.raises(InvalidInput, match=r"garbled\.csv' is neither UTF-8 nor cp1252 \(byte "):
+        read_roster(garbled)
 
 
 def test_rows_are_judged_in_file_order(engine: Engine) -> None:
