@@ -61,7 +61,7 @@ from changeflow.sheets import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from changeflow.engine import Engine
@@ -365,48 +365,65 @@ def enrol_roster(
     *,
     actor: str | None = None,
     dry_run: bool = False,
+    batch_size: int | None = None,
+    on_row: Callable[[RosterOutcome], None] | None = None,
 ) -> RosterReport:
     """Enrol roster rows in file order, each judged with the accepted rows before it enrolled.
 
     A row whose participant is already active in the cohort (from an earlier run of the
     roster, say) is reported as ``already_enrolled`` and changes nothing, so re-running a
     roster is safe; a NIP repeated later in the same roster is judged again and refused.
-    Unusable rows are refused with ``invalid_input`` and write nothing. With ``dry_run``
-    nothing is written: the valid rows are judged together by
-    :meth:`Engine.check_enrolments`.
+    Unusable rows are refused with ``invalid_input`` and write nothing.
+
+    The rows are written in batches (:meth:`Engine.batch`) of ``batch_size`` rows, the
+    whole roster in one transaction by default: a crash leaves none or all of a batch. With
+    ``dry_run`` the whole roster is judged in one batch that is never committed.
+    ``on_row`` hears of each row's outcome as soon as it is judged (for progress).
     """
+    if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
+        raise InvalidInput("batch_size", f"must be a positive number of rows, got {batch_size!r}")
     engine.cohort(cohort)  # an unknown cohort fails before any row is judged
     active = {e.nip for e in engine.participants(cohort) if e.active}
-    outcomes: list[RosterOutcome | None] = []
-    pending: list[tuple[int, RosterRow, Participant]] = []
+    size = None if dry_run else batch_size
+    outcomes: list[RosterOutcome] = []
     seen: set[str] = set()
+    for chunk in _chunks(rows, size):
+        with engine.batch(cohort, dry_run=dry_run):
+            for row in chunk:
+                outcome = _outcome(engine, cohort, row, actor, active, seen)
+                outcomes.append(outcome)
+                if on_row is not None:
+                    on_row(outcome)
+    return RosterReport(cohort, dry_run, tuple(outcomes))
+
+
+def _chunks(rows: Iterable[RosterRow], size: int | None) -> Iterator[list[RosterRow]]:
+    """The rows in lists of ``size`` (all in one list when ``size`` is None)."""
+    chunk: list[RosterRow] = []
     for row in rows:
-        person = row.participant
-        if person is None:
-            outcomes.append(RosterOutcome(row.line, row.nip, None, "refused", row.violations))
-            continue
-        first = person.nip not in seen
-        seen.add(person.nip)
-        if first and person.nip in active:
-            outcomes.append(RosterOutcome(row.line, person.nip, person.name, "already_enrolled"))
-        elif dry_run:
-            pending.append((len(outcomes), row, person))
-            outcomes.append(None)
-        else:
-            outcomes.append(_enrol(engine, cohort, row, person, actor))
-    if pending:
-        verdicts = engine.check_enrolments(
-            cohort, [person for _, _, person in pending], actor=actor
-        )
-        for (index, row, person), violations in zip(pending, verdicts, strict=True):
-            status: RowStatus = "refused" if violations else "accepted"
-            outcomes[index] = RosterOutcome(row.line, person.nip, person.name, status, violations)
-    return RosterReport(cohort, dry_run, tuple(o for o in outcomes if o is not None))
+        chunk.append(row)
+        if size is not None and len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk or size is None:
+        yield chunk
 
 
-def _enrol(
-    engine: Engine, cohort: str, row: RosterRow, person: Participant, actor: str | None
+def _outcome(
+    engine: Engine,
+    cohort: str,
+    row: RosterRow,
+    actor: str | None,
+    active: set[str],
+    seen: set[str],
 ) -> RosterOutcome:
+    person = row.participant
+    if person is None:
+        return RosterOutcome(row.line, row.nip, None, "refused", row.violations)
+    first = person.nip not in seen
+    seen.add(person.nip)
+    if first and person.nip in active:
+        return RosterOutcome(row.line, person.nip, person.name, "already_enrolled")
     try:
         engine.enrol(cohort, person, actor=actor, payload={"roster_line": row.line})
     except TransitionRejected as refused:
