@@ -35,6 +35,7 @@ import io
 import os
 import re
 import stat
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -50,7 +51,9 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_ROWS",
     "DELIMITERS",
+    "MAX_CELL_CHARACTERS",
     "MAX_COLUMNS",
+    "MAX_EXPANSION",
     "MAX_ROW_CHARACTERS",
     "XLSX_HINT",
     "Cell",
@@ -80,6 +83,13 @@ DEFAULT_MAX_ROWS = 200_000
 MAX_ROW_CHARACTERS = 100_000
 """The longest a row may be. It stays below the csv module's field limit (131,072), past
 which the module would go on reading *inside* a quoted field and turn its text into rows."""
+
+MAX_CELL_CHARACTERS = 32_767
+"""The longest a workbook's cell may be: Excel's own limit."""
+
+MAX_EXPANSION = 16
+"""How many times ``max_bytes`` a workbook's parts may declare once uncompressed: a zip
+bomb is refused before openpyxl inflates it."""
 
 MAX_COLUMNS = 100
 """The most columns read from a sheet: a workbook may claim 16,384 of them in every row."""
@@ -227,6 +237,7 @@ def decode_text(
     >>> decode_text("Nama;Budí".encode("cp1252"), Path("r.csv"))
     ('Nama;Budí', 'cp1252')
     """
+    named = encoding is not None
     if encoding is None:
         try:
             return raw.decode("utf-8-sig"), "utf-8"
@@ -237,9 +248,10 @@ def decode_text(
     except LookupError:
         raise InvalidInput("encoding", f"unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
+        tried = encoding if named else f"neither UTF-8 nor {encoding}"
         raise InvalidInput(
             field,
-            f"{str(file)!r} is neither UTF-8 nor {encoding} (byte {exc.start}): save the "
+            f"{str(file)!r} is {'not ' if named else ''}{tried} (byte {exc.start}): save the "
             f"{field} as UTF-8, or name its encoding",
         ) from None
 
@@ -473,6 +485,7 @@ def _read_xlsx(
 ) -> Table:
     from openpyxl import load_workbook  # noqa: PLC0415 - an optional extra
 
+    _check_expansion(file, raw, field)
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - a hostile workbook may fail anywhere inside openpyxl
@@ -495,7 +508,7 @@ def _read_xlsx(
         title = str(found.title)
         try:
             rows = _sheet_rows(
-                found.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows, field
+                found.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), max_rows, field
             )
         except InvalidInput:
             raise
@@ -508,10 +521,28 @@ def _read_xlsx(
     return _sheet_table(rows, columns, field, title)
 
 
+def _check_expansion(file: Path, raw: bytes, field: str) -> None:
+    """Refuse a workbook whose parts declare more than MAX_EXPANSION times its size inflated.
+
+    The declared sizes bound what the zip module will inflate, so they can be trusted.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            declared = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip at all: openpyxl says so below
+    if declared > MAX_EXPANSION * max(len(raw), 1_048_576):
+        raise InvalidInput(
+            field,
+            f"{str(file)!r} inflates to {declared:,} bytes, more than {MAX_EXPANSION} times "
+            "its size: the whole workbook is refused",
+        )
+
+
 def _sheet_rows(
     rows: Iterable[Sequence[object]], max_rows: int, field: str
 ) -> list[tuple[int, tuple[Cell, ...]]]:
-    """The non-blank rows with their numbers, bounded like CSV records (the header counts)."""
+    """The non-blank rows with their numbers, bounded like CSV records and by cell length."""
     found: list[tuple[int, tuple[Cell, ...]]] = []
     header_seen = False
     count = 0
@@ -522,6 +553,7 @@ def _sheet_rows(
             count += 1
             if count > max_rows:
                 raise _too_many_rows(f"row {number}", max_rows, field)
+        _check_cells(number, cells, field)
         if sum(len(cell) for cell in cells if isinstance(cell, str)) > MAX_ROW_CHARACTERS:
             raise InvalidInput(
                 field,
@@ -532,6 +564,26 @@ def _sheet_rows(
             header_seen = True
             found.append((number, _trimmed(cells)))
     return found
+
+
+def _check_cells(number: int, cells: tuple[Cell, ...], field: str) -> None:
+    for index, cell in enumerate(cells):
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARACTERS:
+            raise InvalidInput(
+                field,
+                f"row {number}, column {_column_letter(index)}: a cell longer than "
+                f"{MAX_CELL_CHARACTERS:,} characters (Excel's own limit); the whole {field} "
+                "is refused",
+            )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _cell(value: object) -> Cell:
