@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cli.support import HEADER, nip_of, person, write_roster
@@ -249,3 +250,46 @@ def test_the_roster_caps_can_be_set(cli: Cli, cohort: str, tmp_path: Path) -> No
         nip_of(1),
         nip_of(2),
     ]
+
+
+def test_a_workbook_roster_enrols_from_the_named_sheet(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """--xlsx with --sheet reads that sheet; a number NIP cell is refused naming its row."""
+    from openpyxl import Workbook  # noqa: PLC0415 - the optional extra, as the CLI loads it
+
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.append(["Daftar peserta PKA angkatan I"])
+    data = book.create_sheet("Peserta")
+    data.append(["NIP", "Nama", "OPD", "Eselon", "Tanggal Lahir"])
+    data.append([nip_of(1), "Budi", "Dinas Pendidikan", "III/a", date(1975, 6, 1)])
+    data.append([int(nip_of(2)), "Ani", "Dinas Kesehatan", "IIIb", None])
+    path = tmp_path / "peserta.xlsx"
+    book.save(path)
+    outcome = cli.json("enrol", cohort, "--xlsx", str(path), "--sheet", "Peserta", expect=3)
+    assert outcome["accepted"] == [nip_of(1)]
+    (refused,) = outcome["refused"]
+    assert refused["line"] == 3
+    assert "format the NIP column as Text" in refused["violations"][0]["message"]
+    first_sheet = cli.json("enrol", cohort, "--xlsx", str(path), expect=2)
+    assert "row 1 of sheet 'Sheet': bad header" in first_sheet["error"]["message"]
+
+
+def test_an_encoding_can_be_named_and_the_file_options_do_not_mix(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """--encoding reads a UTF-16 roster; --csv with --xlsx, or --encoding with --xlsx, exit 2."""
+    roster = tmp_path / "r.csv"
+    roster.write_bytes(f"{HEADER}\n{person(1)}\n".encode("utf-16"))
+    assert cli.json("enrol", cohort, "--csv", str(roster), "--encoding", "utf-16")["accepted"] == [
+        nip_of(1)
+    ]
+    both = cli("enrol", cohort, "--csv", str(roster), "--xlsx", str(roster), expect=2)
+    assert "not both" in both.stderr
+    assert (
+        "--encoding reads CSV"
+        in cli("enrol", cohort, "--xlsx", str(roster), "--encoding", "utf-16", expect=2).stderr
+    )
+    assert "--csv FILE or --xlsx FILE" in cli("enrol", cohort, expect=2).stderr
