@@ -102,6 +102,13 @@ def test_an_explicit_encoding_is_used_and_an_unknown_one_refused(tmp_path: Path)
         read_table(tmp_path / "utf16.csv", COLUMNS, encoding="ascii")
 
 
+def test_empty_trailing_columns_excel_writes_are_not_fields() -> None:
+    """`NIP;Nama;OPD;;` and rows ending `;;` read as three fields; a filled extra cell does not."""
+    table = parse_csv("NIP;Nama;OPD;;\n1;Budi;BKD;;\n2;Ani;BKD\n3;Eko;BKD;;x\n", COLUMNS)
+    assert table.columns == ("nip", "name", "office")
+    assert [record.fields for record in table.records] == [3, 3, 5]
+
+
 def test_a_csv_error_refuses_the_whole_semicolon_file_naming_its_line() -> None:
     """A broken quote on line 3 of a semicolon file refuses the file, naming line 3."""
     with pytest.raises(InvalidInput, match="line 3: not valid CSV"):

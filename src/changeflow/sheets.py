@@ -377,14 +377,29 @@ def parse_csv(
     field: str = "roster",
     delimiter: str | None = None,
 ) -> Table:
-    """A :class:`Table` from CSV ``text`` (header first, delimiter sniffed unless given)."""
+    """A :class:`Table` from CSV ``text`` (header first, delimiter sniffed unless given).
+
+    Empty cells past the header's last named column are not fields: Excel writes them for
+    columns once formatted (``NIP;Nama;;``), in the header and in every row.
+    """
     delimiter = delimiter or sniff_delimiter(text)
     header, records = csv_records(text, max_rows, field, delimiter)
+    while header and not header[-1].strip():
+        header.pop()
     names, headers = _header(header, columns, field, "line 1")
+    width = len(names)
     rows = tuple(
-        Record(line, _by_name(names, cells), len(cells), f"line {line}") for line, cells in records
+        Record(line, _by_name(names, cells), _fields(cells, width), f"line {line}")
+        for line, cells in records
     )
     return Table(names, headers, rows, "csv", delimiter)
+
+
+def _fields(cells: Sequence[str], width: int) -> int:
+    """How many fields a CSV row has, empty cells past the header's width left out."""
+    if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
+        return width
+    return len(cells)
 
 
 def _by_name(names: tuple[str, ...], cells: Sequence[Cell]) -> Mapping[str, Cell]:
