@@ -106,6 +106,7 @@ Cell = str | int | float | bool | date | datetime | time | None
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _HEADER_NOISE = re.compile(r"[\s_\-]+")
 _SNIFF_LINES = 20
+_SNIFF_CHARACTERS = 65_536
 _ZIP = b"PK\x03\x04"
 
 
@@ -265,8 +266,9 @@ def sniff_delimiter(text: str) -> str:
     >>> sniff_delimiter("NIP;Nama;Eselon\n1;Budi, S.Kom;III.a\n"), sniff_delimiter("nip\n")
     (';', ',')
     """
+    sample = text[:_SNIFF_CHARACTERS]  # the sniffer's regular expressions, on a bounded sample
     lines = [
-        found.group() for _, found in zip(range(_SNIFF_LINES), _LINE.finditer(text), strict=False)
+        found.group() for _, found in zip(range(_SNIFF_LINES), _LINE.finditer(sample), strict=False)
     ]
     header = lines[0] if lines else ""
     try:
