@@ -621,7 +621,7 @@ def _sheet_table(
     rows: list[tuple[int, tuple[Cell, ...]]], columns: Sequence[Column], field: str, title: str
 ) -> Table:
     if not rows:
-        _header(None, columns, field, f"sheet {title!r}")
+        _header(None, columns, field, f"sheet {title!r}")  # raises: the sheet is empty
     (first, header), data = rows[0], rows[1:]
     names, headers = _header(header, columns, field, f"row {first} of sheet {title!r}")
     records = tuple(
