@@ -249,3 +249,12 @@ def test_the_roster_caps_can_be_set(cli: Cli, cohort: str, tmp_path: Path) -> No
         nip_of(1),
         nip_of(2),
     ]
+
+
+def test_a_roster_in_batches_enrols_every_row(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """--batch-size 2 commits five rows in three transactions with the same outcome."""
+    roster = write_roster(tmp_path / "five.csv", [person(n) for n in range(1, 6)])
+    report = cli.json("enrol", cohort, "--csv", str(roster), "--batch-size", "2")
+    assert len(report["accepted"]) == 5
+    assert cli("verify", cohort).exit_code == 0
+    cli("enrol", cohort, "--csv", str(roster), "--batch-size", "0", expect=2)

@@ -275,12 +275,16 @@ def groups(code: str, formed: Sequence[Group]) -> Document:
     return {"cohort": code, "groups": [g.model_dump(mode="json") for g in formed]}
 
 
-def advance(report: AdvanceReport) -> Document:
-    """``advance``: accepted NIPs, refused ones with violations, how many were skipped."""
+def advance(report: AdvanceReport, *, dry_run: bool = False) -> Document:
+    """``advance``: accepted NIPs, refused ones with violations, how many were skipped.
+
+    With ``dry_run`` the accepted NIPs are those that would move; nothing was written.
+    """
     body = report.to_dict()
     return {
         "cohort": body["cohort"],
         "event": body["event"],
+        "dry_run": dry_run,
         "accepted": body["accepted"],
         "refused": body["refused"],
         "skipped": body["skipped"],
