@@ -92,11 +92,16 @@ def _write(path: Path, document: dict[str, Any]) -> None:
         raise CliError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
 
 
+_READABLE = frozenset({1, JSON_SCHEMA_VERSION})
+"""Checkpoint files this version reads: version 2 renamed a violation field only, and
+checkpoints hold no violations, so files written under version 1 read as they are."""
+
+
 def read_checkpoints(path: Path) -> list[Checkpoint]:
     """The checkpoints of a file ``checkpoints -o`` wrote; :class:`CliError` (exit 2) otherwise."""
     document = _document(path)
     listed = document.get("checkpoints")
-    if document.get("schema_version") != JSON_SCHEMA_VERSION or not isinstance(listed, list):
+    if document.get("schema_version") not in _READABLE or not isinstance(listed, list):
         raise CliError(f"{str(path)!r} is not a changeflow checkpoint file", hint=_HINT)
     found: dict[str, Checkpoint] = {}
     for item in listed:
