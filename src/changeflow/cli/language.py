@@ -439,5 +439,91 @@ INDONESIAN: Final[Mapping[str, str]] = {
     "--mentor-nip and --mentor-position need --mentor NAME": (
         "--mentor-nip dan --mentor-position memerlukan --mentor NAMA"
     ),
+    # -- other commands: schedule, attendance, corrections, staff, rules, checkpoints, demo -------
+    "wrote {count} event(s) to {file}": "{count} acara ditulis ke {file}",
+    "--ics: cannot write {file!r}: {problem}": "--ics: tidak dapat menulis {file!r}: {problem}",
+    "{code}: {stage} set to {first} - {last}": "{code}: tahap {stage} ditetapkan {first} - {last}",
+    "STAGE {value!r} is not a stage of the schedule": "TAHAP {value!r} bukan tahap dalam jadwal",
+    "use one of {stages}": "gunakan salah satu dari {stages}",
+    "--end {last} is before --start {first}": "--end {last} lebih awal dari --start {first}",
+    "{option} {day} is outside the cohort ({start} to {end})": (
+        "{option} {day} di luar masa angkatan ({start} sampai {end})"
+    ),
+    "{day} is already closed ({name}): nothing changed": (
+        "{day} sudah ditetapkan libur ({name}): tidak ada yang berubah"
+    ),
+    "{nip}: {day} {status} recorded, audit #{seq}": "{nip}: {day} {status} dicatat, audit #{seq}",
+    "--status {value!r} is not one of {allowed}": (
+        "--status {value!r} bukan salah satu dari {allowed}"
+    ),
+    "an attendance sheet is a UTF-8 CSV file whose first line names the columns nip,date,status "
+    "(status: present, izin, sakit or absent)": (
+        "lembar kehadiran adalah berkas CSV UTF-8 yang baris pertamanya menyebut kolom "
+        "nip,date,status (status: present, izin, sakit atau absent)"
+    ),
+    "a roster is a UTF-8 CSV file whose first line names the columns "
+    "nip,name,office,echelon[,birth_date]": (
+        "daftar peserta adalah berkas CSV UTF-8 yang baris pertamanya menyebut kolom "
+        "nip,name,office,echelon[,birth_date]"
+    ),
+    "split the roster, or allow more with --max-bytes N or --max-rows N": (
+        "pecah daftar peserta, atau izinkan lebih banyak dengan --max-bytes N atau --max-rows N"
+    ),
+    "{nip}: {component} corrected {was} -> {score:g}, audit #{seq}": (
+        "{nip}: nilai {component} dikoreksi {was} -> {score:g}, audit #{seq}"
+    ),
+    "passes": "lulus",
+    "does not pass": "tidak lulus",
+    "grade: {score:g} {band} ({verdict})": "nilai akhir: {score:g} {band} ({verdict})",
+    "{nip}: corrected {change}, audit #{seq}": "{nip}: dikoreksi {change}, audit #{seq}",
+    "{nip}: transferred to {code} ({name}), audit #{seq}": (
+        "{nip}: pindah ke unit kerja {code} ({name}), audit #{seq}"
+    ),
+    "office {code!r} is not stored yet: give its name with --office-name": (
+        "unit kerja {code!r} belum tersimpan: sebutkan namanya dengan --office-name"
+    ),
+    "{code}: {id} ({name}) is {roles}": "{code}: {id} ({name}) berperan sebagai {roles}",
+    "{code} has no staff yet": "{code} belum memiliki penyelenggara, coach atau penguji",
+    "{cohort}: personal data erased, audit #{seq}": (
+        "{cohort}: data pribadi dihapus, audit #{seq}"
+    ),
+    "{id} v{version}: {title}": "{id} v{version}: {title}",
+    "  regime: {regime}": "  ketentuan: {regime}",
+    "  seats: {seats}, at most {most} per office": (
+        "  kuota: {seats} peserta, paling banyak {most} per unit kerja"
+    ),
+    "  retirement: at {age}, more than {years} year(s) after the start": (
+        "  pensiun: usia {age}, lebih dari {years} tahun setelah angkatan dimulai"
+    ),
+    "  eligible ranks: {ranks}": "  eselon yang memenuhi syarat: {ranks}",
+    "  grading: {bands}; otherwise {failing}": "  predikat: {bands}; selain itu {failing}",
+    "  calendar: {on_class} working days on class, laboratory at least {laboratory} days, "
+    "attendance at least {attendance:.0%}": (
+        "  kalender: {on_class} hari kerja klasikal, laboratorium kepemimpinan paling sedikit "
+        "{laboratory} hari, kehadiran paling sedikit {attendance:.0%}"
+    ),
+    "  read: {title} <{address}>: {read}": "  dibaca: {title} <{address}>: {read}",
+    "wrote {count} checkpoint(s) to {file}": "{count} titik periksa ditulis ke {file}",
+    "cannot write {file!r}: {problem}": "tidak dapat menulis {file!r}: {problem}",
+    "cannot read {file!r}: {problem}": "tidak dapat membaca {file!r}: {problem}",
+    "cannot replace {file!r}: {problem}": "tidak dapat mengganti {file!r}: {problem}",
+    "{file!r} is not a changeflow checkpoint file": (
+        "{file!r} bukan berkas titik periksa changeflow"
+    ),
+    "{file!r} names cohort {cohort} twice": "{file!r} menyebut angkatan {cohort} dua kali",
+    "{file!r} is larger than a checkpoint file can be ({mib} MiB)": (
+        "{file!r} lebih besar dari ukuran maksimal berkas titik periksa ({mib} MiB)"
+    ),
+    "{file!r} is not valid JSON: {problem}": "{file!r} bukan JSON yang sah: {problem}",
+    "give a file `changeflow checkpoints -o FILE` wrote": (
+        "berikan berkas yang ditulis oleh `changeflow checkpoints -o BERKAS`"
+    ),
+    "the demo needs an SQLite file URL, not {url!r}": (
+        "demo memerlukan URL berkas SQLite, bukan {url!r}"
+    ),
+    "e.g. --db {url}": "misalnya --db {url}",
+    "the demo database is {path}; try: changeflow --db {url} status {code}": (
+        "basis data demo adalah {path}; coba: changeflow --db {url} status {code}"
+    ),
 }
 """English template -> Indonesian template, for every text the CLI prints through :func:`tr`."""
