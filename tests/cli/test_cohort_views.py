@@ -161,7 +161,7 @@ def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: P
 def test_verify_an_unknown_cohort_exits_2(cli: Cli) -> None:
     """Verifying a cohort that does not exist is an unknown name."""
     cli("verify", "PKA-9", expect=2)
-    assert cli.json("verify") == {"schema_version": 1, "ok": True, "cohorts": [], "against": None}
+    assert cli.json("verify") == {"schema_version": 2, "ok": True, "cohorts": [], "against": None}
 
 
 @pytest.mark.parametrize(
