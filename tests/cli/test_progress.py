@@ -75,3 +75,14 @@ def test_a_roster_reports_progress_on_stderr_and_json_on_stdout(
     assert len(json.loads(result.stdout)["accepted"]) == 5
     assert f"enrolling {cohort}: 5 of 5 rows" in result.stderr
     assert result.stderr.rstrip().endswith("(done)")
+
+
+def test_progress_speaks_the_cli_language(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """Under --lang id the progress line is Indonesian."""
+    roster = write_roster(tmp_path / "two.csv", [person(n) for n in range(1, 3)])
+    result = cli(
+        "--lang", "id", "enrol", cohort, "--csv", str(roster),
+        env={"CHANGEFLOW_PROGRESS_AFTER": "0"},
+    )  # fmt: skip
+    assert f"mendaftarkan peserta {cohort}: 2 dari 2 baris" in result.stderr
+    assert "(selesai)" in result.stderr

@@ -7,6 +7,7 @@ import typer
 
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import tr
 from changeflow.cli.options import Actor, CohortCode, JsonFlag
 from changeflow.cli.progress import Progress
 from changeflow.cli.render import Output
@@ -96,7 +97,7 @@ def enrol(
         except InvalidInput as unusable:
             hint = LIMIT_HINT if isinstance(unusable, RosterTooLarge) else ROSTER_HINT
             raise CliError(str(unusable), hint=hint) from None
-        with Progress(f"enrolling {code}", len(rows)) as progress:
+        with Progress(tr("enrolling {code}", code=code), len(rows)) as progress:
             report = enrol_roster(
                 engine,
                 code,

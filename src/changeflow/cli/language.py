@@ -127,6 +127,14 @@ INDONESIAN: Final[Mapping[str, str]] = {
     "hint: {text}": "saran: {text}",
     "{task} ...": "{task} ...",
     "done in {seconds:.1f} s": "selesai dalam {seconds:.1f} detik",
+    "{what}: {done} {unit}, {seconds} s": "{what}: {done} {unit}, {seconds} detik",
+    "{what}: {done} of {total} {unit}, {seconds} s": (
+        "{what}: {done} dari {total} {unit}, {seconds} detik"
+    ),
+    " (done)": " (selesai)",
+    " (stopped)": " (dihentikan)",
+    "rows": "baris",
+    "enrolling {code}": "mendaftarkan peserta {code}",
     "try '{where} --help'": "coba '{where} --help'",
     # -- words that label an outcome (history, tick, roster, attendance) --------------------
     "accepted": "diterima",

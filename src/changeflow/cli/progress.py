@@ -13,6 +13,8 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
+from changeflow.cli.language import tr
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -119,8 +121,14 @@ class Progress:
         self._task = self._bar.add_task(self.what, total=self.total, completed=self.done)
 
     def _line(self, state: str) -> None:
-        elapsed = time.monotonic() - self._started
-        of = f" of {self.total:,}" if self.total is not None else ""
-        tail = f" ({state})" if state else ""
-        self._stream.write(f"{self.what}: {self.done:,}{of} {self.unit}, {elapsed:.1f} s{tail}\n")
+        seconds = f"{time.monotonic() - self._started:.1f}"
+        done, unit = f"{self.done:,}", tr(self.unit)
+        if self.total is None:
+            line = tr("{what}: {done} {unit}, {seconds} s", what=self.what, done=done,
+                      unit=unit, seconds=seconds)  # fmt: skip
+        else:
+            line = tr("{what}: {done} of {total} {unit}, {seconds} s", what=self.what,
+                      done=done, total=f"{self.total:,}", unit=unit, seconds=seconds)  # fmt: skip
+        tail = {"done": tr(" (done)"), "stopped": tr(" (stopped)")}.get(state, "")
+        self._stream.write(line + tail + "\n")
         self._stream.flush()
