@@ -293,3 +293,12 @@ def test_an_encoding_can_be_named_and_the_file_options_do_not_mix(
         in cli("enrol", cohort, "--xlsx", str(roster), "--encoding", "utf-16", expect=2).stderr
     )
     assert "--csv FILE or --xlsx FILE" in cli("enrol", cohort, expect=2).stderr
+
+
+def test_a_roster_in_batches_enrols_every_row(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """--batch-size 2 commits five rows in three transactions with the same outcome."""
+    roster = write_roster(tmp_path / "five.csv", [person(n) for n in range(1, 6)])
+    report = cli.json("enrol", cohort, "--csv", str(roster), "--batch-size", "2")
+    assert len(report["accepted"]) == 5
+    assert cli("verify", cohort).exit_code == 0
+    cli("enrol", cohort, "--csv", str(roster), "--batch-size", "0", expect=2)

@@ -12,6 +12,7 @@ import typer
 
 from changeflow.bulk import BulkKind, BulkReport, apply_rows, read_bulk
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import current, tr
 from changeflow.cli.render import Output
 from changeflow.cli.session import session
 from changeflow.cli.tables import unusable_hint
@@ -71,21 +72,27 @@ def apply_file(
 
 def bulk_text(out: Output, report: BulkReport) -> None:
     """The file's outcome row by row, then a summary line."""
-    labels = {"accepted": "accepted", "unchanged": "unchanged", "refused": "REFUSED"}
+    labels = {"accepted": tr("accepted"), "unchanged": tr("unchanged"), "refused": tr("REFUSED")}
     if report.dry_run:
-        labels.update(accepted="would be accepted", refused="WOULD BE REFUSED")
+        labels.update(accepted=tr("would be accepted"), refused=tr("WOULD BE REFUSED"))
     for row in report.outcomes:
         what = _what(row.value)
         if row.grade is not None:
-            what += f" (grade {row.grade})"
-        out.line(f"line {row.line:<4} {labels[row.status]:<18} {row.nip or '(no NIP)'}  {what}")
+            what += " " + tr("(grade {band})", band=row.grade)
+        who = f"{row.nip or tr('(no NIP)')}  {what}"
+        out.line(
+            tr("line {line:<4} {label:<18} {who}", line=row.line, label=labels[row.status], who=who)
+        )
         for violation in row.violations:
-            out.line(f"{'':10}{violation.code}: {violation.message}")
-    summary = (
-        f"{report.command}: {len(report.accepted)} accepted, {len(report.unchanged)} unchanged, "
-        f"{len(report.refused)} refused"
+            out.line(f"{'':10}{violation.code}: {violation.text(current())}")
+    summary = tr(
+        "{command}: {accepted} accepted, {unchanged} unchanged, {refused} refused",
+        command=report.command,
+        accepted=len(report.accepted),
+        unchanged=len(report.unchanged),
+        refused=len(report.refused),
     )
-    out.line(summary + (" (dry run: nothing was written)" if report.dry_run else ""))
+    out.line(summary + (tr(" (dry run: nothing was written)") if report.dry_run else ""))
 
 
 def _what(value: object) -> str:

@@ -7,7 +7,9 @@ import typer
 
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import tr
 from changeflow.cli.options import Actor, CohortCode, JsonFlag
+from changeflow.cli.progress import Progress
 from changeflow.cli.render import Output
 from changeflow.cli.session import guarded, session
 from changeflow.cli.tables import (
@@ -74,10 +76,23 @@ def enrol(
             help="Refuse a roster of more than N rows after the header (exit 2).",
         ),
     ] = DEFAULT_MAX_ROWS,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            metavar="N",
+            min=1,
+            help="Commit every N rows (default: the whole roster in one transaction).",
+        ),
+    ] = None,
     actor: Actor = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Enrol a roster row by row, in file order; refused rows are listed with their reasons.
+
+    Every row is judged by the rules on its own, in file order; the rows are written in one
+    transaction (or one per --batch-size rows), so an interruption leaves none or all of a
+    batch and running the same roster again completes it.
 
     Exit 0 when every row was accepted (or was already enrolled), 3 when any row was
     refused, 2 when the roster cannot be used at all (unreadable, in no known encoding, a
@@ -103,7 +118,16 @@ def enrol(
             raise CliError(
                 str(unusable), hint=unusable_hint(unusable, ROSTER_HINT, LIMIT_HINT)
             ) from None
-        report = enrol_roster(engine, code, rows, actor=actor, dry_run=dry_run)
+        with Progress(tr("enrolling {code}", code=code), len(rows)) as progress:
+            report = enrol_roster(
+                engine,
+                code,
+                rows,
+                actor=actor,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                on_row=lambda _outcome: progress.advance(),
+            )
     if out.json:
         out.document(documents.roster(report))
     else:

@@ -16,6 +16,7 @@ import typer
 from changeflow.cli import documents, render
 from changeflow.cli.bulk import PROJECTS_HINT, SCORES_HINT, apply_file
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import current, state_label, tr
 from changeflow.cli.options import (
     Actor,
     CohortCode,
@@ -109,13 +110,21 @@ def check(
     if out.json:
         out.document(documents.check(code, nip, event, state, violations))
     elif not violations:
-        out.line(f"{event} would be accepted for {nip} (now {state})")
+        out.line(
+            tr("{event} would be accepted for {nip} (now {state})", **_checked(event, nip, state))
+        )
     else:
-        out.line(f"{event} would be refused for {nip} (now {state}):")
+        out.line(
+            tr("{event} would be refused for {nip} (now {state}):", **_checked(event, nip, state))
+        )
         for violation in violations:
-            out.line(f"  {violation.code}: {violation.message}")
+            out.line(f"  {violation.code}: {violation.text(current())}")
     if violations:
         raise typer.Exit(ExitCode.REFUSED)
+
+
+def _checked(event: str, nip: str, state: str) -> dict[str, str]:
+    return {"event": event, "nip": nip, "state": state_label(state)}
 
 
 def events(
@@ -149,7 +158,15 @@ def events(
     if out.json:
         out.document(documents.events(code, nip, state, allowed))
         return
-    out.line(f"{nip} is {state}; allowed now: {', '.join(allowed) or 'nothing'}")
+    allowed_now = ", ".join(allowed) or tr("nothing")
+    out.line(
+        tr(
+            "{nip} is {state}; allowed now: {allowed}",
+            nip=nip,
+            state=state_label(state),
+            allowed=allowed_now,
+        )
+    )
     if reason is None:
         out.hint("events that need a reason (withdraw, drop, reopen) are listed only with --reason")
 
@@ -331,12 +348,16 @@ def _file_form(
         if dry_run:
             given.append("--dry-run")
         if given:
-            raise CliError(f"{', '.join(given)} go with a file: --csv FILE or --xlsx FILE")
+            raise CliError(
+                tr("{options} go with a file: --csv FILE or --xlsx FILE", options=", ".join(given))
+            )
         return None
     mixed = [name for name, value in single.items() if value is not None]
     if nip is not None or mixed:
         what = ", ".join((["NIP"] if nip is not None else []) + mixed)
-        raise CliError(f"a file gives every row's values: leave out {what}", hint=usage)
+        raise CliError(
+            tr("a file gives every row's values: leave out {what}", what=what), hint=usage
+        )
     return choose_file(csv_file, xlsx_file, sheet, encoding, usage)
 
 
