@@ -50,6 +50,7 @@ def test_a_projects_file_is_applied_row_by_row_and_a_rerun_is_safe(
     assert _statuses(report) == {2: "accepted", 3: "refused", 4: "accepted"}
     (refused,) = report["refused"]
     assert refused["violations"][0]["code"] == "unknown_participant"
+    assert "tidak terdaftar" in refused["violations"][0]["message_indonesian"]
     assert refused["violations"][0]["message"].startswith("line 3: nip: ")
     shown = cli.json("history", first)["history"]
     assert [e["event"] for e in shown].count("register_project") == 1
@@ -153,3 +154,14 @@ def test_without_openpyxl_xlsx_says_how_to_install_the_extra(
     assert done.returncode == 2, done.stderr
     assert "pip install 'changeflow[xlsx]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_bulk_report_speaks_indonesian_under_lang_id(
+    cli: Cli, cohort: str, enrolled: list[str], tmp_path: Path
+) -> None:
+    """Under --lang id the row labels and the summary are Indonesian."""
+    scores = _write(tmp_path / "nilai.csv", "NIP;Nilai", f"{enrolled[0]};80", f"{nip_of(9)};70")
+    result = cli("--lang", "id", "assess", cohort, "--csv", str(scores), "--dry-run", expect=3)
+    assert "akan diterima" in result.stdout
+    assert "record_assessment: 1 diterima, 0 tidak berubah, 1 ditolak (uji coba" in result.stdout
+    assert "tidak terdaftar" in result.stdout

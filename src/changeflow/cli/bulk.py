@@ -13,6 +13,7 @@ import typer
 from changeflow.bulk import BulkKind, BulkReport, apply_rows, read_bulk
 from changeflow.cli.failures import CliError, ExitCode
 from changeflow.cli.language import current, tr
+from changeflow.cli.progress import Progress
 from changeflow.cli.render import Output
 from changeflow.cli.session import session
 from changeflow.cli.tables import unusable_hint
@@ -60,7 +61,19 @@ def apply_file(
             rows = read_bulk(path, kind, xlsx=xlsx, sheet=sheet, encoding=encoding)
         except InvalidInput as unusable:
             raise CliError(str(unusable), hint=unusable_hint(unusable, usage, LIMIT_HINT)) from None
-        report = apply_rows(engine, code, kind, rows, actor=actor, reason=reason, dry_run=dry_run)
+        with Progress(
+            tr("applying {file} to {code}", file=path.name, code=code), len(rows)
+        ) as progress:
+            report = apply_rows(
+                engine,
+                code,
+                kind,
+                rows,
+                actor=actor,
+                reason=reason,
+                dry_run=dry_run,
+                on_row=lambda _outcome: progress.advance(),
+            )
     if out.json:
         out.document(report.to_dict())
     else:

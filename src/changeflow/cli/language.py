@@ -516,6 +516,7 @@ INDONESIAN: Final[Mapping[str, str]] = {
         "pasang tambahan xlsx untuk membaca berkas .xlsx: pip install 'changeflow[xlsx]'"
     ),
     "(grade {band})": "(predikat {band})",
+    "applying {file} to {code}": "menerapkan {file} ke {code}",
     "{options} go with a file: --csv FILE or --xlsx FILE": (
         "{options} hanya bersama berkas: --csv BERKAS atau --xlsx BERKAS"
     ),
