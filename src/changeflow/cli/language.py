@@ -469,10 +469,62 @@ INDONESIAN: Final[Mapping[str, str]] = {
         "lembar kehadiran adalah berkas CSV UTF-8 yang baris pertamanya menyebut kolom "
         "nip,date,status (status: present, izin, sakit atau absent)"
     ),
-    "a roster is a UTF-8 CSV file whose first line names the columns "
-    "nip,name,office,echelon[,birth_date]": (
-        "daftar peserta adalah berkas CSV UTF-8 yang baris pertamanya menyebut kolom "
-        "nip,name,office,echelon[,birth_date]"
+    "a roster is a CSV file (UTF-8 or Windows-1252; comma, semicolon or tab) or an .xlsx "
+    "sheet whose header names the columns nip,name,office,echelon[,birth_date] "
+    "(or NIP,Nama,Unit Kerja,Eselon[,Tanggal Lahir])": (
+        "daftar peserta adalah berkas CSV (UTF-8 atau Windows-1252; pemisah koma, titik koma "
+        "atau tab) atau lembar .xlsx yang judul kolomnya menyebut "
+        "nip,name,office,echelon[,birth_date] (atau NIP,Nama,Unit Kerja,Eselon[,Tanggal Lahir])"
+    ),
+    # -- HR office files: workbooks, bulk projects and scores ----------------------------------
+    "a projects file is CSV or an .xlsx sheet whose header names the columns "
+    "nip,title,theme[,mentor_name,mentor_nip,mentor_position] "
+    "(or NIP,Judul,Tema,Nama Mentor,NIP Mentor,Jabatan Mentor)": (
+        "berkas proyek perubahan adalah CSV atau lembar .xlsx yang judul kolomnya menyebut "
+        "nip,title,theme[,mentor_name,mentor_nip,mentor_position] "
+        "(atau NIP,Judul,Tema,Nama Mentor,NIP Mentor,Jabatan Mentor)"
+    ),
+    "a scores file is CSV or an .xlsx sheet whose header names the columns "
+    "nip,score[,component] (or NIP,Nilai,Komponen)": (
+        "berkas nilai adalah CSV atau lembar .xlsx yang judul kolomnya menyebut "
+        "nip,score[,component] (atau NIP,Nilai,Komponen)"
+    ),
+    "split the file, or allow more": "pecah berkasnya, atau izinkan lebih banyak",
+    "fix the refused rows and run the same file again: applied rows are kept": (
+        "perbaiki baris yang ditolak lalu jalankan berkas yang sama lagi: baris yang sudah "
+        "diterapkan tetap tersimpan"
+    ),
+    "give NIP --score SCORE, or a file with --csv FILE or --xlsx FILE": (
+        "berikan NIP --score NILAI, atau berkas dengan --csv BERKAS atau --xlsx BERKAS"
+    ),
+    "give NIP --title TITLE --theme THEME, or a file with --csv FILE or --xlsx FILE": (
+        "berikan NIP --title JUDUL --theme TEMA, atau berkas dengan --csv BERKAS atau --xlsx BERKAS"
+    ),
+    "--encoding reads CSV: a workbook names its own": (
+        "--encoding untuk CSV: buku kerja Excel menyebut pengodeannya sendiri"
+    ),
+    "--sheet reads a workbook: give the file with --xlsx": (
+        "--sheet untuk buku kerja Excel: berikan berkasnya dengan --xlsx"
+    ),
+    "give one file: --csv FILE or --xlsx FILE, not both": (
+        "berikan satu berkas: --csv BERKAS atau --xlsx BERKAS, bukan keduanya"
+    ),
+    "give the file with --csv FILE or --xlsx FILE": (
+        "berikan berkasnya dengan --csv BERKAS atau --xlsx BERKAS"
+    ),
+    "install the xlsx extra to read .xlsx files: pip install 'changeflow[xlsx]'": (
+        "pasang tambahan xlsx untuk membaca berkas .xlsx: pip install 'changeflow[xlsx]'"
+    ),
+    "(grade {band})": "(predikat {band})",
+    "applying {file} to {code}": "menerapkan {file} ke {code}",
+    "{options} go with a file: --csv FILE or --xlsx FILE": (
+        "{options} hanya bersama berkas: --csv BERKAS atau --xlsx BERKAS"
+    ),
+    "a file gives every row's values: leave out {what}": (
+        "berkas memberi nilai setiap baris: hilangkan {what}"
+    ),
+    "{command}: {accepted} accepted, {unchanged} unchanged, {refused} refused": (
+        "{command}: {accepted} diterima, {unchanged} tidak berubah, {refused} ditolak"
     ),
     "split the roster, or allow more with --max-bytes N or --max-rows N": (
         "pecah daftar peserta, atau izinkan lebih banyak dengan --max-bytes N atau --max-rows N"
