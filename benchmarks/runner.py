@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import core, durable, process
+from benchmarks import core, durable, files, process
 from benchmarks.common import Results, fmt
 
 if TYPE_CHECKING:
@@ -225,6 +225,20 @@ def targets(
             1.5,
             "<=x",
         ),
+        _target(
+            results,
+            ("8c", "`changeflow enrol --csv`, a roster", "<= 10x bare sqlite3 executemany"),
+            ("cli.roster.ours", "cli.roster.bare"),
+            10.0,
+            "<=x",
+        ),
+        _target(
+            results,
+            ("8d", "`changeflow assess --csv`, a scores file", "<= 10x bare sqlite3 executemany"),
+            ("cli.scores.ours", "cli.scores.bare"),
+            10.0,
+            "<=x",
+        ),
     ]
     if help_imports is None:
         imports, verdict = "-", "SKIP (not measured)"
@@ -312,13 +326,16 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale-small", type=int, help="stored participants, small (1,000)")
     parser.add_argument("--scale-large", type=int, help="stored participants, large (1,000,000)")
     parser.add_argument("--scale-enrols", type=int, help="enrolments timed per round (200)")
+    parser.add_argument(
+        "--file-rows", type=int, help="rows of the roster and scores files (100,000)"
+    )
     parser.add_argument("--postgres", dest="postgres", action="store_true", default=None)
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument(
         "--only",
         type=str,
-        default="memory,sqlite,scale,cli,postgres",
-        help="comma-separated sections to run (memory,sqlite,scale,cli,postgres)",
+        default="memory,sqlite,scale,cli,files,postgres",
+        help="comma-separated sections to run (memory,sqlite,scale,cli,files,postgres)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for latest.*")
     args = parser.parse_args(argv)
@@ -332,6 +349,7 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         "scale_small": 100,
         "scale_large": 2_000,
         "scale_enrols": 10,
+        "file_rows": 300,
         "postgres": False,
     }
     full = {
@@ -344,6 +362,7 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         "scale_small": 1_000,
         "scale_large": 1_000_000,
         "scale_enrols": 200,
+        "file_rows": 100_000,
         "postgres": True,
     }
     for name, value in (quick if args.quick else full).items():
@@ -412,6 +431,28 @@ def _section(name: str) -> float:
     return time.perf_counter()
 
 
+def _command_line(
+    args: argparse.Namespace,
+    sections: set[str],
+    results: Results,
+    folder: Path,
+    meta: dict[str, Any],
+) -> list[str] | None:
+    """Targets 8: whole ``changeflow`` processes; the packages ``--help`` imports."""
+    help_imports = None
+    if "cli" in sections:
+        t0 = _section("command line (target 8)")
+        help_imports = process.status(results, folder, max(args.rounds, 3))
+        meta["sections_s"]["cli"] = time.perf_counter() - t0
+    if "files" in sections:
+        t0 = _section("files through the command line (targets 8c-8d)")
+        # One round each: a round of 100,000 rows is long, and its noise is small.
+        files.roster(results, folder, args.file_rows, 1)
+        files.scores(results, folder, args.file_rows, 1)
+        meta["sections_s"]["files"] = time.perf_counter() - t0
+    return help_imports
+
+
 def run(args: argparse.Namespace) -> tuple[list[Target], Results, dict[str, Any]]:
     """Measure the selected sections and judge the targets."""
     started = time.perf_counter()
@@ -457,10 +498,7 @@ def run(args: argparse.Namespace) -> tuple[list[Target], Results, dict[str, Any]
                 rounds=args.heavy_rounds,
             )
             meta["sections_s"]["scale"] = time.perf_counter() - t0
-        if "cli" in sections:
-            t0 = _section("command line (target 8)")
-            help_imports = process.status(results, folder, max(args.rounds, 3))
-            meta["sections_s"]["cli"] = time.perf_counter() - t0
+        help_imports = _command_line(args, sections, results, folder, meta)
         if "postgres" in sections and args.postgres:
             t0 = _section("PostgreSQL (target 6)")
             server, pg_skip = _postgres(stack)
