@@ -25,9 +25,11 @@ from changeflow.errors import (
     InvalidInput,
     MigrationRejected,
     MissingRules,
+    NoSuchDatabase,
     NotADatabase,
     NotFound,
     ParticipantNotFound,
+    SchemaOutdated,
     SchemaVersionError,
     StoreBusy,
     StoreCorrupt,
@@ -283,6 +285,30 @@ def _not_a_database(exc: NotADatabase) -> Failure:
     )
 
 
+def _no_such_database(exc: NoSuchDatabase) -> Failure:
+    if exc.schema is not None:
+        hint = (
+            f"`changeflow init` creates schema {exc.schema!r}; or check --schema, "
+            "CHANGEFLOW_SCHEMA and the URL's schema="
+        )
+    else:
+        hint = (
+            f"check the name in --db / CHANGEFLOW_DB, or have the database created "
+            f"(`createdb {exc.database}`), then run `changeflow init`"
+        )
+    return Failure(ExitCode.INPUT, "no_database", str(exc), hint)
+
+
+def _outdated(exc: SchemaOutdated) -> Failure:
+    return Failure(
+        ExitCode.INPUT,
+        "schema_outdated",
+        str(exc),
+        "run `changeflow init` to upgrade it (back the database up first: an upgrade "
+        "cannot be undone); nothing was written",
+    )
+
+
 def _corrupt(exc: StoreCorrupt) -> Failure:
     return Failure(
         ExitCode.FAILED,
@@ -326,6 +352,8 @@ _DESCRIBED: tuple[tuple[type[BaseException], Callable[[Any], Failure]], ...] = (
     (StoreUnavailable, _unavailable),
     (StoreFull, _full),
     (SchemaVersionError, _schema),
+    (SchemaOutdated, _outdated),
+    (NoSuchDatabase, _no_such_database),
     (NotADatabase, _not_a_database),
     (StoreCorrupt, _corrupt),
     (InvalidInput, _invalid),
