@@ -91,7 +91,7 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @contextmanager
 def opened(url: str, **options: Any) -> Iterator[Engine]:
-    """An engine on a SqlStore over ``url`` (opened with migrate=True, which upgrades it), closed afterwards."""
+    """An engine on a SqlStore over ``url`` (migrate=True upgrades it), closed afterwards."""
     with trusted_engine(SqlStore(url, migrate=True), **options) as engine:
         yield engine
 

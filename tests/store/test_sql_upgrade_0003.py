@@ -76,7 +76,7 @@ def rows_0002(database_0002: str) -> Snapshot:
 
 @contextmanager
 def opened(url: str) -> Iterator[Engine]:
-    """An engine on a SqlStore over ``url`` (opened with migrate=True, which upgrades it), closed afterwards."""
+    """An engine on a SqlStore over ``url`` (migrate=True upgrades it), closed afterwards."""
     with trusted_engine(SqlStore(url, migrate=True)) as engine:
         yield engine
 

@@ -70,7 +70,7 @@ def rows_0004(database_0004: str) -> Snapshot:
 
 @contextmanager
 def opened(url: str) -> Iterator[Engine]:
-    """An engine on a SqlStore over ``url`` (opened with migrate=True, which upgrades it), closed afterwards."""
+    """An engine on a SqlStore over ``url`` (migrate=True upgrades it), closed afterwards."""
     with Engine(SqlStore(url, migrate=True)) as engine:
         yield engine
 
