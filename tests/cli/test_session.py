@@ -138,7 +138,7 @@ def test_an_older_schema_is_exit_2_until_init_upgrades_it(
 
 
 def test_init_upgrades_an_older_schema_and_says_from_which(tmp_path: Path) -> None:
-    """`init` on a 0001 database upgrades it, naming the revision it found; then readers work."""
+    """`init` on a 0001 database upgrades it (version table moved), naming the revision found."""
     path = tmp_path / "old.db"
     shutil.copy(OLD_DATABASE, path)
     url = f"sqlite:///{path}"
@@ -147,6 +147,11 @@ def test_init_upgrades_an_older_schema_and_says_from_which(tmp_path: Path) -> No
     assert (
         result.stdout == f"database ready: {url} (schema 0005, upgraded from 0001, 4 cohort(s))\n"
     )
+    with closing(sqlite3.connect(path)) as connection:
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+        version = connection.execute("SELECT version_num FROM changeflow_alembic_version")
+        assert version.fetchall() == [("0005",)]
+    assert "alembic_version" not in tables  # 0.1.0 kept its revision there: moved, dropped
     status, document, _ = _invoke("--db", url, "init")
     assert (status, document["upgraded_from"], document["revision"]) == (0, None, "0005")
     status, document, _ = _invoke("--db", url, "cohort", "list")
