@@ -202,11 +202,11 @@ class SqlStore:
         ``upgraded_from`` is the revision the open found when it created or upgraded the
         schema (``"(empty)"`` for a new one), ``None`` when it was at the head already.
         """
+        self.schema = chosen_schema(url, schema)  # first: a bad choice is the first thing to say
         if not create:
             probe_sqlite(url)
         self.url = url
         self.lock_timeout = lock_timeout
-        self.schema = chosen_schema(url, schema)
         self.engine = create_sql_engine(
             url, lock_timeout=lock_timeout, synchronous=synchronous, schema=self.schema
         )
