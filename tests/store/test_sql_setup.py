@@ -331,3 +331,18 @@ def test_a_postgres_url_is_read_as_postgresql(pg_url: str) -> None:
     finally:
         store.close()
     assert "cohorts" in _tables(pg_url)
+
+
+def test_libpq_options_in_the_url_are_kept_beside_changeflows(pg_url: str) -> None:
+    """?options=... in the URL still applies, and so do lock_timeout and the schema's path."""
+    url = f"{pg_url}?options=-c%20statement_timeout%3D12345&schema=hr"
+    store = SqlStore(url, lock_timeout=2.5)
+    try:
+        with store.engine.connect() as connection:
+            shown = [
+                connection.exec_driver_sql(f"SHOW {name}").scalar()
+                for name in ("statement_timeout", "lock_timeout", "search_path")
+            ]
+    finally:
+        store.close()
+    assert shown == ["12345ms", "2500ms", "hr"]
