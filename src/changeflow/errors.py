@@ -343,12 +343,10 @@ class SchemaOutdated(StoreError):
         self.found = found
         self.head = head
         self.legacy_table = legacy_table
-        where = (
-            " (in alembic_version, the version table of earlier releases)" if legacy_table else ""
-        )
+        where = " (kept in alembic_version, as earlier releases did)" if legacy_table else ""
         super().__init__(
             f"{url} holds changeflow schema revision {found!r}{where}; this changeflow needs "
-            f"{head!r}: upgrade it with `changeflow init` (or SqlStore(url, migrate=True))"
+            f"{head!r}, and upgrades only when asked (`changeflow init`, or migrate=True)"
         )
 
 
@@ -385,8 +383,10 @@ class NoSuchDatabase(NotADatabase):
     ) -> None:
         self.database = database
         self.schema = schema
-        what = f"schema {schema!r} does not exist" if schema else "the database does not exist"
-        super().__init__(url, f"{what} (database {database!r})", cause=cause)
+        missing = f"database {database!r} does not exist"
+        if schema:
+            missing = f"schema {schema!r} does not exist in database {database!r}"
+        super().__init__(url, missing, cause=cause)
 
 
 class StoreCorrupt(StoreError):
