@@ -6,7 +6,16 @@ import itertools
 from datetime import date
 from typing import Any
 
-from changeflow import Cohort, CohortParameters, Engine, Office, Participant
+from changeflow import (
+    Cohort,
+    CohortParameters,
+    Engine,
+    Office,
+    Participant,
+    RuleContext,
+    RuleRegistry,
+    Verdict,
+)
 from changeflow.staff import ROLES, Actor, StaffMember
 
 _sequence = itertools.count(1)
@@ -84,3 +93,20 @@ def every_role(actor: Actor | None, member: StaffMember | None, /) -> frozenset[
 def trusted_engine(*args: Any, **kwargs: Any) -> Engine:
     """An :class:`Engine` whose authorizer is :func:`every_role` (see there)."""
     return Engine(*args, authorizer=every_role, **kwargs)
+
+
+def crashing_rules(rule: str, crash_for: set[str]) -> RuleRegistry:
+    """The default rules with ``rule`` replaced by one that crashes for the NIPs in ``crash_for``.
+
+    ``crash_for`` is read at each judgement, so a test may fill it after building the engine.
+    """
+
+    def fragile(context: RuleContext) -> Verdict:
+        """Crash for the chosen participants only (``OSError: registry unavailable``)."""
+        if context.participant.nip in crash_for:
+            raise OSError("registry unavailable")
+        return Verdict()
+
+    rules = RuleRegistry.default().copy()
+    rules.register(rule, fragile, replace=True)
+    return rules

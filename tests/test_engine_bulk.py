@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from changeflow import ChangeProject, Engine, Mentor, RuleError, RuleRegistry, Verdict
-from factories import make_cohort, make_participant, office, trusted_engine
+from changeflow import ChangeProject, Engine, Mentor, RuleError
+from factories import crashing_rules, make_cohort, make_participant, office, trusted_engine
 
 if TYPE_CHECKING:
-    from changeflow import FixedClock, RuleContext
+    from changeflow import FixedClock
 
 SIZE = 100
 
@@ -85,15 +85,7 @@ def test_bulk_advance_of_one_hundred(engine: Engine) -> None:
 def test_bulk_advance_rolls_back_entirely_on_a_crash(clock: FixedClock) -> None:
     """A rule crashing for the last of 100 participants leaves all 100 where they were."""
     crash_for: set[str] = set()
-
-    def fragile(context: RuleContext) -> Verdict:
-        """Crash for the chosen participants only."""
-        if context.participant.nip in crash_for:
-            raise OSError("registry unavailable")
-        return Verdict()
-
-    rules = RuleRegistry.default().copy()
-    rules.register("reason_required", fragile, replace=True)
+    rules = crashing_rules("reason_required", crash_for)
     engine = trusted_engine(rules=rules, clock=clock)
     code, nips = _filled(engine)
     crash_for.add(nips[-1])

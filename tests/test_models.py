@@ -627,3 +627,25 @@ def test_factories_build_valid_models() -> None:
     """The shared builders produce NIPs and cohorts these models accept."""
     assert Participant(**{**PARTICIPANT, "nip": make_nip()}).born == date(1975, 6, 1)
     assert make_cohort().code == COHORT["code"]
+
+
+@pytest.mark.parametrize(
+    ("written", "echelon"),
+    [
+        ("III/a", "III.a"),
+        ("IIIa", "III.a"),
+        ("III-a", "III.a"),
+        ("iii.a", "III.a"),
+        ("iv/B", "IV.b"),
+        ("Administrator", "administrator"),
+    ],
+)
+def test_participant_echelon_forms_normalise(written: str, echelon: str) -> None:
+    """The forms HR files use read as the dotted echelon (posts in lower case)."""
+    assert Participant(**{**PARTICIPANT, "echelon": written}).echelon == echelon
+
+
+def test_participant_malformed_echelon_message_lists_the_forms() -> None:
+    """The refusal names the value and the accepted forms, not a regular expression."""
+    with pytest.raises(ValidationError, match=r"'III\.c' is not an echelon: write I\.a to V\.b"):
+        Participant(**{**PARTICIPANT, "echelon": "III.c"})

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from changeflow.nip import Nip, NipParts, normalise_nip, parse_nip
+from changeflow.nip import Nip, NipParts, nip_cell, normalise_nip, parse_nip
 from factories import make_nip
 
 NIP_FIELD = TypeAdapter(Nip)
@@ -191,3 +191,24 @@ def test_parse_either_decodes_or_raises_value_error(text: str) -> None:
     assert len(text) == 18
     assert text.isdigit()
     assert f"{parts.birth_date:%Y%m%d}" == text[:8]
+
+
+@pytest.mark.parametrize(
+    ("cell", "nip"),
+    [
+        ("'197003152000031004", "197003152000031004"),
+        (" 19700315 200003 1 004", "197003152000031004"),
+    ],
+)
+def test_a_nip_cell_drops_the_apostrophe_and_spaces(cell: str, nip: str) -> None:
+    """Excel's text mark (a leading apostrophe) and printed spaces are removed."""
+    assert nip_cell(cell) == nip
+
+
+@pytest.mark.parametrize(
+    "cell", [197003152000031004, 1.97003152e17, "1.97003E+17", "1,97E17", "197003152000031000.0"]
+)
+def test_a_nip_a_spreadsheet_made_a_number_is_refused_with_a_hint(cell: object) -> None:
+    """Number cells and number-shaped text say how to keep the column as text."""
+    with pytest.raises(ValueError, match=r"turned into a number.*format the NIP column as Text"):
+        nip_cell(cell)

@@ -6,12 +6,14 @@ audited. Start with :class:`Engine`.
 """
 
 from changeflow.audit import AuditCheck, Checkpoint
+from changeflow.batch import Batch
 from changeflow.citations import Citation
 from changeflow.clock import Clock, FixedClock, SystemClock
 from changeflow.commands import Command
 from changeflow.engine import CohortStatus, Engine, Listener
 from changeflow.errors import (
     AlreadyExists,
+    BatchBroken,
     ChangeflowError,
     CohortNotFound,
     ConcurrentTransition,
@@ -101,6 +103,8 @@ __all__ = [
     "Attendance",
     "AuditCheck",
     "Authorizer",
+    "Batch",
+    "BatchBroken",
     "CalendarParameters",
     "ChangeProject",
     "ChangeflowError",

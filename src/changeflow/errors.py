@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlreadyExists",
+    "BatchBroken",
     "ChangeflowError",
     "CohortNotFound",
     "ConcurrentTransition",
@@ -279,6 +280,27 @@ class StoreError(ChangeflowError):
     def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
         self.cause = cause
         super().__init__(message)
+
+
+class BatchBroken(StoreError):
+    """A command failed inside the store in the middle of a batch: nothing of it is written.
+
+    A failure that is not a refusal (a lost connection, a full disk, a clash with another
+    writer) may leave the batch's unit of work half-written, so every later command of the
+    batch, and its end, raise this instead of writing anything. Running the batch again is
+    safe: none of its commands was recorded.
+    """
+
+    retryable = True
+
+    def __init__(self, cohort: str, cause: BaseException) -> None:
+        """``cause`` is the failure that broke the batch on ``cohort``."""
+        self.cohort = cohort
+        super().__init__(
+            f"a batch on {cohort} failed ({type(cause).__name__}: {cause}); "
+            "nothing of it was written",
+            cause=cause,
+        )
 
 
 class ConcurrentTransition(StoreError):

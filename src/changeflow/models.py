@@ -96,14 +96,29 @@ Code = Annotated[
 ]
 """An identifier safe in file names, URLs and shell arguments."""
 
-Rank = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        pattern=r"^(?:(?:I|II|III|IV|V)\.[a-b]|administrator|pengawas|pelaksana|fungsional)$",
-    ),
-]
-"""An echelon (eselon) such as ``III.a``, or a post name such as ``administrator``."""
+_ECHELON = re.compile(r"(I{1,3}|IV|V) ?[./-]? ?([AB])", re.IGNORECASE)
+_POSTS = ("administrator", "pengawas", "pelaksana", "fungsional")
+
+
+def _rank(value: object) -> object:
+    # ``III/a``, ``IIIa``, ``III-a`` and ``iii.a`` are how HR files write ``III.a``.
+    if not isinstance(value, str):
+        return value  # the strict ``str`` check that follows refuses it
+    text = value.strip()
+    if found := _ECHELON.fullmatch(text):
+        return f"{found[1].upper()}.{found[2].lower()}"
+    if text.casefold() in _POSTS:
+        return text.casefold()
+    raise ValueError(
+        f"{text[:40]!r} is not an echelon: write I.a to V.b (III.a; III/a, IIIa, III-a and "
+        f"iii.a are read as III.a) or a post: {', '.join(_POSTS)}"
+    )
+
+
+Rank = Annotated[str, BeforeValidator(_rank)]
+"""An echelon (eselon) such as ``III.a``, or a post name such as ``administrator``.
+
+Written forms are normalised: ``III/a``, ``IIIa``, ``III-a`` and ``iii.a`` are ``III.a``."""
 
 DEFAULT_ELIGIBLE_RANKS: frozenset[str] = frozenset({"III.a", "III.b", "administrator"})
 """Echelon III, or the administrator post that replaced it (level III leadership)."""

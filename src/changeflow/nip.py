@@ -17,12 +17,27 @@ from pydantic import AfterValidator, BeforeValidator
 
 from changeflow.characters import describe
 
-__all__ = ["NIP_SHAPE", "Nip", "NipParts", "normalise_nip", "parse_nip"]
+__all__ = [
+    "NIP_SHAPE",
+    "TEXT_COLUMN_HINT",
+    "Nip",
+    "NipParts",
+    "nip_cell",
+    "normalise_nip",
+    "parse_nip",
+]
 
 NIP_SHAPE = re.compile(r"[0-9]{18}")  # ASCII only: ``\d`` also matches non-ASCII digits
 """What every valid NIP looks like once normalised: 18 ASCII digits (use ``fullmatch``)."""
 _SEXES = {"1": "male", "2": "female"}
 _DIGITS = frozenset("0123456789")
+_NUMBER_SHAPED = re.compile(r"[0-9]+(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)|[0-9]+[.,][0-9]*")
+
+TEXT_COLUMN_HINT = (
+    "format the NIP column as Text before typing or pasting the NIPs (or write each with a "
+    "leading apostrophe, '197003152000031004)"
+)
+"""How to keep a spreadsheet from turning NIPs into numbers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +64,38 @@ def normalise_nip(value: object) -> object:
     if isinstance(value, str):
         return value.strip().replace(" ", "")
     return value
+
+
+def nip_cell(value: object) -> str:
+    """A NIP cell of a spreadsheet or CSV file, normalised; ``ValueError`` if Excel mangled it.
+
+    A leading apostrophe (Excel's mark for "this is text") is stripped. A number cell, or
+    text shaped like one (``1.98109E+17``, ``197003152000031000.0``), is refused with
+    :data:`TEXT_COLUMN_HINT`: a spreadsheet keeps 15 significant digits, so the last digits
+    of an 18-digit NIP are already lost and cannot be guessed back.
+
+    >>> nip_cell("'19700315 200003 1 004")
+    '197003152000031004'
+    >>> try:
+    ...     nip_cell("1.97003E+17")
+    ... except ValueError as mangled:
+    ...     print(str(mangled)[:56])
+    NIP '1.97003E+17' was turned into a number by a spreadsh
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(_mangled(format(value, ".15g")))
+    written = value if isinstance(value, str) else ("" if value is None else str(value))
+    text = str(normalise_nip(written))
+    if _NUMBER_SHAPED.fullmatch(text):
+        raise ValueError(_mangled(text))
+    return text.removeprefix("'")
+
+
+def _mangled(shown: str) -> str:
+    return (
+        f"NIP {shown!r} was turned into a number by a spreadsheet, which keeps only 15 of "
+        f"its 18 digits: {TEXT_COLUMN_HINT}"
+    )
 
 
 def parse_nip(nip: str) -> NipParts:

@@ -1,22 +1,24 @@
-r"""Rosters: nominations read from a CSV file and enrolled (or judged) row by row.
+r"""Rosters: nominations read from a CSV file or a workbook, enrolled (or judged) row by row.
 
-A roster is UTF-8 CSV (a byte-order mark is tolerated) whose first line is a header naming
-the columns ``nip,name,office,echelon`` and optionally ``birth_date`` (``YYYY-MM-DD``), in
-any order. The office cell is an office code or name: a stored office whose code matches
-is used, else one whose name matches, else a new office is derived from the cell with
-:meth:`Office.from_name`; a derived code that another office already holds under another
-name is refused on that row, never merged.
+A roster is a table (:mod:`changeflow.sheets`: CSV with a sniffed delimiter in UTF-8 or
+Windows-1252, or an ``.xlsx`` sheet) whose header names the columns ``nip,name,office,echelon``
+and optionally ``birth_date``, in any order, in English or Indonesian (:data:`ROSTER_COLUMNS`:
+``NIP;Nama;Unit Kerja;Eselon;Tanggal Lahir``). Birth dates are ``YYYY-MM-DD``,
+``dd/mm/yyyy``, ``dd-mm-yyyy`` or date cells; a NIP a spreadsheet turned into a number is
+refused with a hint (:func:`~changeflow.nip.nip_cell`). The office cell is an office code
+or name: a stored office whose code matches is used, else one whose name matches, else a
+new office is derived from the cell with :meth:`Office.from_name`; a derived code that
+another office already holds under another name is refused on that row, never merged.
 
-A roster is bounded: at most :data:`DEFAULT_MAX_BYTES` bytes and :data:`DEFAULT_MAX_ROWS`
-rows unless the caller allows more, and no row longer than :data:`MAX_ROW_CHARACTERS`.
-Past a bound, or at a line that is not valid CSV, the whole roster is refused
-(:class:`InvalidInput` naming the line): after broken quoting nothing below can be trusted
-to be the rows it looks like.
+A roster is bounded as every table is: at most :data:`DEFAULT_MAX_BYTES` bytes and
+:data:`DEFAULT_MAX_ROWS` rows unless the caller allows more, and no row longer than
+:data:`MAX_ROW_CHARACTERS`. Past a bound, or at a line that is not valid CSV, the whole
+roster is refused (:class:`InvalidInput` naming the line).
 
-Parsing is pure: :func:`parse_roster` turns text into :class:`RosterRow` s, each with its
-line number and either a participant or the ``invalid_input`` violations that make it
-unusable. :func:`enrol_roster` then applies the rows in file order through the public
-:class:`~changeflow.engine.Engine` API.
+Parsing is pure: :func:`parse_roster` turns text (:func:`roster_rows` a table) into
+:class:`RosterRow` s, each with its line number (or sheet row) and either a participant
+or the ``invalid_input`` violations that make it unusable. :func:`enrol_roster` then
+applies the rows in file order through the public :class:`~changeflow.engine.Engine` API.
 
 >>> rows = parse_roster(
 ...     "nip,name,office,echelon\n"
@@ -31,13 +33,7 @@ line 3: nip: NIP must be exactly 18 digits, got 3 character(s)
 
 from __future__ import annotations
 
-import csv
-import os
-import re
-import stat
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,11 +41,28 @@ from pydantic import ValidationError
 
 from changeflow.errors import InvalidInput, TransitionRejected
 from changeflow.models import Office, Participant
-from changeflow.nip import normalise_nip
+from changeflow.nip import nip_cell, normalise_nip
 from changeflow.rules.verdict import Violation
+from changeflow.sheets import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    MAX_ROW_CHARACTERS,
+    Column,
+    Record,
+    Table,
+    TooLarge,
+    cell_date,
+    cell_text,
+    csv_records,
+    decode,
+    parse_csv,
+    read_bounded,
+    read_table,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+    from pathlib import Path
 
     from changeflow.engine import Engine
 
@@ -59,6 +72,7 @@ __all__ = [
     "MAX_ROW_CHARACTERS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
+    "ROSTER_COLUMNS",
     "RosterOutcome",
     "RosterReport",
     "RosterRow",
@@ -70,6 +84,7 @@ __all__ = [
     "read_bounded",
     "read_roster",
     "resolve_office",
+    "roster_rows",
 ]
 
 REQUIRED_COLUMNS = ("nip", "name", "office", "echelon")
@@ -78,38 +93,19 @@ REQUIRED_COLUMNS = ("nip", "name", "office", "echelon")
 OPTIONAL_COLUMNS = ("birth_date",)
 """Columns a roster may add (an empty cell means "read it from the NIP")."""
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-"""The most bytes a roster file may hold unless the caller allows more (64 MiB)."""
+ROSTER_COLUMNS = (
+    Column("nip", ("NIP",)),
+    Column("name", ("nama", "nama lengkap")),
+    Column("office", ("unit kerja", "OPD", "perangkat daerah", "instansi")),
+    Column("echelon", ("eselon",)),
+    Column("birth_date", ("tanggal lahir", "tgl lahir"), required=False),
+)
+"""A roster's columns and the headers (English or Indonesian) that name them."""
 
-DEFAULT_MAX_ROWS = 200_000
-"""The most rows (blank ones included) a roster may hold after its header, unless allowed more."""
-
-MAX_ROW_CHARACTERS = 100_000
-"""The longest a row may be. It stays below the csv module's field limit (131,072), past
-which the module would go on reading *inside* a quoted field and turn its text into rows."""
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+RosterTooLarge = TooLarge
+"""A roster past one of its caps (:class:`changeflow.sheets.TooLarge`)."""
 
 RowStatus = Literal["accepted", "refused", "already_enrolled"]
-
-
-class RosterTooLarge(InvalidInput):
-    """A roster past one of its caps: ``limit`` is ``"max_bytes"`` or ``"max_rows"``.
-
-    ``value`` is the cap that was passed. The roster is refused as a whole.
-    """
-
-    def __init__(
-        self,
-        limit: Literal["max_bytes", "max_rows"],
-        value: int,
-        message: str,
-        field: str = "roster",
-    ) -> None:
-        self.limit = limit
-        self.value = value
-        super().__init__(field, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +113,7 @@ class RosterRow:
     """One data row: its line in the file and the participant, or why it is unusable.
 
     ``nip`` is the NIP cell as written (white space removed), possibly malformed or empty.
+    ``line`` is the CSV line the row starts on, or its row in a sheet.
     """
 
     line: int
@@ -190,57 +187,30 @@ def read_roster(
     offices: Iterable[Office] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
+    xlsx: bool = False,
+    sheet: str | None = None,
+    encoding: str | None = None,
 ) -> list[RosterRow]:
     """Read and parse a roster file; :class:`InvalidInput` when the file is unusable.
 
-    Unusable means the file cannot be read, is over ``max_bytes`` or ``max_rows``
-    (:class:`RosterTooLarge`), is not UTF-8, has a wrong header or a line that is not valid
-    CSV; a bad data row is not an error here but a :class:`RosterRow` carrying its
-    violations. No more than ``max_bytes`` + 1 bytes are read, so a device or a pipe that
-    never ends is refused as soon as it passes the cap.
+    A CSV file, or with ``xlsx`` a workbook (its first sheet, or ``sheet``); ``encoding``
+    overrides reading CSV as UTF-8 else Windows-1252. Unusable means the file cannot be
+    read, is over ``max_bytes`` or ``max_rows`` (:class:`RosterTooLarge`), is in no
+    encoding it can be read in, has a wrong header or a line that is not valid CSV (see
+    :func:`changeflow.sheets.read_table`); a bad data row is not an error here but a
+    :class:`RosterRow` carrying its violations. No more than ``max_bytes`` + 1 bytes are
+    read, so a device or a pipe that never ends is refused as soon as it passes the cap.
     """
-    file = Path(path)
-    return parse_roster(
-        decode(read_bounded(file, max_bytes), file), offices=offices, max_rows=max_rows
+    table = read_table(
+        path,
+        ROSTER_COLUMNS,
+        xlsx=xlsx,
+        sheet=sheet,
+        encoding=encoding,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
     )
-
-
-def read_bounded(file: Path, limit: int, field: str = "roster") -> bytes:
-    """At most ``limit`` bytes of ``file``; :class:`RosterTooLarge` past them.
-
-    Safe on a regular file, a device or a pipe; ``field`` names the input in errors.
-    """
-    if limit < 1:
-        raise InvalidInput("max_bytes", f"must be at least 1, got {limit}")
-    try:
-        with file.open("rb") as stream:
-            info = os.fstat(stream.fileno())
-            # A regular file's size is known without reading it; a device or a pipe's is not.
-            too_big = stat.S_ISREG(info.st_mode) and info.st_size > limit
-            raw = b"" if too_big else stream.read(limit + 1)
-    except OSError as exc:
-        raise InvalidInput(field, f"cannot read {str(file)!r}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # a NUL in the path
-        raise InvalidInput(field, f"cannot read {str(file)!r}: {exc}") from None
-    if too_big or len(raw) > limit:
-        raise RosterTooLarge(
-            "max_bytes",
-            limit,
-            f"{str(file)!r} is larger than {limit:,} bytes, the most a {field} may hold: "
-            "split it, or allow more",
-            field,
-        )
-    return raw
-
-
-def decode(raw: bytes, file: Path, field: str = "roster") -> str:
-    """The UTF-8 text of ``raw`` (a byte-order mark dropped); :class:`InvalidInput` if not."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            field, f"{str(file)!r} is not UTF-8 (byte {exc.start}): save the {field} as UTF-8"
-        ) from None
+    return roster_rows(table, offices=offices)
 
 
 def parse_roster(
@@ -253,124 +223,17 @@ def parse_roster(
     Blank lines are skipped; every other row becomes a :class:`RosterRow` numbered by the
     line it starts on (the header is line 1).
     """
-    if max_rows < 1:
-        raise InvalidInput("max_rows", f"must be at least 1, got {max_rows}")
-    header, records = csv_records(text, max_rows)
-    columns = _columns(header)
+    return roster_rows(parse_csv(text, ROSTER_COLUMNS, max_rows=max_rows), offices=offices)
+
+
+def roster_rows(table: Table, *, offices: Iterable[Office] = ()) -> list[RosterRow]:
+    """The :class:`RosterRow` s of a table read with :data:`ROSTER_COLUMNS`, in file order."""
     known = _Offices(offices)
-    return [_row(line, cells, columns, known) for line, cells in records]
+    return [_row(record, table, known) for record in table.records]
 
 
-def csv_records(
-    text: str, max_rows: int, field: str = "roster"
-) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
-    """The header and the data records of CSV ``text`` with the lines they start on.
-
-    Blank records are left out. Every record is read before any is judged: an input refused
-    as a whole (a bad record, a row past :data:`MAX_ROW_CHARACTERS`, more than ``max_rows``)
-    is refused before the costly part, and never after half of it was looked at.
-    """
-    lines = _Lines(text.removeprefix("\ufeff"), field)
-    reader = csv.reader(lines, strict=True)
-    header = lines.record(reader)
-    return header, _records(lines, reader, max_rows)
-
-
-def _records(
-    lines: _Lines, reader: Iterator[list[str]], max_rows: int
-) -> list[tuple[int, list[str]]]:
-    """The data records and the lines they start on, blank ones left out."""
-    field = lines.field
-    records: list[tuple[int, list[str]]] = []
-    count = 0
-    while (cells := lines.record(reader)) is not None:
-        count += 1
-        if count > max_rows:
-            raise RosterTooLarge(
-                "max_rows",
-                max_rows,
-                f"line {lines.start}: the {field} has more than {max_rows:,} rows, the most it "
-                "may hold: split it, or allow more",
-                field,
-            )
-        if any(cell.strip() for cell in cells):
-            records.append((lines.start, cells))
-    return records
-
-
-class _Lines:
-    """The text's physical lines, handed to the csv reader one record at a time.
-
-    Records are bounded here because the csv module's own limit is unsafe: past it the
-    module reports an error and resumes *inside* the quoted field, so the field's text
-    would be read as rows. Any CSV error likewise refuses the whole roster.
-    """
-
-    def __init__(self, text: str, field: str) -> None:
-        self.field = field
-        """What the text is (``roster``, ``csv``), for the errors."""
-        # Lines end as the csv module ends them (CR, LF, CRLF); a regular expression, as
-        # io.StringIO would hold a copy of the text four bytes a character.
-        self._lines = (found.group() for found in _LINE.finditer(text))
-        self._taken = 0
-        self._size = 0
-        self.start = 1
-        """The line the current record starts on."""
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        self._taken += 1
-        self._size += len(line)
-        if self._size > MAX_ROW_CHARACTERS:
-            raise InvalidInput(
-                self.field,
-                f"line {self.start}: a row longer than {MAX_ROW_CHARACTERS:,} characters starts "
-                f"here (a quote that never closes?); the whole {self.field} is refused",
-            )
-        return line
-
-    def record(self, reader: Iterator[list[str]]) -> list[str] | None:
-        """The next record's cells, ``None`` at the end; :class:`InvalidInput` if not CSV."""
-        self.start, self._size = self._taken + 1, 0
-        try:
-            return next(reader, None)
-        except csv.Error as exc:
-            raise InvalidInput(
-                self.field,
-                f"line {self.start}: not valid CSV ({exc}); check the quotes there: the whole "
-                f"{self.field} is refused",
-            ) from None
-
-
-def _columns(header: list[str] | None) -> tuple[str, ...]:
-    if not header or not any(cell.strip() for cell in header):
-        raise InvalidInput(
-            "roster",
-            f"the roster is empty: line 1 must name the columns {','.join(REQUIRED_COLUMNS)}",
-        )
-    columns = tuple(cell.strip().casefold() for cell in header)
-    expected = ",".join((*REQUIRED_COLUMNS, *(f"[{c}]" for c in OPTIONAL_COLUMNS)))
-    unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    problems = []
-    if missing:
-        problems.append(f"missing {', '.join(missing)}")
-    if unknown:
-        problems.append(f"unknown {', '.join(repr(c) for c in unknown)}")
-    if repeated:
-        problems.append(f"repeated {', '.join(repeated)}")
-    if problems:
-        raise InvalidInput(
-            "roster", f"line 1: bad header ({'; '.join(problems)}); expected columns {expected}"
-        )
-    return columns
-
-
-def _invalid(line: int, nip: str, problem: str, field: str) -> RosterRow:
+def _invalid(record: Record, nip: str, problem: str, field: str) -> RosterRow:
+    line = record.line
     return RosterRow(
         line,
         nip,
@@ -378,7 +241,7 @@ def _invalid(line: int, nip: str, problem: str, field: str) -> RosterRow:
         (
             Violation(
                 "invalid_input",
-                f"line {line}: {problem}",
+                f"{record.where}: {problem}",
                 MappingProxyType({"line": line, "field": field}),
                 f"baris {line}: isian tidak sah ({field})",
             ),
@@ -386,38 +249,47 @@ def _invalid(line: int, nip: str, problem: str, field: str) -> RosterRow:
     )
 
 
-def _row(line: int, cells: list[str], columns: tuple[str, ...], offices: _Offices) -> RosterRow:
-    values = dict(zip(columns, (c.strip() for c in cells), strict=False))
-    nip = str(normalise_nip(values.get("nip", "")))
-    if len(cells) != len(columns):
-        return _invalid(line, nip, f"expected {len(columns)} fields, found {len(cells)}", "row")
+def _row(record: Record, table: Table, offices: _Offices) -> RosterRow:
+    values = record.values
+    written = cell_text(values.get("nip"))
+    nip = str(normalise_nip(written))
+    if record.fields != len(table.columns):
+        found = f"expected {len(table.columns)} fields, found {record.fields}"
+        return _invalid(record, nip, found, "row")
     problems: list[tuple[str, str]] = []
-    data: dict[str, Any] = {"nip": nip, "name": values["name"], "echelon": values["echelon"]}
-    born = values.get("birth_date", "")
-    if born:
+    try:
+        nip = nip_cell(values.get("nip"))
+    except ValueError as mangled:
+        problems.append(("nip", str(mangled)))
+    data: dict[str, Any] = {
+        "nip": nip,
+        "name": cell_text(values.get("name")),
+        "echelon": cell_text(values.get("echelon")),
+    }
+    born = values.get("birth_date")
+    if cell_text(born):
         try:
-            if not _ISO_DATE.fullmatch(born):
-                raise ValueError(born)
-            data["birth_date"] = date.fromisoformat(born)
-        except ValueError:
-            problems.append(("birth_date", f"{born!r} is not a date (use YYYY-MM-DD)"))
-    if not values["office"]:
+            data["birth_date"] = cell_date(born)
+        except ValueError as exc:
+            problems.append(("birth_date", str(exc)))
+    office = cell_text(values.get("office"))
+    if not office:
         problems.append(("office", "is empty"))
     else:
         try:
-            data["office"] = offices.resolve(values["office"], line)
+            data["office"] = offices.resolve(office, record.line)
         except ValidationError as exc:
             problems.append(("office", _first_message(exc)))
         except InvalidInput as exc:
             problems.append(("office", str(exc).removeprefix(f"{exc.field}: ")))
     if not problems:
         try:
-            return RosterRow(line, nip, Participant.model_validate(data, strict=False))
+            return RosterRow(record.line, nip, Participant.model_validate(data, strict=False))
         except ValidationError as exc:
             problems += [(_field(error["loc"]), _clean(error["msg"])) for error in exc.errors()]
     fields = ", ".join(dict.fromkeys(field for field, _ in problems))
-    described = "; ".join(f"{field}: {message}" for field, message in problems)
-    return _invalid(line, nip, described, fields)
+    described = "; ".join(f"{table.label(field)}: {message}" for field, message in problems)
+    return _invalid(record, nip, described, fields)
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -493,48 +365,65 @@ def enrol_roster(
     *,
     actor: str | None = None,
     dry_run: bool = False,
+    batch_size: int | None = None,
+    on_row: Callable[[RosterOutcome], None] | None = None,
 ) -> RosterReport:
     """Enrol roster rows in file order, each judged with the accepted rows before it enrolled.
 
     A row whose participant is already active in the cohort (from an earlier run of the
     roster, say) is reported as ``already_enrolled`` and changes nothing, so re-running a
     roster is safe; a NIP repeated later in the same roster is judged again and refused.
-    Unusable rows are refused with ``invalid_input`` and write nothing. With ``dry_run``
-    nothing is written: the valid rows are judged together by
-    :meth:`Engine.check_enrolments`.
+    Unusable rows are refused with ``invalid_input`` and write nothing.
+
+    The rows are written in batches (:meth:`Engine.batch`) of ``batch_size`` rows, the
+    whole roster in one transaction by default: a crash leaves none or all of a batch. With
+    ``dry_run`` the whole roster is judged in one batch that is never committed.
+    ``on_row`` hears of each row's outcome as soon as it is judged (for progress).
     """
+    if batch_size is not None and (isinstance(batch_size, bool) or batch_size < 1):
+        raise InvalidInput("batch_size", f"must be a positive number of rows, got {batch_size!r}")
     engine.cohort(cohort)  # an unknown cohort fails before any row is judged
     active = {e.nip for e in engine.participants(cohort) if e.active}
-    outcomes: list[RosterOutcome | None] = []
-    pending: list[tuple[int, RosterRow, Participant]] = []
+    size = None if dry_run else batch_size
+    outcomes: list[RosterOutcome] = []
     seen: set[str] = set()
+    for chunk in _chunks(rows, size):
+        with engine.batch(cohort, dry_run=dry_run):
+            for row in chunk:
+                outcome = _outcome(engine, cohort, row, actor, active, seen)
+                outcomes.append(outcome)
+                if on_row is not None:
+                    on_row(outcome)
+    return RosterReport(cohort, dry_run, tuple(outcomes))
+
+
+def _chunks(rows: Iterable[RosterRow], size: int | None) -> Iterator[list[RosterRow]]:
+    """The rows in lists of ``size`` (all in one list when ``size`` is None)."""
+    chunk: list[RosterRow] = []
     for row in rows:
-        person = row.participant
-        if person is None:
-            outcomes.append(RosterOutcome(row.line, row.nip, None, "refused", row.violations))
-            continue
-        first = person.nip not in seen
-        seen.add(person.nip)
-        if first and person.nip in active:
-            outcomes.append(RosterOutcome(row.line, person.nip, person.name, "already_enrolled"))
-        elif dry_run:
-            pending.append((len(outcomes), row, person))
-            outcomes.append(None)
-        else:
-            outcomes.append(_enrol(engine, cohort, row, person, actor))
-    if pending:
-        verdicts = engine.check_enrolments(
-            cohort, [person for _, _, person in pending], actor=actor
-        )
-        for (index, row, person), violations in zip(pending, verdicts, strict=True):
-            status: RowStatus = "refused" if violations else "accepted"
-            outcomes[index] = RosterOutcome(row.line, person.nip, person.name, status, violations)
-    return RosterReport(cohort, dry_run, tuple(o for o in outcomes if o is not None))
+        chunk.append(row)
+        if size is not None and len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk or size is None:
+        yield chunk
 
 
-def _enrol(
-    engine: Engine, cohort: str, row: RosterRow, person: Participant, actor: str | None
+def _outcome(
+    engine: Engine,
+    cohort: str,
+    row: RosterRow,
+    actor: str | None,
+    active: set[str],
+    seen: set[str],
 ) -> RosterOutcome:
+    person = row.participant
+    if person is None:
+        return RosterOutcome(row.line, row.nip, None, "refused", row.violations)
+    first = person.nip not in seen
+    seen.add(person.nip)
+    if first and person.nip in active:
+        return RosterOutcome(row.line, person.nip, person.name, "already_enrolled")
     try:
         engine.enrol(cohort, person, actor=actor, payload={"roster_line": row.line})
     except TransitionRejected as refused:

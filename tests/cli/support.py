@@ -97,10 +97,10 @@ class Cli:
         assert result.exit_code == 0, result.output
 
     def json(self, *args: str, expect: int = 0) -> dict[str, Any]:
-        """Invoke with ``--json``; stdout must be exactly one JSON document, version 1."""
+        """Invoke with ``--json``; stdout must be exactly one JSON document, version 2."""
         result = self(*args, "--json", expect=expect)
         document: dict[str, Any] = json.loads(result.stdout)
-        assert document["schema_version"] == 1
+        assert document["schema_version"] == 2
         return document
 
 

@@ -52,7 +52,7 @@ def test_the_file_written_verifies_against_an_untouched_database(
     assert enrolled
     kept = tmp_path / "checkpoints-2024-03-01.json"
     document = _saved(cli, kept)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["checkpoints"] == cli.json("checkpoints")["checkpoints"]
     checked = cli.json("verify", "--against", str(kept))
     assert (checked["ok"], checked["against"]) == (True, str(kept))

@@ -161,7 +161,7 @@ def test_verify_notices_a_missing_tail(cli: Cli, enrolled: list[str], db_path: P
 def test_verify_an_unknown_cohort_exits_2(cli: Cli) -> None:
     """Verifying a cohort that does not exist is an unknown name."""
     cli("verify", "PKA-9", expect=2)
-    assert cli.json("verify") == {"schema_version": 1, "ok": True, "cohorts": [], "against": None}
+    assert cli.json("verify") == {"schema_version": 2, "ok": True, "cohorts": [], "against": None}
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,8 @@ def test_verify_of_a_file_cut_short_names_the_entry_or_the_damage(
     cli("cohort", "create", "PKA-9", "--name", "Besar", "--start", "2024-03-01",
         "--end", "2024-07-31", "--capacity", "400")  # fmt: skip
     roster = write_roster(tmp_path / "many.csv", [person(n) for n in range(1, 241)])
-    cli("enrol", "PKA-9", "--csv", str(roster))
+    # One transaction per row leaves the audit trail's pages last in the file.
+    cli("enrol", "PKA-9", "--csv", str(roster), "--batch-size", "1")
     connection = sqlite3.connect(db_path, isolation_level=None)
     try:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -401,3 +402,19 @@ def test_verify_catches_a_project_edited_on_the_database_file(
         ("change_projects", enrolled[0])
     ]
     assert "Forged" in cli("verify", expect=1).stdout
+
+
+def test_advance_dry_run_judges_everyone_and_moves_nobody(cli: Cli, enrolled: list[str]) -> None:
+    """A dry run reports who would move and who would be refused; nobody moves, nothing audited."""
+    cli("advance", "PKA-1", "start_class")
+    cli("project", "PKA-1", enrolled[0], "--title", "T", "--theme", "t", "--mentor", "M")
+    before = cli.json("checkpoints")["checkpoints"]
+    report = cli.json("advance", "PKA-1", "present_proposal", "--dry-run", expect=3)
+    assert (report["dry_run"], report["accepted"]) == (True, [enrolled[0]])
+    assert [r["nip"] for r in report["refused"]] == enrolled[1:]
+    assert cli.json("checkpoints")["checkpoints"] == before  # the chain heads did not move
+    states = {p["nip"]: p["state"] for p in cli.json("status", "PKA-1")["participants"]}
+    assert set(states.values()) == {"on_class"}
+    assert (
+        "dry run: nothing was written" in cli("advance", "PKA-1", "start_class", "--dry-run").stderr
+    )

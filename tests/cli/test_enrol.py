@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cli.support import HEADER, nip_of, person, write_roster
@@ -137,17 +138,17 @@ def test_byte_order_mark_and_birth_dates_are_accepted(
 
 
 def test_unusable_rosters_exit_2(cli: Cli, cohort: str, tmp_path: Path) -> None:
-    """A missing file, a wrong header or a non-UTF-8 file exit 2 and enrol nobody."""
+    """A missing file, a wrong header or a file in no known encoding exit 2 and enrol nobody."""
     missing = cli("enrol", cohort, "--csv", str(tmp_path / "missing.csv"), expect=2)
     assert missing.stderr.splitlines()[0].startswith("error: roster: cannot read ")
-    assert missing.stderr.splitlines()[1].startswith("hint: a roster is a UTF-8 CSV file")
-    header = write_roster(tmp_path / "h.csv", [person(1)], header="nip,nama,office,echelon")
+    assert missing.stderr.splitlines()[1].startswith("hint: a roster is a CSV file")
+    header = write_roster(tmp_path / "h.csv", [person(1)], header="nip,nama kantor,office,echelon")
     wrong = cli.json("enrol", cohort, "--csv", str(header), expect=2)
     assert wrong["error"]["kind"] == "invalid_input"
     assert "bad header" in wrong["error"]["message"]
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes(f"{HEADER}\n{nip_of(1)},Bud\xed,BKD,III.a\n".encode("latin-1"))
-    cli("enrol", cohort, "--csv", str(latin), expect=2)
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(f"{HEADER}\n{nip_of(1)},Budi,BKD,III.a\n".encode() + b"\xc3\x81\x81\n")
+    cli("enrol", cohort, "--csv", str(garbled), expect=2)
     assert cli.json("status", cohort)["total"] == 0
 
 
@@ -249,3 +250,55 @@ def test_the_roster_caps_can_be_set(cli: Cli, cohort: str, tmp_path: Path) -> No
         nip_of(1),
         nip_of(2),
     ]
+
+
+def test_a_workbook_roster_enrols_from_the_named_sheet(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """--xlsx with --sheet reads that sheet; a number NIP cell is refused naming its row."""
+    from openpyxl import Workbook  # noqa: PLC0415 - the optional extra, as the CLI loads it
+
+    book = Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.append(["Daftar peserta PKA angkatan I"])
+    data = book.create_sheet("Peserta")
+    data.append(["NIP", "Nama", "OPD", "Eselon", "Tanggal Lahir"])
+    data.append([nip_of(1), "Budi", "Dinas Pendidikan", "III/a", date(1975, 6, 1)])
+    data.append([int(nip_of(2)), "Ani", "Dinas Kesehatan", "IIIb", None])
+    path = tmp_path / "peserta.xlsx"
+    book.save(path)
+    outcome = cli.json("enrol", cohort, "--xlsx", str(path), "--sheet", "Peserta", expect=3)
+    assert outcome["accepted"] == [nip_of(1)]
+    (refused,) = outcome["refused"]
+    assert refused["line"] == 3
+    assert "format the NIP column as Text" in refused["violations"][0]["message"]
+    first_sheet = cli.json("enrol", cohort, "--xlsx", str(path), expect=2)
+    assert "row 1 of sheet 'Sheet': bad header" in first_sheet["error"]["message"]
+
+
+def test_an_encoding_can_be_named_and_the_file_options_do_not_mix(
+    cli: Cli, cohort: str, tmp_path: Path
+) -> None:
+    """--encoding reads a UTF-16 roster; --csv with --xlsx, or --encoding with --xlsx, exit 2."""
+    roster = tmp_path / "r.csv"
+    roster.write_bytes(f"{HEADER}\n{person(1)}\n".encode("utf-16"))
+    assert cli.json("enrol", cohort, "--csv", str(roster), "--encoding", "utf-16")["accepted"] == [
+        nip_of(1)
+    ]
+    both = cli("enrol", cohort, "--csv", str(roster), "--xlsx", str(roster), expect=2)
+    assert "not both" in both.stderr
+    assert (
+        "--encoding reads CSV"
+        in cli("enrol", cohort, "--xlsx", str(roster), "--encoding", "utf-16", expect=2).stderr
+    )
+    assert "--csv FILE or --xlsx FILE" in cli("enrol", cohort, expect=2).stderr
+
+
+def test_a_roster_in_batches_enrols_every_row(cli: Cli, cohort: str, tmp_path: Path) -> None:
+    """--batch-size 2 commits five rows in three transactions with the same outcome."""
+    roster = write_roster(tmp_path / "five.csv", [person(n) for n in range(1, 6)])
+    report = cli.json("enrol", cohort, "--csv", str(roster), "--batch-size", "2")
+    assert len(report["accepted"]) == 5
+    assert cli("verify", cohort).exit_code == 0
+    cli("enrol", cohort, "--csv", str(roster), "--batch-size", "0", expect=2)

@@ -96,7 +96,7 @@ def test_malformed_rows_are_invalid_input_with_their_line(row: str, field: str) 
     assert violation.message.startswith("line 3: ")
 
 
-@pytest.mark.parametrize("born", ["1975-13-01", "01/06/1975", "1975-06-02"])
+@pytest.mark.parametrize("born", ["1975-13-01", "1975/06/01", "02/06/1975", "1975-06-02"])
 def test_bad_or_disagreeing_birth_dates_are_invalid(born: str) -> None:
     """A malformed birth date, or one the NIP contradicts, is invalid_input."""
     (row,) = parse_roster(_text(f"{person(1)},{born}", header=HEADER + ",birth_date"))
@@ -229,13 +229,13 @@ def test_caps_below_one_are_invalid_input(tmp_path: Path, limit: str) -> None:
 
 
 def test_unreadable_files_are_invalid_input(tmp_path: Path) -> None:
-    """A missing file or one not in UTF-8 raises InvalidInput naming the file."""
+    """A missing file, or one in neither UTF-8 nor Windows-1252, raises InvalidInput naming it."""
     with pytest.raises(InvalidInput, match="cannot read"):
         read_roster(tmp_path / "missing.csv")
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes(_text(f"{nip_of(1)},Bud\xed,BKD,III.a").encode("latin-1"))
-    with pytest.raises(InvalidInput, match="not UTF-8"):
-        read_roster(latin)
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(_text(f"{nip_of(1)},Budi,BKD,III.a").encode() + b"\xc3\x81\x81\n")
+    with pytest.raises(InvalidInput, match=r"garbled\.csv' is neither UTF-8 nor cp1252 \(byte "):
+        read_roster(garbled)
 
 
 def test_rows_are_judged_in_file_order(engine: Engine) -> None:
@@ -295,3 +295,80 @@ def test_an_unknown_cohort_fails_before_any_row(engine: Engine) -> None:
 
     with pytest.raises(CohortNotFound):
         enrol_roster(engine, "NOPE", parse_roster(_text(person(1))))
+
+
+# -- rosters as HR offices keep them --------------------------------------------------------
+
+
+def test_an_indonesian_semicolon_roster_from_excel_is_read(tmp_path: Path) -> None:
+    """`NIP;Nama;Unit Kerja;Eselon;Tanggal Lahir` in Windows-1252 with dd/mm/yyyy dates."""
+    roster = tmp_path / "peserta.csv"
+    roster.write_bytes(
+        (
+            "NIP;Nama;Unit Kerja;Eselon;Tanggal Lahir\r\n"
+            f"{nip_of(1)};Budi Santoso, S.Kom;Dinas Pendidikan;III/a;01/06/1975\r\n"
+            f"'{nip_of(2)};Ani Suryaní;Dinas Kesehatan;IIIb;01-06-1975\r\n"
+        ).encode("cp1252")
+    )
+    first, second = read_roster(roster)
+    assert first.participant is not None
+    assert second.participant is not None
+    assert (first.participant.name, first.participant.echelon) == ("Budi Santoso, S.Kom", "III.a")
+    assert first.participant.office.name == "Dinas Pendidikan"
+    assert (second.nip, second.participant.name, second.participant.echelon) == (
+        nip_of(2),
+        "Ani Suryaní",
+        "III.b",
+    )
+    assert second.participant.birth_date == date(1975, 6, 1)
+
+
+@pytest.mark.parametrize("written", ["III.a", "III/a", "IIIa", "III-a", "iii.a", " III A "])
+def test_echelon_variants_normalise_to_the_dotted_form(written: str) -> None:
+    """Every way HR files write echelon III.a reads as III.a."""
+    (row,) = parse_roster(_text(f"{nip_of(1)},Budi,BKD,{written}"))
+    assert row.participant is not None
+    assert row.participant.echelon == "III.a"
+
+
+def test_an_unknown_echelon_gets_a_human_message() -> None:
+    """The refusal lists the accepted forms and no regular expression."""
+    (row,) = parse_roster(_text(f"{nip_of(1)},Budi,BKD,kepala"))
+    message = row.violations[0].message
+    assert message.startswith("line 2: echelon: 'kepala' is not an echelon: write I.a to V.b")
+    assert "III/a, IIIa, III-a and iii.a are read as III.a" in message
+    assert "^" not in message
+
+
+@pytest.mark.parametrize("mangled", ["1.97506E+17", "1,97506E+17", "197506012000031000.0"])
+def test_a_nip_excel_made_a_number_is_refused_with_a_hint(mangled: str) -> None:
+    """Scientific notation or a decimal NIP names its line and column and says to use Text."""
+    (row,) = parse_roster(f"NIP;Nama;OPD;Eselon\n{mangled};Budi;BKD;III.a\n")
+    (violation,) = row.violations
+    assert violation.facts == {"line": 2, "field": "nip"}
+    assert violation.message.startswith(f"line 2: NIP: NIP {mangled!r} was turned into a number")
+    assert "format the NIP column as Text" in violation.message
+
+
+def test_a_workbook_roster_reads_date_cells_and_refuses_number_nips(tmp_path: Path) -> None:
+    """An .xlsx roster: a date cell is a birth date; a NIP stored as a number is refused by row."""
+    from openpyxl import Workbook  # noqa: PLC0415 - the optional extra, as the CLI loads it
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Peserta"
+    sheet.append(["NIP", "Nama", "Perangkat Daerah", "Eselon", "Tanggal Lahir"])
+    sheet.append([nip_of(1), "Budi", "BKD", "III.a", datetime(1975, 6, 1)])
+    sheet.append([int(nip_of(2)), "Ani", "Dinkes", "III.b", None])
+    sheet.append([float(nip_of(3)), "Eko", "Disdik", "III.b", "1975-06-01"])
+    path = tmp_path / "peserta.xlsx"
+    book.save(path)
+    budi, ani, eko = read_roster(path, xlsx=True)
+    assert budi.participant is not None
+    assert budi.participant.birth_date == date(1975, 6, 1)
+    assert (ani.line, eko.line) == (3, 4)
+    for row in (ani, eko):
+        (violation,) = row.violations
+        assert violation.message.startswith(f"row {row.line}: NIP: NIP '1.97506012")
+        assert "format the NIP column as Text" in violation.message

@@ -29,7 +29,7 @@ def run(*args: str, expect: int = 0) -> Result:
 def document(*args: str, expect: int = 0) -> dict[str, Any]:
     """The one JSON document a ``--json`` invocation prints."""
     found: dict[str, Any] = json.loads(run(*args, "--json", expect=expect).stdout)
-    assert found["schema_version"] == 1
+    assert found["schema_version"] == 2
     return found
 
 

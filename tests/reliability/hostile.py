@@ -215,7 +215,10 @@ def build_world(engine: Engine) -> None:
 
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_RANK_ANYWHERE = re.compile(r"(?:I|II|III|IV|V)\.[ab]|administrator|pengawas|pelaksana|fungsional")
+_RANK_ANYWHERE = re.compile(
+    r"(?:I|II|III|IV|V) ?[./-]? ?[ab]|administrator|pengawas|pelaksana|fungsional", re.IGNORECASE
+)
+"""Anything holding an echelon in a form that reads as one (``III/a``, ``iii.a``, ...)."""
 _CONTROLS = (*map(chr, range(0x20)), "\x7f", "\x85", "\x9b")
 BIDI = (
     "\u061c",
@@ -417,10 +420,10 @@ BAD_CODES = st.one_of(
 """Office or cohort codes the code pattern refuses."""
 
 BAD_RANKS = st.one_of(
-    st.sampled_from(["", "III", "III.c", "iii.a", "III.A", "VI.a", "eselon III", "Administrator"]),
+    st.sampled_from(["", "III", "III.c", "IIIc", "III/", "3a", "VI.a", "eselon III", "Admin"]),
     HOSTILE.filter(lambda s: not _RANK_ANYWHERE.search(s)),
 )
-"""Echelons the rank pattern refuses."""
+"""Echelons refused: neither an echelon in a form that reads as one nor a post."""
 
 NOT_DATES = st.one_of(
     st.sampled_from(["2019-02-30", "1975-13-01", "30/12/1975", "1975-6-1", "", "tomorrow", *SQL]),
@@ -1651,7 +1654,7 @@ _BAD_OFFICE_CELLS = st.one_of(
     st.integers(201, 2000).map(lambda n: "D" * n),
 )
 _BAD_BIRTH_CELLS = st.one_of(
-    st.sampled_from(["2019-02-30", "1975-6-1", "01/06/1975", "1975-06-02", "x"]),
+    st.sampled_from(["2019-02-30", "1975-6-1", "1975/06/01", "02/06/1975", "1975-06-02", "x"]),
     st.dates().filter(lambda d: d != _NIP_DATE).map(date.isoformat),
 )
 _ROW_DEFECTS: dict[str, st.SearchStrategy[str]] = {
@@ -1907,17 +1910,19 @@ _INVALID_UTF8 = st.binary(min_size=1, max_size=20).filter(_not_utf8)
 def _bad_encoding(draw: st.DrawFn, header: str, columns: tuple[str, ...]) -> RosterCase:
     # Each name has a character outside ASCII that latin-1 and cp1252 can encode.
     name = pick(draw, ("Dédé", "Ñoño", "Jürgen"))
-    cells = {"nip": "197506012000031001", "name": name, "office": "Dinas Uji", "echelon": "III.a"}
+    cells = {"nip": "197506012000031001", "name": name, "office": "Dinas Uji", "echelon": "IV.a"}
     text = header + ",".join(cells.get(c, "") for c in columns) + "\n"
     codec = pick(draw, _CODECS)
-    if codec == "garbage":
-        return RosterCase(
-            "roster:encoding_garbage", text.encode() + draw(_INVALID_UTF8), whole="not UTF-8"
-        )
+    if codec == "garbage":  # 0x81 is no character in Windows-1252 either
+        data = text.encode() + b"\x81" + draw(_INVALID_UTF8)
+        return RosterCase("roster:encoding_garbage", data, whole="neither UTF-8 nor cp1252")
+    if codec in {"latin-1", "cp1252"}:  # read as Windows-1252: the row is judged (by rank)
+        return RosterCase(f"roster:encoding_{codec}", text.encode(codec), rows=((2, None),))
     if codec == "ascii-utf-16-le":  # valid UTF-8 (ASCII and NULs): the header fails instead
         data = text.replace(name, "Budi").encode("utf-16-le")
         return RosterCase("roster:encoding_ascii-utf-16-le", data, whole="line 1")
-    return RosterCase(f"roster:encoding_{codec}", text.encode(codec), whole="not UTF-8")
+    # UTF-16 and UTF-32 read as Windows-1252: NULs everywhere, the header fails.
+    return RosterCase(f"roster:encoding_{codec}", text.encode(codec), whole="line 1")
 
 
 roster_cases = _rosters()

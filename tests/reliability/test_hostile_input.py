@@ -507,7 +507,7 @@ def _invoke(runner: CliRunner, case: CliCase, url: str, folder: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr, where
     assert result.exit_code in case.statuses, where
     document = json.loads(result.stdout)  # exactly one JSON document
-    assert document["schema_version"] == 1, where
+    assert document["schema_version"] == 2, where
     if case.kinds:
         error = document["error"]
         assert error["kind"] in case.kinds, where

@@ -28,6 +28,7 @@ from changeflow.cli import (
     documents,
     enrol,
     erasure,
+    language,
     participant,
     rules,
     staff,
@@ -81,7 +82,9 @@ def _usage_document(exc: BaseException, *, wanted: bool) -> None:
     where = getattr(failed, "command_path", None) or "changeflow"
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     status = getattr(exc, "exit_code", ExitCode.INPUT)
-    failure = Failure(ExitCode(status), "usage", message, f"try '{where} --help'")
+    failure = Failure(
+        ExitCode(status), "usage", message, language.tr("try '{where} --help'", where=where)
+    )
     # Click still prints the usage and the error on stderr; stdout gets the document only.
     Output(json_mode=True).document(documents.error(failure))
 
@@ -100,6 +103,12 @@ def _version(value: bool) -> None:
     if value:
         typer.echo(f"changeflow {__version__}")
         raise typer.Exit
+
+
+def _language(value: str | None) -> str | None:
+    if value is not None and value not in language.LANGUAGES:
+        raise typer.BadParameter(f"choose one of {', '.join(language.LANGUAGES)}")
+    return value
 
 
 @app.callback()
@@ -136,6 +145,16 @@ def _root(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each transition on stderr.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="en|id",
+            callback=_language,
+            help="Language of messages, hints, headings and state labels (default: "
+            "$CHANGEFLOW_LANG, else Indonesian under an id_ID locale, else English).",
+        ),
+    ] = None,
     _show_version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -150,6 +169,8 @@ def _root(
     hints and errors go to stderr.
     """
     ctx.obj = Settings(db=db, lock_timeout=lock_timeout, schema=schema or None)
+    language.use(language.choose(lang))
+    ctx.call_on_close(lambda: language.use(language.ENGLISH))
     if verbose:
         _log_to_stderr(ctx)
 

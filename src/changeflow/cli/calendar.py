@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from changeflow.attendance import read_sheet, record_sheet
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import tr
 from changeflow.cli.options import (
     Actor,
     CohortCode,
@@ -118,7 +119,7 @@ def schedule_show(
             written = _write_ics(engine, code, plan, ics, due_dates=with_due_dates)
     _print_schedule(out, code, plan)
     if ics is not None:
-        out.note(f"wrote {written} event(s) to {ics}")
+        out.note(tr("wrote {count} event(s) to {file}", count=written, file=ics))
 
 
 def _write_ics(engine: Engine, code: str, plan: Schedule, file: Path, *, due_dates: bool) -> int:
@@ -130,7 +131,10 @@ def _write_ics(engine: Engine, code: str, plan: Schedule, file: Path, *, due_dat
     try:
         file.write_bytes(content)
     except OSError as exc:
-        raise CliError(f"--ics: cannot write {str(file)!r}: {exc.strerror or exc}") from None
+        problem = exc.strerror or exc
+        raise CliError(
+            tr("--ics: cannot write {file!r}: {problem}", file=str(file), problem=problem)
+        ) from None
     return content.count(b"BEGIN:VEVENT")
 
 
@@ -193,15 +197,23 @@ def schedule_set(
         changed = _with_stage(engine.schedule(code), _stage(stage), first, last, destination)
         saved = engine.set_schedule(code, changed, reason=reason or "", actor=actor, key=key)
     if not out.json:
-        out.line(f"{code}: {stage} set to {first} - {last}")
+        out.line(
+            tr(
+                "{code}: {stage} set to {first} - {last}",
+                code=code,
+                stage=stage,
+                first=first,
+                last=last,
+            )
+        )
     _print_schedule(out, code, saved)
 
 
 def _stage(value: str) -> str:
     if value not in STAGES:
         raise CliError(
-            f"STAGE {value!r} is not a stage of the schedule",
-            hint=f"use one of {', '.join(STAGES)}",
+            tr("STAGE {value!r} is not a stage of the schedule", value=value),
+            hint=tr("use one of {stages}", stages=", ".join(STAGES)),
         )
     return value
 
@@ -209,11 +221,17 @@ def _stage(value: str) -> str:
 def _window_dates(cohort: Cohort, start: str, end: str) -> tuple[date, date]:
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     if last < first:
-        raise CliError(f"--end {last} is before --start {first}")
+        raise CliError(tr("--end {last} is before --start {first}", last=last, first=first))
     for option, day in (("--start", first), ("--end", last)):
         if not cohort.start <= day <= cohort.end:
             raise CliError(
-                f"{option} {day} is outside the cohort ({cohort.start} to {cohort.end})",
+                tr(
+                    "{option} {day} is outside the cohort ({start} to {end})",
+                    option=option,
+                    day=day,
+                    start=cohort.start,
+                    end=cohort.end,
+                ),
                 hint="`changeflow schedule CODE` shows the cohort's windows",
             )
     return first, last
@@ -254,13 +272,21 @@ def schedule_close(
         cohort = engine.cohort(code)
         closed = parse_date(day, "DATE")
         if not cohort.start <= closed <= cohort.end:
-            raise CliError(f"DATE {closed} is outside the cohort ({cohort.start} to {cohort.end})")
+            raise CliError(
+                tr(
+                    "{option} {day} is outside the cohort ({start} to {end})",
+                    option="DATE",
+                    day=closed,
+                    start=cohort.start,
+                    end=cohort.end,
+                )
+            )
         plan = engine.schedule(code)
         changed = plan.closing(Closure(day=closed, name=name), cohort)
         if changed is not plan:
             plan = engine.set_schedule(code, changed, reason=reason or "", actor=actor, key=key)
         elif not out.json:
-            out.note(f"{closed} is already closed ({name}): nothing changed")
+            out.note(tr("{day} is already closed ({name}): nothing changed", day=closed, name=name))
     _print_schedule(out, code, plan)
 
 
@@ -372,7 +398,15 @@ def attendance(
     if out.json:
         out.document(documents.entry(recorded))
     else:
-        out.line(f"{recorded.nip}: {day} {status} recorded, audit #{recorded.seq}")
+        out.line(
+            tr(
+                "{nip}: {day} {status} recorded, audit #{seq}",
+                nip=recorded.nip,
+                day=day,
+                status=tr(status),
+                seq=recorded.seq,
+            )
+        )
 
 
 def _attendance_form(
@@ -396,7 +430,9 @@ def _status(value: str) -> Attendance:
         return Attendance(value.strip().lower())
     except ValueError:
         allowed = ", ".join(a.value for a in Attendance)
-        raise CliError(f"--status {value!r} is not one of {allowed}") from None
+        raise CliError(
+            tr("--status {value!r} is not one of {allowed}", value=value, allowed=allowed)
+        ) from None
 
 
 def _attendance_sheet(

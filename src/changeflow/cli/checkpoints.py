@@ -17,6 +17,7 @@ import typer
 from changeflow.audit import Checkpoint
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError
+from changeflow.cli.language import tr
 from changeflow.cli.options import JsonFlag
 from changeflow.cli.render import JSON_SCHEMA_VERSION, Output
 from changeflow.cli.session import database_label, session, settings_of
@@ -57,7 +58,7 @@ def checkpoints(
         if output is not None:
             _write(output, {"schema_version": JSON_SCHEMA_VERSION, **document})
     if output is not None:
-        out.note(f"wrote {len(heads)} checkpoint(s) to {output}")
+        out.note(tr("wrote {count} checkpoint(s) to {file}", count=len(heads), file=output))
     if out.json:
         out.document(document)
     elif output is None:
@@ -89,15 +90,25 @@ def _write(path: Path, document: dict[str, Any]) -> None:
         partial.replace(path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CliError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        problem = exc.strerror or exc
+        raise CliError(
+            tr("cannot write {file!r}: {problem}", file=str(path), problem=problem)
+        ) from None
+
+
+_READABLE = frozenset({1, JSON_SCHEMA_VERSION})
+"""Checkpoint files this version reads: version 2 renamed a violation field only, and
+checkpoints hold no violations, so files written under version 1 read as they are."""
 
 
 def read_checkpoints(path: Path) -> list[Checkpoint]:
     """The checkpoints of a file ``checkpoints -o`` wrote; :class:`CliError` (exit 2) otherwise."""
     document = _document(path)
     listed = document.get("checkpoints")
-    if document.get("schema_version") != JSON_SCHEMA_VERSION or not isinstance(listed, list):
-        raise CliError(f"{str(path)!r} is not a changeflow checkpoint file", hint=_HINT)
+    if document.get("schema_version") not in _READABLE or not isinstance(listed, list):
+        raise CliError(
+            tr("{file!r} is not a changeflow checkpoint file", file=str(path)), hint=_HINT
+        )
     found: dict[str, Checkpoint] = {}
     for item in listed:
         try:
@@ -105,7 +116,12 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
         except InvalidInput as exc:
             raise CliError(f"{str(path)!r}: {exc}", hint=_HINT) from None
         if checkpoint.cohort in found:
-            raise CliError(f"{str(path)!r} names cohort {checkpoint.cohort} twice", hint=_HINT)
+            raise CliError(
+                tr(
+                    "{file!r} names cohort {cohort} twice", file=str(path), cohort=checkpoint.cohort
+                ),
+                hint=_HINT,
+            )
         found[checkpoint.cohort] = checkpoint
     return list(found.values())
 
@@ -115,17 +131,27 @@ def _document(path: Path) -> dict[str, Any]:
         with path.open("rb") as file:
             raw = file.read(MAX_CHECKPOINT_FILE + 1)
     except OSError as exc:
-        raise CliError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+        problem = exc.strerror or exc
+        raise CliError(
+            tr("cannot read {file!r}: {problem}", file=str(path), problem=problem)
+        ) from None
     if len(raw) > MAX_CHECKPOINT_FILE:
         raise CliError(
-            f"{str(path)!r} is larger than a checkpoint file can be "
-            f"({MAX_CHECKPOINT_FILE // (1024 * 1024)} MiB)",
+            tr(
+                "{file!r} is larger than a checkpoint file can be ({mib} MiB)",
+                file=str(path),
+                mib=MAX_CHECKPOINT_FILE // (1024 * 1024),
+            ),
             hint=_HINT,
         )
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise CliError(f"{str(path)!r} is not valid JSON: {exc}", hint=_HINT) from None
+        raise CliError(
+            tr("{file!r} is not valid JSON: {problem}", file=str(path), problem=exc), hint=_HINT
+        ) from None
     if not isinstance(document, dict):
-        raise CliError(f"{str(path)!r} is not a changeflow checkpoint file", hint=_HINT)
+        raise CliError(
+            tr("{file!r} is not a changeflow checkpoint file", file=str(path)), hint=_HINT
+        )
     return document

@@ -1,6 +1,7 @@
 """The whole cohort: ``groups``, ``advance``, ``status``, ``verify``, ``export``, ``diagram``."""
 
 import json
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -73,21 +74,30 @@ def advance(
     actor: Actor = None,
     reason: Reason = None,
     key: IdempotencyKey = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Judge everyone the event applies to; write nothing."),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Fire an event for everyone it applies to; 3 when anyone was refused."""
     out = Output(json_output)
     with session(ctx, out) as engine:
         members = engine.participants(code)
-        with out.progress(
-            f"{event}: {len(members)} participants of {code}",
-            show=len(members) >= PROGRESS_THRESHOLD,
+        with (
+            out.progress(
+                f"{event}: {len(members)} participants of {code}",
+                show=len(members) >= PROGRESS_THRESHOLD,
+            ),
+            engine.batch(code, dry_run=True) if dry_run else nullcontext(),
         ):
             report = engine.advance(code, event, actor=actor, reason=reason, key=key)
     if out.json:
-        out.document(documents.advance(report))
+        out.document(documents.advance(report, dry_run=dry_run))
     else:
         render.advance_text(report, {m.nip: m.participant.name for m in members})
+    if dry_run:
+        out.hint("dry run: nothing was written")
     if not report.ok:
         raise typer.Exit(ExitCode.REFUSED)
 

@@ -11,6 +11,7 @@ import typer
 
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError
+from changeflow.cli.language import tr
 from changeflow.cli.options import (
     Actor,
     CohortCode,
@@ -67,11 +68,27 @@ def correct_score(
         return
     before = (document["before"] or {}).get(component)
     was = f"{before:g}" if isinstance(before, int | float) else "-"
-    out.line(f"{nip}: {component} corrected {was} -> {score:g}, audit #{entry.seq}")
+    out.line(
+        tr(
+            "{nip}: {component} corrected {was} -> {score:g}, audit #{seq}",
+            nip=nip,
+            component=component,
+            was=was,
+            score=score,
+            seq=entry.seq,
+        )
+    )
     grade = document["grade"]
     if grade is not None:
-        verdict = "passes" if grade["passed"] else "does not pass"
-        out.line(f"grade: {grade['score']:g} {grade['band']} ({verdict})")
+        verdict = tr("passes") if grade["passed"] else tr("does not pass")
+        out.line(
+            tr(
+                "grade: {score:g} {band} ({verdict})",
+                score=grade["score"],
+                band=grade["band"],
+                verdict=verdict,
+            )
+        )
 
 
 @correct_app.command("participant")
@@ -111,7 +128,14 @@ def correct_participant(
     if out.json:
         out.document(documents.participant_corrected(code, nip, entry))
         return
-    out.line(f"{nip}: corrected {render.change_text(entry.change)}, audit #{entry.seq}")
+    out.line(
+        tr(
+            "{nip}: corrected {change}, audit #{seq}",
+            nip=nip,
+            change=render.change_text(entry.change),
+            seq=entry.seq,
+        )
+    )
 
 
 def transfer(
@@ -146,7 +170,15 @@ def transfer(
     if out.json:
         out.document(documents.transfer(code, nip, destination, entry))
         return
-    out.line(f"{nip}: transferred to {destination.code} ({destination.name}), audit #{entry.seq}")
+    out.line(
+        tr(
+            "{nip}: transferred to {code} ({name}), audit #{seq}",
+            nip=nip,
+            code=destination.code,
+            name=destination.name,
+            seq=entry.seq,
+        )
+    )
 
 
 def _office(stored: list[Office], code: str, name: str | None) -> Office:
@@ -156,7 +188,7 @@ def _office(stored: list[Office], code: str, name: str | None) -> Office:
             return known
     if name is None:
         raise CliError(
-            f"office {code!r} is not stored yet: give its name with --office-name",
+            tr("office {code!r} is not stored yet: give its name with --office-name", code=code),
             hint="stored offices are the ones of enrolled participants; codes are case-sensitive",
             kind="unknown_office",
         )

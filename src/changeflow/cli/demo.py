@@ -8,6 +8,7 @@ import typer
 
 from changeflow.cli import render
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import tr
 from changeflow.cli.render import Output
 from changeflow.cli.session import guarded, open_engine, sqlite_path
 
@@ -37,8 +38,8 @@ def demo(
         path = sqlite_path(url)
         if path is None:
             raise CliError(
-                f"the demo needs an SQLite file URL, not {url!r}",
-                hint=f"e.g. --db {DEMO_URL}",
+                tr("the demo needs an SQLite file URL, not {url!r}", url=url),
+                hint=tr("e.g. --db {url}", url=DEMO_URL),
             )
         _remove_database(path)
         engine = open_engine(
@@ -51,7 +52,14 @@ def demo(
     out.line()
     render.status_text(counts, members)
     render.verify_text(out, checks)
-    out.note(f"the demo database is {path}; try: changeflow --db {url} status {COHORT.code}")
+    out.note(
+        tr(
+            "the demo database is {path}; try: changeflow --db {url} status {code}",
+            path=path,
+            url=url,
+            code=COHORT.code,
+        )
+    )
     if not all(c.ok for c in checks):
         raise typer.Exit(ExitCode.FAILED)
 
@@ -66,4 +74,7 @@ def _remove_database(path: Path) -> None:
         try:
             candidate.unlink(missing_ok=True)
         except OSError as exc:
-            raise CliError(f"cannot replace {str(candidate)!r}: {exc.strerror or exc}") from None
+            problem = exc.strerror or exc
+            raise CliError(
+                tr("cannot replace {file!r}: {problem}", file=str(candidate), problem=problem)
+            ) from None

@@ -2,7 +2,8 @@
 
 A command calls one builder and hands the result to :meth:`Output.document
 <changeflow.cli.render.Output.document>`, which puts ``schema_version`` first. The shapes
-are documented in docs/cli.md; keys are added, never renamed or removed.
+are documented in docs/cli.md; keys are added, never renamed or removed within a schema
+version: a rename bumps ``JSON_SCHEMA_VERSION`` (docs/cli.md, "JSON schema versions").
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from changeflow.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
 
     from changeflow.agenda import Agenda, TickReport
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from changeflow.schedule import Schedule
 
 __all__ = [
+    "INDONESIAN_MESSAGE",
     "Document",
     "advance",
     "agenda",
@@ -56,6 +58,7 @@ __all__ = [
     "history",
     "migration",
     "participant_corrected",
+    "presented",
     "project",
     "roster",
     "schedule",
@@ -71,8 +74,44 @@ Document = dict[str, Any]
 """A JSON document without its ``schema_version`` (the output adds it)."""
 
 
+INDONESIAN_MESSAGE = "message_indonesian"
+"""The key of a violation's Indonesian text in the CLI's documents (schema version 2 on).
+
+The library's :meth:`Violation.to_dict <changeflow.records.Violation.to_dict>` names it
+``message_id``, and the audit chain hashes and seals that form: only what the CLI prints
+renames it, so every chain written before keeps verifying.
+"""
+
+_STORED_VIOLATION = frozenset({"code", "message", "message_id", "facts", "source"})
+"""The keys of a violation as the library writes it."""
+
+
+def presented(payload: Mapping[str, Any]) -> Document:
+    """``payload`` as the CLI prints it: each violation's ``message_id`` as ``message_indonesian``.
+
+    Violations sit at any depth (a roster's refused rows, a history entry, an error
+    document); each is recognised by its exact set of keys, so nothing else is renamed.
+    """
+    return {key: _presented(value) for key, value in payload.items()}
+
+
+def _presented(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_presented(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if value.keys() == _STORED_VIOLATION:
+        return {
+            INDONESIAN_MESSAGE if key == "message_id" else key: item for key, item in value.items()
+        }
+    return {key: _presented(item) for key, item in value.items()}
+
+
 def violations(found: Iterable[Violation]) -> list[dict[str, Any]]:
-    """Violations as JSON: code, message (English and Indonesian), facts, source."""
+    """Violations as the library writes them: code, message, message_id, facts, source.
+
+    :func:`presented` renames ``message_id`` when the document is printed.
+    """
     return [v.to_dict() for v in found]
 
 
@@ -275,12 +314,16 @@ def groups(code: str, formed: Sequence[Group]) -> Document:
     return {"cohort": code, "groups": [g.model_dump(mode="json") for g in formed]}
 
 
-def advance(report: AdvanceReport) -> Document:
-    """``advance``: accepted NIPs, refused ones with violations, how many were skipped."""
+def advance(report: AdvanceReport, *, dry_run: bool = False) -> Document:
+    """``advance``: accepted NIPs, refused ones with violations, how many were skipped.
+
+    With ``dry_run`` the accepted NIPs are those that would move; nothing was written.
+    """
     body = report.to_dict()
     return {
         "cohort": body["cohort"],
         "event": body["event"],
+        "dry_run": dry_run,
         "accepted": body["accepted"],
         "refused": body["refused"],
         "skipped": body["skipped"],

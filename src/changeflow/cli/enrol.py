@@ -7,14 +7,22 @@ import typer
 
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import tr
 from changeflow.cli.options import Actor, CohortCode, JsonFlag
+from changeflow.cli.progress import Progress
 from changeflow.cli.render import Output
-from changeflow.cli.session import session
+from changeflow.cli.session import guarded, session
+from changeflow.cli.tables import (
+    EncodingOption,
+    SheetOption,
+    XlsxOption,
+    choose_file,
+    unusable_hint,
+)
 from changeflow.errors import InvalidInput
 from changeflow.roster import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ROWS,
-    RosterTooLarge,
     enrol_roster,
     read_roster,
 )
@@ -22,8 +30,9 @@ from changeflow.roster import (
 __all__ = ["LIMIT_HINT", "ROSTER_HINT", "enrol"]
 
 ROSTER_HINT = (
-    "a roster is a UTF-8 CSV file whose first line names the columns "
-    "nip,name,office,echelon[,birth_date]"
+    "a roster is a CSV file (UTF-8 or Windows-1252; comma, semicolon or tab) or an .xlsx "
+    "sheet whose header names the columns nip,name,office,echelon[,birth_date] "
+    "(or NIP,Nama,Unit Kerja,Eselon[,Tanggal Lahir])"
 )
 """The hint printed when a roster cannot be used at all."""
 
@@ -35,13 +44,17 @@ def enrol(
     ctx: typer.Context,
     code: CohortCode,
     roster: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--csv",
             metavar="FILE",
-            help="Roster: UTF-8 CSV with a header nip,name,office,echelon[,birth_date].",
+            help="Roster as CSV with a header nip,name,office,echelon[,birth_date] "
+            "(or NIP;Nama;Unit Kerja;Eselon;Tanggal Lahir).",
         ),
-    ],
+    ] = None,
+    workbook: XlsxOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Judge every row but write nothing.")
     ] = False,
@@ -63,26 +76,58 @@ def enrol(
             help="Refuse a roster of more than N rows after the header (exit 2).",
         ),
     ] = DEFAULT_MAX_ROWS,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            metavar="N",
+            min=1,
+            help="Commit every N rows (default: the whole roster in one transaction).",
+        ),
+    ] = None,
     actor: Actor = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Enrol a roster row by row, in file order; refused rows are listed with their reasons.
 
+    Every row is judged by the rules on its own, in file order; the rows are written in one
+    transaction (or one per --batch-size rows), so an interruption leaves none or all of a
+    batch and running the same roster again completes it.
+
     Exit 0 when every row was accepted (or was already enrolled), 3 when any row was
-    refused, 2 when the roster cannot be used at all (unreadable, not UTF-8, a bad header
-    or broken quoting, or past --max-bytes / --max-rows).
+    refused, 2 when the roster cannot be used at all (unreadable, in no known encoding, a
+    bad header or broken quoting, a workbook that does not open, or past --max-bytes /
+    --max-rows).
     """
     out = Output(json_output)
+    with guarded(out):  # a wrong mix of options, or no openpyxl, before opening the database
+        path, xlsx = choose_file(roster, workbook, sheet, encoding, ROSTER_HINT)
     with session(ctx, out) as engine:
         engine.cohort(code)
         try:
             rows = read_roster(
-                roster, offices=engine.offices(), max_bytes=max_bytes, max_rows=max_rows
+                path,
+                offices=engine.offices(),
+                max_bytes=max_bytes,
+                max_rows=max_rows,
+                xlsx=xlsx,
+                sheet=sheet,
+                encoding=encoding,
             )
         except InvalidInput as unusable:
-            hint = LIMIT_HINT if isinstance(unusable, RosterTooLarge) else ROSTER_HINT
-            raise CliError(str(unusable), hint=hint) from None
-        report = enrol_roster(engine, code, rows, actor=actor, dry_run=dry_run)
+            raise CliError(
+                str(unusable), hint=unusable_hint(unusable, ROSTER_HINT, LIMIT_HINT)
+            ) from None
+        with Progress(tr("enrolling {code}", code=code), len(rows)) as progress:
+            report = enrol_roster(
+                engine,
+                code,
+                rows,
+                actor=actor,
+                dry_run=dry_run,
+                batch_size=batch_size,
+                on_row=lambda _outcome: progress.advance(),
+            )
     if out.json:
         out.document(documents.roster(report))
     else:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from changeflow.cli import documents
+from changeflow.cli.language import tr
 from changeflow.cli.options import Actor, JsonFlag, Nip
 from changeflow.cli.render import Output
 from changeflow.cli.session import session
@@ -36,4 +37,6 @@ def erase(
         out.document({"erased": [documents.entry(e) for e in entries]})
         return
     for entry in entries:
-        out.line(f"{entry.cohort}: personal data erased, audit #{entry.seq}")
+        out.line(
+            tr("{cohort}: personal data erased, audit #{seq}", cohort=entry.cohort, seq=entry.seq)
+        )

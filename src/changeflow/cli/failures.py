@@ -1,7 +1,9 @@
 """Exit statuses and how each error the CLI can meet becomes one line, a hint and a status.
 
 Every user mistake ends the command with a one-line ``error:`` message and a ``hint:`` on
-stderr (and, with ``--json``, an error document on stdout), never with a traceback.
+stderr (and, with ``--json``, an error document on stdout), never with a traceback. Messages
+and hints go through :func:`~changeflow.cli.language.tr` (``--lang id``); a library error's
+own text (``str(exc)``) stays as the library wrote it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from changeflow.cli.language import current, state_label, tr, translated
 from changeflow.erasure import STILL_ACTIVE
 from changeflow.errors import (
     AlreadyExists,
@@ -44,9 +47,12 @@ from changeflow.states.names import DataCommand
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from changeflow.records import Violation
+
 __all__ = ["CliError", "ExitCode", "Failure", "classify", "refusal", "validation_message"]
 
 _REFUSED_HINT = "the attempt is recorded in the audit trail; fix what the rules name and try again"
+"""English key of the hint on a refusal (translated where it is printed)."""
 
 
 class ExitCode(IntEnum):
@@ -79,11 +85,11 @@ class Failure:
     """Lines printed under the ``error:`` line: each violation, each problem."""
 
     def to_dict(self) -> dict[str, object]:
-        """The ``error`` member of a JSON error document."""
+        """The ``error`` member of a JSON error document (message and hint translated)."""
         return {
             "kind": self.kind,
-            "message": self.message,
-            "hint": self.hint,
+            "message": translated(self.message),
+            "hint": None if self.hint is None else translated(self.hint),
             "exit_code": int(self.status),
         }
 
@@ -133,8 +139,8 @@ def _unknown_cohort(exc: CohortNotFound) -> Failure:
     return Failure(
         ExitCode.INPUT,
         "unknown_cohort",
-        f"unknown cohort {exc.key!r}",
-        "`changeflow cohort list` shows the cohorts; `changeflow cohort create` makes one",
+        tr("unknown cohort {key!r}", key=exc.key),
+        tr("`changeflow cohort list` shows the cohorts; `changeflow cohort create` makes one"),
     )
 
 
@@ -143,13 +149,14 @@ def _unknown_participant(exc: ParticipantNotFound) -> Failure:
     return Failure(
         ExitCode.INPUT,
         "unknown_participant",
-        f"unknown participant {exc.key!r}{where}",
-        "`changeflow status COHORT` lists the participants of a cohort",
+        tr("unknown participant {key!r}{where}", key=exc.key, where=where),
+        tr("`changeflow status COHORT` lists the participants of a cohort"),
     )
 
 
 def _unknown_event(exc: UnknownEvent) -> Failure:
-    return Failure(ExitCode.INPUT, "unknown_event", f"unknown event {exc.key!r}", exc.hint)
+    message = tr("unknown event {key!r}", key=exc.key)
+    return Failure(ExitCode.INPUT, "unknown_event", message, exc.hint)
 
 
 def _not_found(exc: NotFound) -> Failure:
@@ -158,38 +165,64 @@ def _not_found(exc: NotFound) -> Failure:
 
 def refusal(exc: TransitionRejected) -> Failure:
     """How a refused command is reported (exit 3): one line, then every violation."""
-    reasons = "; ".join(f"{v.code}: {v.message}" for v in exc.violations)
-    where = f" from {exc.state!r}" if exc.state else ""
+    reasons = _reasons(exc.violations)
+    where = tr(" from {state!r}", state=state_label(exc.state)) if exc.state else ""
     # A cohort-level command (set_schedule) is refused in the cohort, for no NIP.
-    whom = f"for {exc.nip} in {exc.cohort}" if exc.nip else f"in {exc.cohort}"
-    message = f"{exc.event!r}{where} refused {whom}: {reasons}"
-    details = tuple(f"  {v.code}: {v.message}" for v in exc.violations)
+    if exc.nip:
+        whom = tr("for {nip} in {cohort}", nip=exc.nip, cohort=exc.cohort)
+    else:
+        whom = tr("in {cohort}", cohort=exc.cohort)
+    message = tr(
+        "{event!r}{where} refused {whom}: {reasons}",
+        event=exc.event,
+        where=where,
+        whom=whom,
+        reasons=reasons,
+    )
+    details = _details(exc.violations)
     if exc.event == DataCommand.FORM_GROUPS:
-        headline = f"'form_groups' refused in {exc.cohort}: nobody was regrouped"
-        hint = (
+        headline = tr("'form_groups' refused in {cohort}: nobody was regrouped", cohort=exc.cohort)
+        hint = tr(
             "a participant in a final state keeps the group recorded: form the groups before "
             "anyone graduates or fails (the refused attempts are in the audit trail)"
         )
         return Failure(ExitCode.REFUSED, "refused", message, hint, headline, details)
-    headline = f"{exc.event!r} refused {whom}"
+    headline = tr("{event!r} refused {whom}", event=exc.event, whom=whom)
     if isinstance(exc, IllegalTransition):
-        hint = f"`changeflow events {exc.cohort} {exc.nip}` lists what is allowed now"
+        hint = tr(
+            "`changeflow events {cohort} {nip}` lists what is allowed now",
+            cohort=exc.cohort,
+            nip=exc.nip,
+        )
         return Failure(ExitCode.REFUSED, "illegal_transition", message, hint, headline, details)
     if exc.codes == (STILL_ACTIVE,):  # judged before anything is written: no attempt kept
-        hint = "nothing was written; erase a person once their enrolments have ended"
+        hint = tr("nothing was written; erase a person once their enrolments have ended")
         return Failure(ExitCode.REFUSED, "refused", message, hint, headline, details)
-    return Failure(ExitCode.REFUSED, "refused", message, _REFUSED_HINT, headline, details)
+    return Failure(ExitCode.REFUSED, "refused", message, tr(_REFUSED_HINT), headline, details)
+
+
+def _reasons(violations: tuple[Violation, ...]) -> str:
+    """``code: message; ...`` with each message in the current language."""
+    return "; ".join(f"{v.code}: {v.text(current())}" for v in violations)
+
+
+def _details(violations: tuple[Violation, ...]) -> tuple[str, ...]:
+    """One indented ``code: message`` line per violation, in the current language."""
+    return tuple(f"  {v.code}: {v.text(current())}" for v in violations)
 
 
 def _migration_refused(exc: MigrationRejected) -> Failure:
-    reasons = "; ".join(f"{v.code}: {v.message}" for v in exc.violations)
     return Failure(
         ExitCode.REFUSED,
         "migration_refused",
-        f"migration of {exc.cohort} refused: {reasons}",
-        "nothing was written; map each state the new lifecycle lacks with --map OLD=NEW",
-        f"migration of {exc.cohort} refused",
-        tuple(f"  {v.code}: {v.message}" for v in exc.violations),
+        tr(
+            "migration of {cohort} refused: {reasons}",
+            cohort=exc.cohort,
+            reasons=_reasons(exc.violations),
+        ),
+        tr("nothing was written; map each state the new lifecycle lacks with --map OLD=NEW"),
+        tr("migration of {cohort} refused", cohort=exc.cohort),
+        _details(exc.violations),
     )
 
 
@@ -198,30 +231,41 @@ def _mismatch(exc: DefinitionMismatch) -> Failure:
         ExitCode.INPUT,
         "definition_mismatch",
         "; ".join(exc.problems),
-        f"pin it to its lifecycle: `changeflow cohort migrate {exc.cohort} --lifecycle FILE`",
+        tr(
+            "pin it to its lifecycle: `changeflow cohort migrate {cohort} --lifecycle FILE`",
+            cohort=exc.cohort,
+        ),
     )
 
 
 def _missing_rules(exc: MissingRules) -> Failure:
-    where = f"lifecycle {exc.name!r}" if exc.name else "the lifecycle"
+    where = tr("lifecycle {name!r}", name=exc.name) if exc.name else tr("the lifecycle")
     return Failure(
         ExitCode.INPUT,
         "missing_rules",
-        f"{where} names rules this changeflow has not registered: {', '.join(exc.rules)}",
-        "install the package that registers them (entry points in the group "
-        "'changeflow.rules'), or migrate the cohort to a lifecycle using registered rules",
+        tr(
+            "{where} names rules this changeflow has not registered: {rules}",
+            where=where,
+            rules=", ".join(exc.rules),
+        ),
+        tr(
+            "install the package that registers them (entry points in the group "
+            "'changeflow.rules'), or migrate the cohort to a lifecycle using registered rules"
+        ),
     )
 
 
 def _bad_definition(exc: DefinitionError) -> Failure:
-    where = f"lifecycle {exc.name!r}" if exc.name else "the lifecycle definition"
-    headline = f"{where} has {len(exc.problems)} problem(s)"
+    where = tr("lifecycle {name!r}", name=exc.name) if exc.name else tr("the lifecycle definition")
+    headline = tr("{where} has {count} problem(s)", where=where, count=len(exc.problems))
     return Failure(
         ExitCode.INPUT,
         "invalid_lifecycle",
         f"{headline}: {'; '.join(exc.problems)}",
-        "fix every problem listed (docs/lifecycle.md); rules are changeflow's own and those "
-        "installed packages register as 'changeflow.rules' entry points",
+        tr(
+            "fix every problem listed (docs/lifecycle.md); rules are changeflow's own and those "
+            "installed packages register as 'changeflow.rules' entry points"
+        ),
         headline,
         tuple(f"  - {problem}" for problem in exc.problems),
     )
@@ -232,7 +276,7 @@ def _already_exists(exc: AlreadyExists) -> Failure:
         ExitCode.INPUT,
         "already_exists",
         str(exc),
-        "choose another code; `changeflow cohort list` shows the ones taken",
+        tr("choose another code; `changeflow cohort list` shows the ones taken"),
     )
 
 
@@ -241,7 +285,7 @@ def _reused_key(exc: IdempotencyConflict) -> Failure:
         ExitCode.INPUT,
         "idempotency_conflict",
         str(exc),
-        "a --key identifies one command: use a new key for a different command",
+        tr("a --key identifies one command: use a new key for a different command"),
     )
 
 
@@ -250,29 +294,29 @@ def _conflict(exc: ConcurrentTransition) -> Failure:
         ExitCode.RETRY,
         "conflict",
         str(exc),
-        "another writer changed it first: check the state and retry (with the same --key)",
+        tr("another writer changed it first: check the state and retry (with the same --key)"),
     )
 
 
 def _busy(exc: StoreBusy) -> Failure:
-    return Failure(ExitCode.RETRY, "busy", str(exc), "another process holds the lock: retry")
+    return Failure(ExitCode.RETRY, "busy", str(exc), tr("another process holds the lock: retry"))
 
 
 def _unavailable(exc: StoreUnavailable) -> Failure:
     return Failure(
         ExitCode.RETRY,
         "unavailable",
-        f"database unreachable: {exc}",
-        "check --db (or CHANGEFLOW_DB) and that the database is up, then retry",
+        tr("database unreachable: {problem}", problem=exc),
+        tr("check --db (or CHANGEFLOW_DB) and that the database is up, then retry"),
     )
 
 
 def _full(exc: StoreFull) -> Failure:
-    return Failure(ExitCode.FAILED, "store_full", str(exc), "free disk space and retry")
+    return Failure(ExitCode.FAILED, "store_full", str(exc), tr("free disk space and retry"))
 
 
 def _schema(exc: SchemaVersionError) -> Failure:
-    return Failure(ExitCode.FAILED, "schema_version", str(exc), "upgrade changeflow")
+    return Failure(ExitCode.FAILED, "schema_version", str(exc), tr("upgrade changeflow"))
 
 
 def _not_a_database(exc: NotADatabase) -> Failure:
@@ -280,21 +324,25 @@ def _not_a_database(exc: NotADatabase) -> Failure:
         ExitCode.INPUT,
         "no_database",
         str(exc),
-        "create a database with `changeflow init`, or point --db / CHANGEFLOW_DB at an "
-        "existing changeflow database",
+        tr(
+            "create a database with `changeflow init`, or point --db / CHANGEFLOW_DB at an "
+            "existing changeflow database"
+        ),
     )
 
 
 def _no_such_database(exc: NoSuchDatabase) -> Failure:
     if exc.schema is not None:
-        hint = (
-            f"`changeflow init` creates schema {exc.schema!r}; or check --schema, "
-            "CHANGEFLOW_SCHEMA and the URL's schema="
+        hint = tr(
+            "`changeflow init` creates schema {schema!r}; or check --schema, "
+            "CHANGEFLOW_SCHEMA and the URL's schema=",
+            schema=exc.schema,
         )
     else:
-        hint = (
-            f"check the name in --db / CHANGEFLOW_DB, or have the database created "
-            f"(`createdb {exc.database}`), then run `changeflow init`"
+        hint = tr(
+            "check the name in --db / CHANGEFLOW_DB, or have the database created "
+            "(`createdb {database}`), then run `changeflow init`",
+            database=exc.database,
         )
     return Failure(ExitCode.INPUT, "no_database", str(exc), hint)
 
@@ -304,8 +352,10 @@ def _outdated(exc: SchemaOutdated) -> Failure:
         ExitCode.INPUT,
         "schema_outdated",
         str(exc),
-        "run `changeflow init` to upgrade it (back the database up first: an upgrade "
-        "cannot be undone); nothing was written",
+        tr(
+            "run `changeflow init` to upgrade it (back the database up first: an upgrade "
+            "cannot be undone); nothing was written"
+        ),
     )
 
 
@@ -313,9 +363,11 @@ def _corrupt(exc: StoreCorrupt) -> Failure:
     return Failure(
         ExitCode.FAILED,
         "store_corrupt",
-        f"the database file is damaged: {exc}",
-        "restore it from a backup, then check it with `changeflow verify` (and "
-        "`changeflow verify --against` a checkpoint file taken before the damage)",
+        tr("the database file is damaged: {problem}", problem=exc),
+        tr(
+            "restore it from a backup, then check it with `changeflow verify` (and "
+            "`changeflow verify --against` a checkpoint file taken before the damage)"
+        ),
     )
 
 
@@ -324,8 +376,10 @@ def _unreadable(exc: UnreadableEntry) -> Failure:
         ExitCode.FAILED,
         "unreadable_entry",
         str(exc),
-        "the row was written outside changeflow or the file is damaged: `changeflow verify` "
-        "checks the whole record; restore the database from a backup",
+        tr(
+            "the row was written outside changeflow or the file is damaged: `changeflow verify` "
+            "checks the whole record; restore the database from a backup"
+        ),
     )
 
 

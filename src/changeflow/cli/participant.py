@@ -1,15 +1,22 @@
 """One participant: ``fire``, ``check``, ``events``, ``project``, ``assess`` and ``history``.
 
+``project`` and ``assess`` also take a file of rows (``--csv`` or ``--xlsx``): see
+:mod:`changeflow.cli.bulk`.
+
 Every command runs on the cohort's own lifecycle (the one stored with it). A refused command
 exits 3 with every violation (see :func:`changeflow.cli.session.guarded`).
 """
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from changeflow.cli import documents, render
+from changeflow.cli.bulk import PROJECTS_HINT, SCORES_HINT, apply_file
 from changeflow.cli.failures import CliError, ExitCode
+from changeflow.cli.language import current, state_label, tr
 from changeflow.cli.options import (
     Actor,
     CohortCode,
@@ -19,14 +26,27 @@ from changeflow.cli.options import (
     JsonFlag,
     Nip,
     Reason,
-    Score,
     parse_date,
     parse_json_object,
 )
 from changeflow.cli.render import Output
-from changeflow.cli.session import session
+from changeflow.cli.session import guarded, session
+from changeflow.cli.tables import (
+    CsvOption,
+    EncodingOption,
+    SheetOption,
+    XlsxOption,
+    choose_file,
+)
 from changeflow.models import Assessment, ChangeProject, Mentor
 
+FileFormNip = Annotated[
+    str | None,
+    typer.Argument(metavar="NIP", help="The participant's NIP (not with --csv or --xlsx)."),
+]
+FileDryRun = Annotated[
+    bool, typer.Option("--dry-run", help="With a file: judge every row, write nothing.")
+]
 __all__ = ["assess", "check", "events", "fire", "history", "project"]
 
 
@@ -90,13 +110,21 @@ def check(
     if out.json:
         out.document(documents.check(code, nip, event, state, violations))
     elif not violations:
-        out.line(f"{event} would be accepted for {nip} (now {state})")
+        out.line(
+            tr("{event} would be accepted for {nip} (now {state})", **_checked(event, nip, state))
+        )
     else:
-        out.line(f"{event} would be refused for {nip} (now {state}):")
+        out.line(
+            tr("{event} would be refused for {nip} (now {state}):", **_checked(event, nip, state))
+        )
         for violation in violations:
-            out.line(f"  {violation.code}: {violation.message}")
+            out.line(f"  {violation.code}: {violation.text(current())}")
     if violations:
         raise typer.Exit(ExitCode.REFUSED)
+
+
+def _checked(event: str, nip: str, state: str) -> dict[str, str]:
+    return {"event": event, "nip": nip, "state": state_label(state)}
 
 
 def events(
@@ -130,7 +158,15 @@ def events(
     if out.json:
         out.document(documents.events(code, nip, state, allowed))
         return
-    out.line(f"{nip} is {state}; allowed now: {', '.join(allowed) or 'nothing'}")
+    allowed_now = ", ".join(allowed) or tr("nothing")
+    out.line(
+        tr(
+            "{nip} is {state}; allowed now: {allowed}",
+            nip=nip,
+            state=state_label(state),
+            allowed=allowed_now,
+        )
+    )
     if reason is None:
         out.hint("events that need a reason (withdraw, drop, reopen) are listed only with --reason")
 
@@ -138,25 +174,65 @@ def events(
 def project(
     ctx: typer.Context,
     code: CohortCode,
-    nip: Nip,
-    title: Annotated[str, typer.Option("--title", help="The change project's title.")],
-    theme: Annotated[str, typer.Option("--theme", help="Its theme (groups are by theme).")],
+    nip: FileFormNip = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="The change project's title.")
+    ] = None,
+    theme: Annotated[
+        str | None, typer.Option("--theme", help="Its theme (groups are by theme).")
+    ] = None,
     mentor: Annotated[
         str | None, typer.Option("--mentor", metavar="NAME", help="The approving mentor.")
     ] = None,
     mentor_nip: Annotated[str | None, typer.Option(help="The mentor's NIP.")] = None,
     mentor_position: Annotated[str | None, typer.Option(help="The mentor's position.")] = None,
+    csv_file: CsvOption = None,
+    xlsx_file: XlsxOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    dry_run: FileDryRun = False,
     actor: Actor = None,
     reason: Reason = None,
     key: IdempotencyKey = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Register (or replace) the participant's change project (proyek perubahan).
+    """Register (or replace) a participant's change project (proyek perubahan), or a file's.
 
-    Audited as ``register_project``; refused (exit 3, ``record_closed``) once the
-    participant is in a final state.
+    One: NIP --title --theme [--mentor ...]. A file (--csv or --xlsx) with the columns
+    nip,title,theme[,mentor_name,mentor_nip,mentor_position] registers each row, reported
+    like a roster (exit 3 when a row was refused; a re-run is safe). Audited as
+    ``register_project``; refused (exit 3, ``record_closed``) once the participant is in a
+    final state.
     """
     out = Output(json_output)
+    single = {"--title": title, "--theme": theme, "--mentor": mentor, "--key": key}
+    single |= {"--mentor-nip": mentor_nip, "--mentor-position": mentor_position}
+    with guarded(out):
+        chosen = _file_form(
+            nip, single, csv_file, xlsx_file, sheet, encoding, dry_run, PROJECTS_HINT
+        )
+        if chosen is None and (nip is None or title is None or theme is None):
+            raise CliError(
+                "give NIP --title TITLE --theme THEME, or a file with --csv FILE or --xlsx FILE",
+                hint=PROJECTS_HINT,
+            )
+    if chosen is not None:
+        apply_file(
+            ctx,
+            out,
+            code,
+            "projects",
+            chosen[0],
+            xlsx=chosen[1],
+            sheet=sheet,
+            encoding=encoding,
+            actor=actor,
+            reason=reason,
+            dry_run=dry_run,
+        )
+        return
+    if nip is None or title is None or theme is None:  # refused above
+        return
     with session(ctx, out) as engine:
         if mentor is None and (mentor_nip or mentor_position):
             raise CliError("--mentor-nip and --mentor-position need --mentor NAME")
@@ -184,20 +260,55 @@ def project(
 def assess(
     ctx: typer.Context,
     code: CohortCode,
-    nip: Nip,
-    score: Score,
+    nip: FileFormNip = None,
+    score: Annotated[float | None, typer.Option("--score", help="A score from 0 to 100.")] = None,
     component: Component = "overall",
+    csv_file: CsvOption = None,
+    xlsx_file: XlsxOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    dry_run: FileDryRun = False,
     actor: Actor = None,
     reason: Reason = None,
     key: IdempotencyKey = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Record an assessment score; prints the grade band once every component is scored.
+    """Record an assessment score (NIP --score), or a file's (--csv or --xlsx).
 
+    One score prints the grade band once every component is scored. A file with the
+    columns nip,score[,component] records each row, reported like a roster (exit 3 when a
+    row was refused; a re-run is safe: a score already recorded as written is unchanged).
     Audited as ``record_assessment``; refused (exit 3, ``record_closed``) once the
     participant is in a final state: change a recorded score with ``correct score``.
     """
     out = Output(json_output)
+    single = {"--score": score, "--key": key}
+    if component != "overall":
+        single["--component"] = component
+    with guarded(out):
+        chosen = _file_form(nip, single, csv_file, xlsx_file, sheet, encoding, dry_run, SCORES_HINT)
+        if chosen is None and (nip is None or score is None):
+            raise CliError(
+                "give NIP --score SCORE, or a file with --csv FILE or --xlsx FILE",
+                hint=SCORES_HINT,
+            )
+    if chosen is not None:
+        apply_file(
+            ctx,
+            out,
+            code,
+            "scores",
+            chosen[0],
+            xlsx=chosen[1],
+            sheet=sheet,
+            encoding=encoding,
+            actor=actor,
+            reason=reason,
+            dry_run=dry_run,
+        )
+        return
+    if nip is None or score is None:  # refused above
+        return
     with session(ctx, out) as engine:
         grade = engine.record_assessment(
             code,
@@ -216,6 +327,38 @@ def assess(
     else:
         verdict = "passes" if grade.passed else "does not pass"
         out.line(f"{nip}: {component} = {score:g}; grade {grade.score:g} {grade.band} ({verdict})")
+
+
+def _file_form(
+    nip: str | None,
+    single: Mapping[str, object],
+    csv_file: Path | None,
+    xlsx_file: Path | None,
+    sheet: str | None,
+    encoding: str | None,
+    dry_run: bool,
+    usage: str,
+) -> tuple[Path, bool] | None:
+    """The file to read and whether it is a workbook; ``None`` for the one-participant form.
+
+    :class:`CliError` when the two forms are mixed, or a file option comes without a file.
+    """
+    if csv_file is None and xlsx_file is None:
+        given = [name for name, value in (("--sheet", sheet), ("--encoding", encoding)) if value]
+        if dry_run:
+            given.append("--dry-run")
+        if given:
+            raise CliError(
+                tr("{options} go with a file: --csv FILE or --xlsx FILE", options=", ".join(given))
+            )
+        return None
+    mixed = [name for name, value in single.items() if value is not None]
+    if nip is not None or mixed:
+        what = ", ".join((["NIP"] if nip is not None else []) + mixed)
+        raise CliError(
+            tr("a file gives every row's values: leave out {what}", what=what), hint=usage
+        )
+    return choose_file(csv_file, xlsx_file, sheet, encoding, usage)
 
 
 def history(

@@ -1,10 +1,13 @@
 r"""What the commands print: JSON documents, plain lines and (lazily imported) Rich tables.
 
 stdout carries the result only: with ``--json`` exactly one JSON document carrying
-``"schema_version": 1``, otherwise text and tables. Hints, progress and errors go to stderr.
+``"schema_version": 2``, otherwise text and tables. Hints, progress and errors go to stderr.
 Text lines and table cells print control, line-break and bidirectional characters as escapes
 (``\n``, ``\u202e``): whatever a record holds (a reason's line feeds, a name stored before
 such characters were refused) stays on its own line and in stored order.
+
+Every text goes through :func:`changeflow.cli.language.tr`, so ``--lang id`` prints it in
+Indonesian; JSON keys and values that scripts branch on (codes, states) stay English.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import typer
 
 from changeflow.characters import escaped
 from changeflow.cli import documents
+from changeflow.cli.language import current, state_label, tr, translated
 from changeflow.states.names import CARRY_OVER, CREATE_COHORT, ENROL
 
 if TYPE_CHECKING:
@@ -53,8 +57,11 @@ __all__ = [
     "verify_text",
 ]
 
-JSON_SCHEMA_VERSION = 1
-"""Version of every JSON document the CLI prints (``"schema_version"``)."""
+JSON_SCHEMA_VERSION = 2
+"""Version of every JSON document the CLI prints (``"schema_version"``).
+
+2: a violation's Indonesian text is ``message_indonesian`` (1 named it ``message_id``).
+"""
 
 _PIPED_WIDTH = 200
 _SHORT = 60
@@ -70,28 +77,29 @@ class Output:
 
     def document(self, payload: documents.Document | Mapping[str, Any]) -> None:
         """Print one JSON document (``schema_version`` first) on stdout."""
-        body = {"schema_version": JSON_SCHEMA_VERSION, **payload}
+        body = {"schema_version": JSON_SCHEMA_VERSION, **documents.presented(payload)}
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
 
     def line(self, text: str = "") -> None:
-        """Print a line of the result on stdout (text mode only)."""
+        """Print a line of the result on stdout (text mode only), translated if catalogued."""
         if not self.json:
-            typer.echo(escaped(text))
+            typer.echo(escaped(translated(text)))
 
     def note(self, text: str) -> None:
-        """Print a note (progress, a summary aside) on stderr."""
-        typer.echo(escaped(text), err=True)
+        """Print a note (progress, a summary aside) on stderr, translated if catalogued."""
+        typer.echo(escaped(translated(text)), err=True)
 
     def hint(self, text: str) -> None:
-        """Print a hint on stderr."""
-        typer.echo(f"hint: {escaped(text)}", err=True)
+        """Print a hint on stderr, translated if catalogued."""
+        typer.echo(tr("hint: {text}", text=escaped(translated(text))), err=True)
 
     def failure(self, failure: Failure, document: documents.Document | None = None) -> None:
         """Report a failure on stderr: the ``error:`` line, its details, a hint.
 
         With ``--json`` stdout gets ``document`` (by default just the ``error`` member).
         """
-        typer.echo(f"error: {escaped(failure.headline or failure.message)}", err=True)
+        headline = translated(failure.headline or failure.message)
+        typer.echo(tr("error: {text}", text=escaped(headline)), err=True)
         for line in failure.details:
             typer.echo(escaped(line), err=True)
         if failure.hint:
@@ -106,9 +114,9 @@ class Output:
             yield
             return
         started = time.perf_counter()
-        self.note(f"{text} ...")
+        self.note(tr("{task} ...", task=translated(text)))
         yield
-        self.note(f"done in {time.perf_counter() - started:.1f} s")
+        self.note(tr("done in {seconds:.1f} s", seconds=time.perf_counter() - started))
 
 
 def table(
@@ -125,10 +133,10 @@ def table(
     from rich.text import Text  # noqa: PLC0415
 
     if title:
-        typer.echo(escaped(title))
+        typer.echo(escaped(translated(title)))
     drawn = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in columns:
-        drawn.add_column(column, overflow="fold")
+        drawn.add_column(translated(column), overflow="fold")
     for row in rows:
         drawn.add_row(*(Text("" if cell is None else escaped(str(cell))) for cell in row))
     if sys.stdout.isatty():
@@ -139,40 +147,65 @@ def table(
     typer.echo("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()))
 
 
+def _message(violation: Violation) -> str:
+    """A violation's text in the current language (Indonesian when the rule gives it)."""
+    return violation.text(current())
+
+
 def _reasons(violations: Iterable[Violation]) -> str:
-    return "; ".join(f"{v.code}: {v.message}" for v in violations)
+    return "; ".join(f"{v.code}: {_message(v)}" for v in violations)
+
+
+def _dry_run(report_is_dry: bool) -> str:
+    return tr(" (dry run: nothing was written)") if report_is_dry else ""
 
 
 def roster_text(out: Output, report: RosterReport) -> None:
     """The roster's outcome row by row, then a summary line."""
-    labels = {"accepted": "accepted", "refused": "REFUSED", "already_enrolled": "already enrolled"}
+    labels = {
+        "accepted": tr("accepted"),
+        "refused": tr("REFUSED"),
+        "already_enrolled": tr("already enrolled"),
+    }
     if report.dry_run:
-        labels["accepted"] = "would be accepted"
-        labels["refused"] = "WOULD BE REFUSED"
+        labels["accepted"] = tr("would be accepted")
+        labels["refused"] = tr("WOULD BE REFUSED")
     for row in report.outcomes:
-        who = f"{row.nip or '(no NIP)'}" + (f"  {row.name}" if row.name else "")
-        out.line(f"line {row.line:<4} {labels[row.status]:<18} {who}")
+        who = f"{row.nip or tr('(no NIP)')}" + (f"  {row.name}" if row.name else "")
+        out.line(
+            tr("line {line:<4} {label:<18} {who}", line=row.line, label=labels[row.status], who=who)
+        )
         for violation in row.violations:
-            out.line(f"{'':10}{violation.code}: {violation.message}")
-    summary = (
-        f"{len(report.accepted)} accepted, {len(report.refused)} refused, "
-        f"{len(report.already_enrolled)} already enrolled"
+            out.line(f"{'':10}{violation.code}: {_message(violation)}")
+    summary = tr(
+        "{accepted} accepted, {refused} refused, {already} already enrolled",
+        accepted=len(report.accepted),
+        refused=len(report.refused),
+        already=len(report.already_enrolled),
     )
-    out.line(summary + (" (dry run: nothing was written)" if report.dry_run else ""))
+    out.line(summary + _dry_run(report.dry_run))
 
 
 def advance_text(report: AdvanceReport, names: Mapping[str, str]) -> None:
     """The per-participant outcome table of a bulk advance."""
     rows = [
-        (e.nip, names.get(e.nip, ""), "accepted", f"{e.source} -> {e.target}")
+        (
+            e.nip,
+            names.get(e.nip, ""),
+            tr("accepted"),
+            f"{state_label(e.source)} -> {state_label(e.target)}",
+        )
         for e in report.accepted
     ]
     rows += [
-        (e.nip, names.get(e.nip, ""), "REFUSED", _reasons(e.violations)) for e in report.refused
+        (e.nip, names.get(e.nip, ""), tr("REFUSED"), _reasons(e.violations)) for e in report.refused
     ]
-    title = (
-        f"{report.event}: {len(report.accepted)} accepted, {len(report.refused)} refused, "
-        f"{report.skipped} skipped (in other states)"
+    title = tr(
+        "{event}: {accepted} accepted, {refused} refused, {skipped} skipped (in other states)",
+        event=report.event,
+        accepted=len(report.accepted),
+        refused=len(report.refused),
+        skipped=report.skipped,
     )
     table(("nip", "name", "outcome", "detail"), rows, title=title)
 
@@ -181,7 +214,7 @@ def status_text(
     status: CohortStatus, members: Sequence[Enrolment], as_of: datetime | None = None
 ) -> None:
     """The participants table (state, group, project, scores) and the headcount per state."""
-    when = "" if as_of is None else f" as of {as_of.isoformat()}"
+    when = "" if as_of is None else tr(" as of {when}", when=as_of.isoformat())
     table(
         ("nip", "name", "office", "state", "group", "project", "scores"),
         (
@@ -189,17 +222,26 @@ def status_text(
                 m.nip,
                 m.participant.name,
                 m.participant.office.code,
-                m.state,
+                state_label(m.state),
                 m.group,
                 m.project.title if m.project else "",
                 ", ".join(f"{c} {s:g}" for c, s in (m.scores or {}).items()),
             )
             for m in members
         ),
-        title=f"{status.cohort}{when}: {status.total} participant(s)",
+        title=tr(
+            "{cohort}{when}: {total} participant(s)",
+            cohort=status.cohort,
+            when=when,
+            total=status.total,
+        ),
     )
     typer.echo()
-    table(("state", "count"), status.by_state.items(), title="per state")
+    table(
+        ("state", "count"),
+        ((state_label(state), count) for state, count in status.by_state.items()),
+        title="per state",
+    )
 
 
 def change_text(change: Mapping[str, Any] | None) -> str:
@@ -261,8 +303,8 @@ def history_text(entries: Sequence[HistoryEntry]) -> None:
                 e.at.strftime("%Y-%m-%d %H:%M"),
                 e.cohort,
                 e.event,
-                f"{e.source or '-'} -> {e.target or '-'}",
-                e.outcome,
+                f"{state_label(e.source)} -> {state_label(e.target)}",
+                tr(e.outcome),
                 f"{e.actor or ''} ({e.role})" if e.role else e.actor or "",
                 "; ".join(
                     filter(
@@ -282,15 +324,29 @@ def history_text(entries: Sequence[HistoryEntry]) -> None:
 
 def migration_text(out: Output, plan: MigrationPlan) -> None:
     """A migration plan: the lifecycles before and after, then every participant's states."""
-    before = "no lifecycle" if plan.source is None else _ref(plan.source)
-    verb = "migrated" if plan.applied else "would migrate"
-    out.line(f"{plan.cohort}: {verb} from {before} to {_ref(plan.target)}")
+    before = tr("no lifecycle") if plan.source is None else _ref(plan.source)
+    after = _ref(plan.target)
+    if plan.applied:
+        line = tr(
+            "{cohort}: migrated from {before} to {after}",
+            cohort=plan.cohort,
+            before=before,
+            after=after,
+        )
+    else:
+        line = tr(
+            "{cohort}: would migrate from {before} to {after}",
+            cohort=plan.cohort,
+            before=before,
+            after=after,
+        )
+    out.line(line)
     if plan.moves:
         table(("nip", "from", "to"), plan.moves)
     else:
-        out.line("no participants")
+        out.line(tr("no participants"))
     if not plan.applied:
-        out.line("dry run: nothing was written")
+        out.line(tr("dry run: nothing was written"))
 
 
 def _ref(ref: Any) -> str:
@@ -300,29 +356,41 @@ def _ref(ref: Any) -> str:
 def verify_text(out: Output, checks: Sequence[AuditCheck]) -> None:
     """One line per cohort: intact, where the chain breaks, or which stored facts differ."""
     if not checks:
-        out.line("no cohorts to verify")
+        out.line(tr("no cohorts to verify"))
     for check in checks:
-        if check.ok:
-            out.line(
-                f"{check.cohort}: audit chain intact ({check.entries} entries, "
-                f"head {check.head.seq} {check.head.hash[:12]})"
-            )
-        elif check.missing_tail:
-            out.line(f"{check.cohort}: audit chain BROKEN: {check.problem} (missing tail)")
-        elif check.first_bad_seq is not None:
-            out.line(
-                f"{check.cohort}: audit chain BROKEN at entry {check.first_bad_seq}: "
-                f"{check.problem}"
-            )
-        elif check.differences:
-            out.line(
-                f"{check.cohort}: stored facts DIFFER from the audit chain "
-                f"({len(check.differences)} difference(s)):"
-            )
-        else:
-            out.line(f"{check.cohort}: audit chain BROKEN: {check.problem}")
+        out.line(_verdict(check))
         for difference in check.differences:
             out.line(f"  {difference}")
+
+
+def _verdict(check: AuditCheck) -> str:
+    cohort, problem = check.cohort, check.problem
+    if check.ok:
+        return tr(
+            "{cohort}: audit chain intact ({entries} entries, head {seq} {hash})",
+            cohort=cohort,
+            entries=check.entries,
+            seq=check.head.seq,
+            hash=check.head.hash[:12],
+        )
+    if check.missing_tail:
+        return tr(
+            "{cohort}: audit chain BROKEN: {problem} (missing tail)", cohort=cohort, problem=problem
+        )
+    if check.first_bad_seq is not None:
+        return tr(
+            "{cohort}: audit chain BROKEN at entry {seq}: {problem}",
+            cohort=cohort,
+            seq=check.first_bad_seq,
+            problem=problem,
+        )
+    if check.differences:
+        return tr(
+            "{cohort}: stored facts DIFFER from the audit chain ({count} difference(s)):",
+            cohort=cohort,
+            count=len(check.differences),
+        )
+    return tr("{cohort}: audit chain BROKEN: {problem}", cohort=cohort, problem=problem)
 
 
 # -- the course calendar ----------------------------------------------------------------------
@@ -334,14 +402,25 @@ def schedule_text(out: Output, code: str, plan: Schedule) -> None:
     table(
         ("stage", "start", "end", "working days"),
         ((w.stage, w.start, w.end, days.count(w.start, w.end)) for w in plan.windows),
-        title=f"{code}: schedule",
+        title=tr("{code}: schedule", code=code),
     )
     visit = plan.visit
     if visit is not None:
-        where = f" to {visit.destination}" if visit.destination else " (destination not set)"
-        out.line(f"benchmarking visit{where}: {visit.start} to {visit.end}")
+        where = (
+            tr(" to {destination}", destination=visit.destination)
+            if visit.destination
+            else tr(" (destination not set)")
+        )
+        out.line(
+            tr(
+                "benchmarking visit{where}: {start} to {end}",
+                where=where,
+                start=visit.start,
+                end=visit.end,
+            )
+        )
     for closure in plan.closures:
-        out.line(f"closed {closure.day}: {closure.name}")
+        out.line(tr("closed {day}: {name}", day=closure.day, name=closure.name))
 
 
 def agenda_text(out: Output, found: Agenda) -> None:
@@ -353,17 +432,21 @@ def agenda_text(out: Output, found: Agenda) -> None:
             (
                 item.nip,
                 item.name,
-                item.state,
+                state_label(item.state),
                 "" if due is None else due.deadline.event,
                 "" if due is None else due.due,
-                f"OVERDUE {item.working_days_late} wd" if item.overdue else "",
+                tr("OVERDUE {days} wd", days=item.working_days_late) if item.overdue else "",
                 "" if due is None else due.deadline.actor,
                 "; ".join(w.code for w in item.warnings),
             )
         )
-    title = (
-        f"{found.cohort} as of {found.as_of}: {len(found.items)} active, "
-        f"{len(found.overdue())} overdue, {len(found.warned())} warned"
+    title = tr(
+        "{cohort} as of {as_of}: {active} active, {overdue} overdue, {warned} warned",
+        cohort=found.cohort,
+        as_of=found.as_of,
+        active=len(found.items),
+        overdue=len(found.overdue()),
+        warned=len(found.warned()),
     )
     table(("nip", "name", "state", "next", "due", "late", "acts", "warnings"), rows, title=title)
     for item in found.warned():
@@ -374,15 +457,31 @@ def agenda_text(out: Output, found: Agenda) -> None:
 def tick_text(out: Output, report: TickReport) -> None:
     """What the tick did with each applicable timeout, then a summary line."""
     for action in report.actions:
-        event = action.event or "flag only"
+        event = action.event or tr("flag only")
         detail = f" ({', '.join(action.violations)})" if action.violations else ""
         out.line(
-            f"{action.nip}  {action.deadline} due {action.due}, {action.working_days_late} "
-            f"working day(s) late: {event} {action.outcome}{detail}"
+            tr(
+                "{nip}  {deadline} due {due}, {late} working day(s) late: {event} {outcome}",
+                nip=action.nip,
+                deadline=action.deadline,
+                due=action.due,
+                late=action.working_days_late,
+                event=event,
+                outcome=tr(action.outcome),
+            )
+            + detail
         )
-    counts = ", ".join(f"{len(report.by_outcome(o))} {o}" for o in _tick_outcomes(report))
-    suffix = "" if report.apply else " (without --apply: nothing was written)"
-    out.line(f"{report.cohort} tick as of {report.as_of}: {counts or 'nothing due'}{suffix}")
+    counts = ", ".join(f"{len(report.by_outcome(o))} {tr(o)}" for o in _tick_outcomes(report))
+    suffix = "" if report.apply else tr(" (without --apply: nothing was written)")
+    out.line(
+        tr(
+            "{cohort} tick as of {as_of}: {counts}",
+            cohort=report.cohort,
+            as_of=report.as_of,
+            counts=counts or tr("nothing due"),
+        )
+        + suffix
+    )
 
 
 def _tick_outcomes(report: TickReport) -> list[Any]:
@@ -391,16 +490,26 @@ def _tick_outcomes(report: TickReport) -> list[Any]:
 
 def attendance_text(out: Output, report: SheetReport) -> None:
     """The sheet's outcome row by row, then a summary line."""
-    labels = {"accepted": "recorded", "unchanged": "unchanged", "refused": "REFUSED"}
+    labels = {"accepted": tr("recorded"), "unchanged": tr("unchanged"), "refused": tr("REFUSED")}
     if report.dry_run:
-        labels["accepted"] = "would be recorded"
+        labels["accepted"] = tr("would be recorded")
     for row in report.outcomes:
-        what = "" if row.day is None else f"{row.day} {row.status}"
-        out.line(f"line {row.line:<4} {labels[row.outcome]:<18} {row.nip or '(no NIP)'}  {what}")
+        what = "" if row.day is None else f"{row.day} {tr(row.status or '')}"
+        who = f"{row.nip or tr('(no NIP)')}  {what}"
+        out.line(
+            tr(
+                "line {line:<4} {label:<18} {who}",
+                line=row.line,
+                label=labels[row.outcome],
+                who=who,
+            )
+        )
         for violation in row.violations:
-            out.line(f"{'':10}{violation.code}: {violation.message}")
-    summary = (
-        f"{len(report.accepted)} recorded, {len(report.unchanged)} unchanged, "
-        f"{len(report.refused)} refused"
+            out.line(f"{'':10}{violation.code}: {_message(violation)}")
+    summary = tr(
+        "{accepted} recorded, {unchanged} unchanged, {refused} refused",
+        accepted=len(report.accepted),
+        unchanged=len(report.unchanged),
+        refused=len(report.refused),
     )
-    out.line(summary + (" (dry run: nothing was written)" if report.dry_run else ""))
+    out.line(summary + _dry_run(report.dry_run))

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from changeflow.cli.language import tr
 from changeflow.cli.options import JsonFlag
 from changeflow.cli.render import Output, table
 from changeflow.cli.session import guarded
@@ -96,21 +97,40 @@ def rules_show(
 
 def _show_text(out: Output, pack: RulePack) -> None:
     parameters = pack.parameters
-    out.line(f"{pack.id} v{pack.version}: {pack.title}")
-    out.line(f"  regime: {pack.regime}")
-    out.line(f"  seats: {pack.capacity}, at most {parameters.max_per_office} per office")
+    out.line(tr("{id} v{version}: {title}", id=pack.id, version=pack.version, title=pack.title))
+    out.line(tr("  regime: {regime}", regime=pack.regime))
     out.line(
-        f"  retirement: at {parameters.retirement_age}, more than "
-        f"{parameters.min_years_to_retirement} year(s) after the start"
+        tr(
+            "  seats: {seats}, at most {most} per office",
+            seats=pack.capacity,
+            most=parameters.max_per_office,
+        )
     )
-    out.line(f"  eligible ranks: {', '.join(sorted(parameters.eligible_ranks))}")
+    out.line(
+        tr(
+            "  retirement: at {age}, more than {years} year(s) after the start",
+            age=parameters.retirement_age,
+            years=parameters.min_years_to_retirement,
+        )
+    )
+    out.line(tr("  eligible ranks: {ranks}", ranks=", ".join(sorted(parameters.eligible_ranks))))
     bands = ", ".join(f"{b.name} > {b.above:g}" for b in parameters.grading.bands)
-    out.line(f"  grading: {bands}; otherwise {parameters.grading.failing_band}")
+    out.line(
+        tr(
+            "  grading: {bands}; otherwise {failing}",
+            bands=bands,
+            failing=parameters.grading.failing_band,
+        )
+    )
     calendar = parameters.calendar
     out.line(
-        f"  calendar: {calendar.on_class_working_days} working days on class, laboratory at "
-        f"least {calendar.laboratory_min_days} days, attendance at least "
-        f"{calendar.attendance_minimum:.0%}"
+        tr(
+            "  calendar: {on_class} working days on class, laboratory at least {laboratory} "
+            "days, attendance at least {attendance:.0%}",
+            on_class=calendar.on_class_working_days,
+            laboratory=calendar.laboratory_min_days,
+            attendance=calendar.attendance_minimum,
+        )
     )
     table(
         ("rule", "basis", "citation"),
@@ -118,4 +138,11 @@ def _show_text(out: Output, pack: RulePack) -> None:
         title="citations:",
     )
     for source in pack.sources:
-        out.line(f"  read: {source.title} <{source.address}>: {source.read}")
+        out.line(
+            tr(
+                "  read: {title} <{address}>: {read}",
+                title=source.title,
+                address=source.address,
+                read=source.read,
+            )
+        )

@@ -71,7 +71,7 @@ def sqlite_path(url: str) -> Path | None:
     except ArgumentError:
         raise CliError(
             f"--db {url!r} is not a database URL",
-            hint="use sqlite:///path/to/file.db or postgresql://user@host/dbname[?schema=NAME]",
+            hint="use sqlite:///path/to/file.db or postgresql://user@host/dbname",
         ) from None
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from changeflow.cli import render
+from changeflow.cli.language import tr
 from changeflow.cli.options import Actor, CohortCode, IdempotencyKey, JsonFlag, Reason
 from changeflow.cli.render import Output
 from changeflow.cli.session import guarded, session
@@ -56,7 +57,16 @@ def add(
     if out.json:
         out.document({"cohort": code, "staff": member.to_dict(), "seq": entry.seq})
     else:
-        out.line(f"{code}: {member.id} ({member.name}) is {', '.join(sorted(member.roles))}")
+        roles = ", ".join(sorted(member.roles))
+        out.line(
+            tr(
+                "{code}: {id} ({name}) is {roles}",
+                code=code,
+                id=member.id,
+                name=member.name,
+                roles=roles,
+            )
+        )
 
 
 @staff_app.command("list")
@@ -69,7 +79,7 @@ def list_staff(ctx: typer.Context, code: CohortCode, json_output: JsonFlag = Fal
         out.document({"cohort": code, "staff": [m.to_dict() for m in members]})
         return
     if not members:
-        out.line(f"{code} has no staff yet")
+        out.line(tr("{code} has no staff yet", code=code))
         return
     render.table(
         ("id", "name", "roles"), ((m.id, m.name, ", ".join(sorted(m.roles))) for m in members)

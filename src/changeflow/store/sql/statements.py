@@ -235,13 +235,79 @@ _AUDIT_SQL = "INSERT INTO audit ({}) VALUES ({})".format(  # noqa: S608
 )
 
 
+_JOIN_COLUMNS = (
+    "cohort_id",
+    "nip",
+    "name",
+    "office_code",
+    "echelon",
+    "birth_date",
+    "retirement_age",
+    "state",
+    "version",
+    "revisions",
+    "active",
+    "seated",
+    "completed",
+    "group_no",
+)
+_JOIN_SQL = "INSERT INTO enrolments ({}) VALUES ({})".format(  # noqa: S608 - fixed names
+    ", ".join(_JOIN_COLUMNS), ", ".join("?" * len(_JOIN_COLUMNS))
+)
+_SUBJECT_OF_SQL = "SELECT id, nip, key FROM subjects WHERE nip = ?"
+_ADD_SUBJECT_SQL = "INSERT INTO subjects (id, nip, key) VALUES (?, ?, ?)"
+_STANDING_ELSEWHERE_SQL = (
+    "SELECT c.code, e.active, e.completed FROM enrolments e "
+    "JOIN cohorts c ON c.id = e.cohort_id "
+    "WHERE e.nip = ? AND e.cohort_id <> ? AND (e.active OR e.completed)"
+)
+_COHORT_NIPS_SQL = "SELECT nip FROM enrolments WHERE cohort_id = ?"
+_MEMBER_ID_SQL = "SELECT id, version FROM enrolments WHERE cohort_id = ? AND nip = ?"
+
+
 class DriverSql:
-    """The bulk statements in the driver's own parameter style (``?`` or ``%s``)."""
+    """Hot statements in the driver's own parameter style (``?`` or ``%s``).
+
+    Executed with ``exec_driver_sql``: for statements run once per participant of a bulk
+    command, SQLAlchemy's per-statement compilation and parameter handling cost more than
+    the database's own work.
+    """
 
     def __init__(self, mark: str) -> None:
         self.move = _MOVE_SQL.replace("?", mark)
         self.audit = _AUDIT_SQL.replace("?", mark)
         self.personal = _PERSONAL_SQL.replace("?", mark)
+        self.join = _JOIN_SQL.replace("?", mark)
+        self.subject_of = _SUBJECT_OF_SQL.replace("?", mark)
+        self.add_subject = _ADD_SUBJECT_SQL.replace("?", mark)
+        self.standing_elsewhere = _STANDING_ELSEWHERE_SQL.replace("?", mark)
+        self.cohort_nips = _COHORT_NIPS_SQL.replace("?", mark)
+        self.member_id = _MEMBER_ID_SQL.replace("?", mark)
+
+
+def join_values(cohort_id: int, enrolment: Any, *, sqlite: bool) -> tuple[Any, ...]:
+    """The parameters of :attr:`DriverSql.join` for a new enrolment.
+
+    On SQLite the birth date goes as ISO text, as SQLAlchemy writes it.
+    """
+    person = enrolment.participant
+    born = person.born
+    return (
+        cohort_id,
+        person.nip,
+        person.name,
+        person.office.code,
+        person.echelon,
+        born.isoformat() if sqlite else born,
+        person.retirement_age,
+        enrolment.state,
+        enrolment.version,
+        enrolment.revisions,
+        enrolment.active,
+        enrolment.seated,
+        enrolment.completed,
+        enrolment.group,
+    )
 
 
 def move_values(row_id: int, before_version: int, after: Any) -> tuple[Any, ...]:

@@ -22,7 +22,7 @@ from changeflow.models import Office
 from changeflow.personal import Subject, seal
 from changeflow.records import COHORT_NIP
 from changeflow.store.sql import statements as sql
-from changeflow.store.sql.errors import translated
+from changeflow.store.sql.errors import translate, translated
 from changeflow.store.sql.mapping import (
     audit_values,
     enrolment_from_row,
@@ -116,6 +116,11 @@ class SqlUnit:
         self._personal: list[tuple[Any, ...]] = []
         self._subjects: dict[str, Subject] = {}
         self._misses = 0
+        self._new_subjects: list[tuple[Any, ...]] = []
+        self._nips: set[str] | None = None
+        self._member_misses = 0
+        self._staff: dict[str, StaffMember | None] = {}
+        self._cursor: Any = None
         self.committed = False
 
     def _execute(self, statement: Any, params: Any = None) -> Any:
@@ -124,7 +129,9 @@ class SqlUnit:
 
     def _flush(self) -> None:
         # Straight to the driver's executemany: SQLAlchemy's per-row parameter handling
-        # was the larger part of a bulk step's cost.
+        # was the larger part of a bulk step's cost. Subjects and enrolments go first: the
+        # rows after them may refer to them.
+        self._flush_subjects()
         if self._moves:
             moves, self._moves = self._moves, []
             result = self._driver_many(self._store.sql.move, moves)
@@ -141,9 +148,29 @@ class SqlUnit:
             rows, self._personal = self._personal, []
             self._driver_many(self._store.sql.personal, rows)
 
+    def _flush_subjects(self) -> None:
+        if self._new_subjects:
+            rows, self._new_subjects = self._new_subjects, []
+            self._driver_many(self._store.sql.add_subject, rows)
+
     def _driver_many(self, statement: str, rows: list[tuple[Any, ...]]) -> Any:
         with translated():
             return self._connection.exec_driver_sql(statement, rows)
+
+    def _driver(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The rows of one hot statement, run on the driver's own cursor.
+
+        SQLAlchemy's result set-up cost more than sqlite3's whole query for these
+        one-row look-ups made once per nomination of a roster.
+        """
+        cursor = self._cursor
+        try:
+            if cursor is None:
+                cursor = self._cursor = self._connection.connection.cursor()
+            cursor.execute(statement, params)
+            return list(cursor.fetchall())
+        except self._store.engine.dialect.dbapi.Error as error:  # type: ignore[union-attr]
+            raise translate(error) from error
 
     # -- facts for the rules -------------------------------------------------------------
 
@@ -170,10 +197,17 @@ class SqlUnit:
 
     def standing(self, nip: str) -> Standing:
         """Where the person is active, and whether they completed a course."""
-        self._flush()
-        rows = self._execute(sql.STANDING, {"nip": nip}).all()
-        active = next((r.code for r in rows if r.active), None)
-        completed = next((r.code for r in rows if r.completed), None)
+        # Other cohorts from the database; this one from the unit, whose copy is current
+        # (no flush of its buffered rows for every nomination judged).
+        rows = self._driver(self._store.sql.standing_elsewhere, (nip, self._cohort_id))
+        active = next((code for code, is_active, _ in rows if is_active), None)
+        completed = next((code for code, _, done in rows if done), None)
+        own = self.enrolment(nip)
+        if own is not None:
+            if active is None and own.active:
+                active = self.cohort.code
+            if completed is None and own.completed:
+                completed = self.cohort.code
         return Standing(active, completed)
 
     def attendance(self, cohort: str, nip: str) -> Mapping[str, str]:
@@ -190,6 +224,8 @@ class SqlUnit:
     def enrolment(self, nip: str) -> Enrolment | None:
         """The participant's enrolment in this cohort (read-your-writes), or ``None``."""
         member = self._members.get(nip)
+        if member is None and self._absent(nip):
+            return None
         if member is None:
             with translated():
                 found = load_enrolments(
@@ -198,6 +234,17 @@ class SqlUnit:
             if found:
                 member = self._keep(*found[0])
         return member
+
+    def _absent(self, nip: str) -> bool:
+        """Whether ``nip`` is known not to be enrolled (after a few misses, by one query)."""
+        if self._nips is None:
+            self._member_misses += 1
+            if self._member_misses < _PREFETCH_AFTER:
+                return False
+            # A bulk enrolment (a roster): the cohort's NIPs at once, not one query each.
+            rows = self._driver(self._store.sql.cohort_nips, (self._cohort_id,))
+            self._nips = {nip for (nip,) in rows}
+        return nip not in self._nips
 
     def _keep(self, row_id: int, enrolment: Enrolment) -> Enrolment:
         # The unit's copy is authoritative: it carries moves not yet flushed.
@@ -241,26 +288,19 @@ class SqlUnit:
     def add(self, enrolment: Enrolment) -> None:
         """Insert a new enrolment: it takes a seat and makes the person active."""
         person = enrolment.participant
-        result = self._execute(
-            insert(sql.ENROLMENTS).values(
-                cohort_id=self._cohort_id,
-                nip=person.nip,
-                name=person.name,
-                office_code=person.office.code,
-                echelon=person.echelon,
-                birth_date=person.born,
-                retirement_age=person.retirement_age,
-                state=enrolment.state,
-                version=enrolment.version,
-                revisions=enrolment.revisions,
-                active=enrolment.active,
-                seated=enrolment.seated,
-                completed=enrolment.completed,
-                group_no=enrolment.group,
-            )
-        )
-        self._ids[person.nip] = int(result.inserted_primary_key[0])
+        # Written at once (not buffered): the database's one-active-enrolment-per-person
+        # index must refuse someone active elsewhere here, before anything else is judged.
+        sqlite = self._store.dialect == "sqlite"
+        values = sql.join_values(self._cohort_id, enrolment, sqlite=sqlite)
+        if sqlite:
+            self._driver(self._store.sql.join, values)
+            row_id = self._cursor.lastrowid
+        else:
+            ((row_id,),) = self._driver(self._store.sql.join + " RETURNING id", values)
+        self._ids[person.nip] = int(row_id)
         self._members[person.nip] = enrolment
+        if self._nips is not None:
+            self._nips.add(person.nip)
         if enrolment.seated:
             self._seat(person.office.code, +1)
 
@@ -392,9 +432,13 @@ class SqlUnit:
 
     def staff_member(self, actor: str) -> StaffMember | None:
         """The cohort's staff member with this id (read-your-writes)."""
+        if actor in self._staff:  # every command of a batch asks again
+            return self._staff[actor]
         params = {"cohort_id": self._cohort_id, "actor": actor}
         row = self._execute(sql.STAFF_MEMBER, params).first()
-        return None if row is None else staff_from_row(row)
+        member = None if row is None else staff_from_row(row)
+        self._staff[actor] = member
+        return member
 
     def set_staff(self, member: StaffMember) -> None:
         """Replace the staff member with ``member``'s id."""
@@ -402,6 +446,7 @@ class SqlUnit:
         self._execute(sql.DROP_STAFF, params)
         roles = ",".join(sorted(member.roles))
         self._execute(sql.ADD_STAFF.values(**params, name=member.name, roles=roles))
+        self._staff[member.id] = member
 
     # -- audit and idempotency -------------------------------------------------------------
 
@@ -441,13 +486,12 @@ class SqlUnit:
                     self._subjects.setdefault(row.nip, Subject(row.id, row.nip, row.key))
                 found = self._subjects.get(nip)
         if found is None:
-            row = self._execute(sql.SUBJECT_OF, {"nip": nip}).first()
-            if row is not None:
-                found = Subject(row.id, row.nip, row.key)
+            rows = self._driver(self._store.sql.subject_of, (nip,))
+            if rows:
+                found = Subject(*rows[0])
             elif create:
                 found = Subject.new(nip)
-                params = {"id": found.id, "nip": nip, "key": found.key}
-                self._execute(sql.ADD_SUBJECT, params)
+                self._new_subjects.append((found.id, nip, found.key))
             else:
                 return None
             self._subjects[nip] = found
@@ -465,6 +509,8 @@ class SqlUnit:
             self._execute(delete(sql.ENROLMENTS).where(sql.ENROLMENTS.c.id == row.id))
         self._members.pop(nip, None)
         self._ids.pop(nip, None)
+        if self._nips is not None:
+            self._nips.discard(nip)
         attendance = sql.ATTENDANCE.c
         self._execute(
             delete(sql.ATTENDANCE).where(
