@@ -24,7 +24,9 @@ its facts as attributes, so callers branch on data rather than on message text::
         ├── StoreUnavailable       the database cannot be reached (retryable)
         ├── StoreFull              the disk or database is full
         ├── SchemaVersionError     the database's schema is newer than this changeflow
+        ├── SchemaOutdated         the schema is older: `changeflow init` upgrades it
         ├── NotADatabase           no changeflow schema there (or not a database at all)
+        │   └── NoSuchDatabase     the PostgreSQL database (or schema) does not exist
         ├── StoreCorrupt           the database file is damaged
         ├── UnreadableEntry        an audit row holds a value no entry can have
         ├── SealBroken             a stored personal value does not match its commitment
@@ -57,10 +59,12 @@ __all__ = [
     "InvalidInput",
     "MigrationRejected",
     "MissingRules",
+    "NoSuchDatabase",
     "NotADatabase",
     "NotFound",
     "ParticipantNotFound",
     "RuleError",
+    "SchemaOutdated",
     "SchemaVersionError",
     "SealBroken",
     "StoreBusy",
@@ -346,6 +350,28 @@ class SchemaVersionError(StoreError):
         )
 
 
+class SchemaOutdated(StoreError):
+    """The database holds an older changeflow schema, which is upgraded only when asked.
+
+    An upgrade rewrites stored rows (0005 re-seals every chain) and cannot be undone, so
+    only ``SqlStore(url, migrate=True)`` or ``changeflow init`` runs it. ``found`` is the
+    database's revision, ``head`` the one this changeflow writes; ``legacy_table`` is true
+    when the revision sits in the ``alembic_version`` table of earlier releases (moving it
+    to ``changeflow_alembic_version`` is part of the upgrade, even at the head revision).
+    """
+
+    def __init__(self, url: str, found: str, head: str, *, legacy_table: bool = False) -> None:
+        self.url = url
+        self.found = found
+        self.head = head
+        self.legacy_table = legacy_table
+        where = " (kept in alembic_version, as earlier releases did)" if legacy_table else ""
+        super().__init__(
+            f"{url} holds changeflow schema revision {found!r}{where}; this changeflow needs "
+            f"{head!r}, and upgrades only when asked (`changeflow init`, or migrate=True)"
+        )
+
+
 class NotADatabase(StoreError):
     """The database holds no changeflow schema, or the file is not a database at all.
 
@@ -358,6 +384,31 @@ class NotADatabase(StoreError):
         self.url = url
         self.reason = reason
         super().__init__(f"{url} is not a changeflow database: {reason}", cause=cause)
+
+
+class NoSuchDatabase(NotADatabase):
+    """The PostgreSQL server has no database (or no schema) of the name asked for.
+
+    Not a passing outage: retrying never helps. ``database`` is the missing database's
+    name, ``schema`` the missing schema's (``None`` when the database itself is missing).
+    Databases are made by their administrator (``createdb``); ``changeflow init`` then
+    creates a missing schema, when it has the right to.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        database: str,
+        *,
+        schema: str | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        self.database = database
+        self.schema = schema
+        missing = f"database {database!r} does not exist"
+        if schema:
+            missing = f"schema {schema!r} does not exist in database {database!r}"
+        super().__init__(url, missing, cause=cause)
 
 
 class StoreCorrupt(StoreError):

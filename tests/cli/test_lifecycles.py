@@ -155,6 +155,7 @@ def test_a_cohort_pinned_to_no_lifecycle_needs_a_migration(cli: Cli, tmp_path: P
     path = tmp_path / "old.db"
     shutil.copy(OLD_DATABASE, path)
     old = Cli(f"sqlite:///{path}", cli.runner)
+    old("init")  # upgrades the 0001 schema (no other command does)
     unpinned = old.json("events", "PKP-2024-II", RINA, expect=2)
     assert unpinned["error"]["kind"] == "definition_mismatch"
     assert "pinned to no lifecycle" in unpinned["error"]["message"]

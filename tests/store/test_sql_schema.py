@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 TABLES = {
-    "alembic_version",
+    "changeflow_alembic_version",
     "assessments",
     "attendance",
     "audit",
@@ -76,7 +76,7 @@ def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:
             assert set(found.get_table_names()) == TABLES
             for table, columns in NEW_COLUMNS.items():
                 assert columns <= {c["name"] for c in found.get_columns(table)}, table
-            version = connection.execute(text("SELECT version_num FROM alembic_version"))
+            version = connection.execute(text("SELECT version_num FROM changeflow_alembic_version"))
             assert version.scalar() == HEAD
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
@@ -96,7 +96,7 @@ def test_reopening_keeps_data_and_schema(tmp_path: Path) -> None:
         assert pinned is not None
         assert pinned.sha256 == DEFAULT_LIFECYCLE.sha256
         with second.engine.connect() as connection:
-            version = connection.execute(text("SELECT version_num FROM alembic_version"))
+            version = connection.execute(text("SELECT version_num FROM changeflow_alembic_version"))
             assert version.scalar() == HEAD
             stored = connection.execute(
                 text("SELECT sha256, name, version FROM lifecycles ORDER BY version")
@@ -114,7 +114,7 @@ def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     SqlStore(_url(tmp_path)).close()
     engine = create_engine(_url(tmp_path))
     with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        connection.execute(text("UPDATE changeflow_alembic_version SET version_num = '9999'"))
     engine.dispose()
     with pytest.raises(SchemaVersionError) as refused:
         SqlStore(_url(tmp_path))
@@ -122,10 +122,16 @@ def test_newer_schema_is_refused_with_a_clear_error(tmp_path: Path) -> None:
     assert "upgrade changeflow" in str(refused.value)
 
 
-def test_upgrade_can_be_refused(tmp_path: Path) -> None:
-    """With upgrade=False an empty database is not silently migrated."""
-    with pytest.raises(SchemaVersionError):
-        SqlStore(_url(tmp_path), upgrade=False)
+def test_a_newer_schema_is_refused_even_when_migrating(tmp_path: Path) -> None:
+    """migrate=True never touches a revision this changeflow does not know: still refused."""
+    SqlStore(_url(tmp_path)).close()
+    engine = create_engine(_url(tmp_path))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE changeflow_alembic_version SET version_num = '0006'"))
+    engine.dispose()
+    with pytest.raises(SchemaVersionError) as refused:
+        SqlStore(_url(tmp_path), migrate=True)
+    assert refused.value.found == "0006"
 
 
 def _tables(url: str) -> set[str]:

@@ -91,8 +91,8 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @contextmanager
 def opened(url: str, **options: Any) -> Iterator[Engine]:
-    """An engine on a SqlStore over ``url`` (opening it upgrades it), closed afterwards."""
-    with trusted_engine(SqlStore(url), **options) as engine:
+    """An engine on a SqlStore over ``url`` (migrate=True upgrades it), closed afterwards."""
+    with trusted_engine(SqlStore(url, migrate=True), **options) as engine:
         yield engine
 
 
@@ -178,7 +178,7 @@ def test_postgres_0001_copy_holds_every_row_of_the_fixture(
 ) -> None:
     """Alembic to 0001 plus the row copy give PostgreSQL the fixture's schema and rows."""
     copied = build_0001(pg_url, copy_fixture(tmp_path))
-    assert copied == {t: fixture_rows.count(t) for t in TABLES_0001 - {"alembic_version"}}
+    assert copied == {t: fixture_rows.count(t) for t in TABLES_0001}
     assert copied["audit"] == 197
     assert snapshot(pg_url) == fixture_rows
 
@@ -195,6 +195,8 @@ def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> N
     after = snapshot(old_database)
     assert fixture_rows.revision == "0001"
     assert after.revision == HEAD
+    assert fixture_rows.version_table == "alembic_version"  # as changeflow 0.1.0 left it
+    assert after.version_table == "changeflow_alembic_version"
     assert after.tables == TABLES_0001 | {
         "lifecycles",
         "schedules",
@@ -479,10 +481,11 @@ def test_interrupted_upgrade_leaves_schema_0001(
     with monkeypatch.context() as patch:
         patch.setattr(target, failing)
         with pytest.raises(Interrupted):
-            SqlStore(old_database)
+            SqlStore(old_database, migrate=True)
     assert len(calls) == nth  # the migration got that far, then stopped
     after = snapshot(old_database)
     assert after.revision == "0001"
+    assert after.version_table == before.version_table  # a legacy table is not moved either
     assert "lifecycles" not in after.tables
     assert {"change", "format"}.isdisjoint(after.columns["audit"])
     assert "lifecycle_sha256" not in after.columns["cohorts"]
@@ -507,7 +510,7 @@ def dying(*args, **kwargs):
     return real(*args, **kwargs)
 
 unit.load_enrolments = dying
-SqlStore(sys.argv[1])
+SqlStore(sys.argv[1], migrate=True)
 print("upgraded", flush=True)
 """
 

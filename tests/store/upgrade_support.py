@@ -5,13 +5,15 @@
 place); :func:`build_0001` makes the same database on PostgreSQL: Alembic to revision 0001
 only, then every row of every table copied. :func:`snapshot` reads a database with plain
 SQLAlchemy (reflection; no changeflow store, so nothing is upgraded) into values that
-compare equal across backends (datetimes aware in UTC).
+compare equal across backends (datetimes aware in UTC); the version table is not one of its
+tables but its own field, since earlier releases kept the revision in ``alembic_version``
+and Alembic now keeps it in ``changeflow_alembic_version``.
 """
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,9 +33,11 @@ DEMO, KEYED, EMPTY, CUSTOM = "PKA-III-VII-2019", "PKA-II-2020", "EMPTY-1", "PKP-
 COHORTS = (DEMO, KEYED, EMPTY, CUSTOM)
 """The fixture's cohorts, in the order they were created (row ids 1 to 4)."""
 
+VERSION_TABLES = ("changeflow_alembic_version", "alembic_version")
+"""Where changeflow's revision is kept, and where earlier releases kept it."""
+
 TABLES_0001 = frozenset(
     {
-        "alembic_version",
         "assessments",
         "audit",
         "change_projects",
@@ -55,11 +59,16 @@ def copy_fixture(directory: Path) -> str:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A database's schema revision, tables, columns and every row (sorted by primary key)."""
+    """A database's schema revision, tables, columns and every row (sorted by primary key).
+
+    ``version_table`` names the table the revision was read from; it is left out of the
+    comparison (a PostgreSQL copy made by today's Alembic keeps it under the new name).
+    """
 
     revision: str | None
     columns: dict[str, frozenset[str]]
     rows: dict[str, list[dict[str, Any]]]
+    version_table: str | None = field(default=None, compare=False)
 
     @property
     def tables(self) -> frozenset[str]:
@@ -81,6 +90,8 @@ def _normal(value: Any) -> Any:
 def _read(connection: Connection, metadata: MetaData) -> dict[str, list[dict[str, Any]]]:
     rows = {}
     for name, table in metadata.tables.items():
+        if name in VERSION_TABLES:
+            continue
         order = list(table.primary_key.columns) or list(table.columns)
         result = connection.execute(select(table).order_by(*order))
         rows[name] = [{k: _normal(v) for k, v in row._mapping.items()} for row in result]
@@ -94,15 +105,18 @@ def snapshot(url: str) -> Snapshot:
         with engine.connect() as connection:
             metadata = MetaData()
             metadata.reflect(connection)
-            revision = None
-            if "alembic_version" in metadata.tables:
-                found = connection.execute(text("SELECT version_num FROM alembic_version"))
-                revision = found.scalar_one()
+            revision = version_table = None
+            for name in VERSION_TABLES:
+                if name in metadata.tables:
+                    found = connection.execute(select(metadata.tables[name].c.version_num))
+                    revision, version_table = found.scalar_one(), name
+                    break
             columns = {
                 name: frozenset(column.name for column in table.columns)
                 for name, table in metadata.tables.items()
+                if name not in VERSION_TABLES
             }
-            return Snapshot(revision, columns, _read(connection, metadata))
+            return Snapshot(revision, columns, _read(connection, metadata), version_table)
     finally:
         engine.dispose()
 
@@ -118,7 +132,7 @@ def migrate_to(connection: Connection, revision: str) -> None:
 def copy_rows(source_url: str, target: Connection) -> dict[str, int]:
     """Copy every row of every changeflow table from ``source_url`` into ``target``.
 
-    The target has the source's schema already (alembic_version is left as it is there).
+    The target has the source's schema already (its version table is left as it is there).
     Values go through the reflected column types, so dates, booleans and JSON documents
     arrive typed; SQLite's naive datetimes are UTC and are sent as such. On PostgreSQL the
     serial sequences are advanced past the copied ids. Returns the rows copied per table.
@@ -135,7 +149,7 @@ def copy_rows(source_url: str, target: Connection) -> dict[str, int]:
     target_metadata.reflect(target)
     copied = {}
     for table in target_metadata.sorted_tables:  # parents before children
-        if table.name == "alembic_version":
+        if table.name in VERSION_TABLES:
             continue
         if rows[table.name]:
             target.execute(table.insert(), rows[table.name])
@@ -169,7 +183,8 @@ def build_0001(url: str, source_url: str) -> dict[str, int]:
             migrate_to(connection, "0001")
             copied = copy_rows(source_url, connection)
         with engine.connect() as connection:
-            assert set(inspect(connection).get_table_names()) == TABLES_0001
+            tables = set(inspect(connection).get_table_names())
+            assert tables == TABLES_0001 | {"changeflow_alembic_version"}
     finally:
         engine.dispose()
     return copied

@@ -131,6 +131,17 @@ def _root(
             help="Wait at most this long for the database's write lock (then exit 4).",
         ),
     ] = 5.0,
+    schema: Annotated[
+        str | None,
+        typer.Option(
+            "--schema",
+            metavar="NAME",
+            envvar="CHANGEFLOW_SCHEMA",
+            show_envvar=False,
+            help="PostgreSQL schema holding changeflow's tables, and only them (also "
+            "$CHANGEFLOW_SCHEMA or ?schema=NAME in the URL; default: the server's search_path).",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log each transition on stderr.")
     ] = False,
@@ -157,7 +168,7 @@ def _root(
     unreachable database (retry). With --json, stdout carries exactly one JSON document;
     hints and errors go to stderr.
     """
-    ctx.obj = Settings(db=db, lock_timeout=lock_timeout)
+    ctx.obj = Settings(db=db, lock_timeout=lock_timeout, schema=schema or None)
     language.use(language.choose(lang))
     ctx.call_on_close(lambda: language.use(language.ENGLISH))
     if verbose:

@@ -48,17 +48,29 @@ def _definition(engine: "Engine", path: Path) -> LifecycleDefinition:
 
 
 def init(ctx: typer.Context, json_output: JsonFlag = False) -> None:
-    """Create the database schema, or upgrade it to this changeflow's revision."""
+    """Create the database schema, or upgrade it to this changeflow's revision.
+
+    The one command that writes a schema: every other command refuses a database without
+    one, or with an older one, untouched (exit 2). Back the database up before upgrading.
+    """
     out = Output(json_output)
     with session(ctx, out, create=True) as engine:
         from changeflow.store.sql import HEAD  # noqa: PLC0415 - already loaded by the store
 
         url = settings_of(ctx).url()
         count = len(engine.cohorts())
+        found = getattr(engine.store, "upgraded_from", None)
+        schema = getattr(engine.store, "schema", None)
+    upgraded = None if found in (None, "(empty)") else found
     if out.json:
-        out.document(documents.database(database_label(url), HEAD, count))
-    else:
-        out.line(f"database ready: {database_label(url)} (schema {HEAD}, {count} cohort(s))")
+        document = documents.database(database_label(url), HEAD, count)
+        out.document({**document, "upgraded_from": upgraded, "schema": schema})
+        return
+    where = f" in schema {schema!r}" if schema else ""
+    how = f", upgraded from {upgraded}" if upgraded else ""
+    out.line(
+        f"database ready: {database_label(url)}{where} (schema {HEAD}{how}, {count} cohort(s))"
+    )
 
 
 @cohort_app.command("create")

@@ -28,9 +28,11 @@ from changeflow.errors import (
     InvalidInput,
     MigrationRejected,
     MissingRules,
+    NoSuchDatabase,
     NotADatabase,
     NotFound,
     ParticipantNotFound,
+    SchemaOutdated,
     SchemaVersionError,
     StoreBusy,
     StoreCorrupt,
@@ -329,6 +331,34 @@ def _not_a_database(exc: NotADatabase) -> Failure:
     )
 
 
+def _no_such_database(exc: NoSuchDatabase) -> Failure:
+    if exc.schema is not None:
+        hint = tr(
+            "`changeflow init` creates schema {schema!r}; or check --schema, "
+            "CHANGEFLOW_SCHEMA and the URL's schema=",
+            schema=exc.schema,
+        )
+    else:
+        hint = tr(
+            "check the name in --db / CHANGEFLOW_DB, or have the database created "
+            "(`createdb {database}`), then run `changeflow init`",
+            database=exc.database,
+        )
+    return Failure(ExitCode.INPUT, "no_database", str(exc), hint)
+
+
+def _outdated(exc: SchemaOutdated) -> Failure:
+    return Failure(
+        ExitCode.INPUT,
+        "schema_outdated",
+        str(exc),
+        tr(
+            "run `changeflow init` to upgrade it (back the database up first: an upgrade "
+            "cannot be undone); nothing was written"
+        ),
+    )
+
+
 def _corrupt(exc: StoreCorrupt) -> Failure:
     return Failure(
         ExitCode.FAILED,
@@ -376,6 +406,8 @@ _DESCRIBED: tuple[tuple[type[BaseException], Callable[[Any], Failure]], ...] = (
     (StoreUnavailable, _unavailable),
     (StoreFull, _full),
     (SchemaVersionError, _schema),
+    (SchemaOutdated, _outdated),
+    (NoSuchDatabase, _no_such_database),
     (NotADatabase, _not_a_database),
     (StoreCorrupt, _corrupt),
     (InvalidInput, _invalid),

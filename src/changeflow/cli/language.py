@@ -369,6 +369,21 @@ INDONESIAN: Final[Mapping[str, str]] = {
         "buat dengan `changeflow init`, atau arahkan --db / CHANGEFLOW_DB ke basis data yang "
         "sudah ada"
     ),
+    "`changeflow init` creates schema {schema!r}; or check --schema, CHANGEFLOW_SCHEMA and "
+    "the URL's schema=": (
+        "`changeflow init` membuat skema {schema!r}; atau periksa --schema, CHANGEFLOW_SCHEMA "
+        "dan schema= pada URL"
+    ),
+    "check the name in --db / CHANGEFLOW_DB, or have the database created (`createdb "
+    "{database}`), then run `changeflow init`": (
+        "periksa nama pada --db / CHANGEFLOW_DB, atau minta basis datanya dibuat (`createdb "
+        "{database}`), lalu jalankan `changeflow init`"
+    ),
+    "run `changeflow init` to upgrade it (back the database up first: an upgrade cannot be "
+    "undone); nothing was written": (
+        "jalankan `changeflow init` untuk memperbaruinya (cadangkan basis data dahulu: "
+        "pembaruan tidak dapat dibatalkan); tidak ada yang ditulis"
+    ),
     "the database file is damaged: {problem}": "berkas basis data rusak: {problem}",
     "restore it from a backup, then check it with `changeflow verify` (and `changeflow verify "
     "--against` a checkpoint file taken before the damage)": (

@@ -43,6 +43,8 @@ class Settings:
     """``--db``; ``None`` means ``$CHANGEFLOW_DB``, else ``sqlite:///changeflow.db``."""
     lock_timeout: float = 5.0
     """``--lock-timeout``: seconds to wait for the database's write lock."""
+    schema: str | None = None
+    """``--schema`` (or ``$CHANGEFLOW_SCHEMA``): the PostgreSQL schema holding the tables."""
 
     def url(self) -> str:
         """The database URL this invocation uses."""
@@ -84,13 +86,19 @@ def database_label(url: str) -> str:
 
 
 def open_engine(
-    url: str, *, create: bool = False, clock: Clock | None = None, lock_timeout: float = 5.0
+    url: str,
+    *,
+    create: bool = False,
+    clock: Clock | None = None,
+    lock_timeout: float = 5.0,
+    schema: str | None = None,
 ) -> Engine:
-    """An engine on the SQL store at ``url``.
+    """An engine on the SQL store at ``url`` (in PostgreSQL schema ``schema``, if given).
 
-    Only ``create`` (``changeflow init``) writes a schema: otherwise a missing or empty
-    file, a file that is not a database and a database without changeflow's schema are
-    refused untouched, so a mistyped path is reported instead of silently filled.
+    Only ``create`` (``changeflow init``) writes a schema, creating or upgrading it:
+    otherwise a missing or empty file, a file that is not a database, a database without
+    changeflow's schema and one at an older revision are refused untouched, so a mistyped
+    path is reported instead of silently filled and an upgrade is never a side effect.
     """
     from changeflow.store.sql.connect import check_lock_timeout  # noqa: PLC0415
 
@@ -126,7 +134,9 @@ def open_engine(
     except ImportError as exc:  # pragma: no cover - SQLAlchemy is a dependency
         raise CliError(f"the SQL store cannot be loaded: {exc}", status=ExitCode.FAILED) from exc
     try:
-        store = SqlStore(url, lock_timeout=lock_timeout, create=create)
+        store = SqlStore(
+            url, lock_timeout=lock_timeout, create=create, migrate=create, schema=schema
+        )
     except ImportError as exc:
         raise CliError(
             f"the database driver is not installed: {exc}",
@@ -158,7 +168,12 @@ def session(ctx: typer.Context, out: Output, *, create: bool = False) -> Iterato
     """Open the engine for one command, close it afterwards, report errors (see guarded)."""
     with guarded(out):
         settings = settings_of(ctx)
-        engine = open_engine(settings.url(), create=create, lock_timeout=settings.lock_timeout)
+        engine = open_engine(
+            settings.url(),
+            create=create,
+            lock_timeout=settings.lock_timeout,
+            schema=settings.schema,
+        )
         try:
             yield engine
         finally:

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from changeflow.errors import InvalidInput, NotADatabase
 from changeflow.store.sql.errors import translate
+from changeflow.store.sql.schema import LEGACY_VERSION_TABLE, REVISIONS, VERSION_TABLE
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-__all__ = ["MAX_LOCK_TIMEOUT", "check_lock_timeout", "create_sql_engine", "probe_sqlite"]
+__all__ = [
+    "MAX_LOCK_TIMEOUT",
+    "SCHEMA_PARAMETER",
+    "check_lock_timeout",
+    "chosen_schema",
+    "create_sql_engine",
+    "missing_database",
+    "parse_url",
+    "probe_sqlite",
+]
 
 MAX_LOCK_TIMEOUT = 86_400.0
 """The longest wait for a lock, in seconds (one day; both databases take milliseconds)."""
@@ -33,16 +44,83 @@ def check_lock_timeout(seconds: float) -> None:
         )
 
 
-def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str = "FULL") -> Engine:
+SCHEMA_PARAMETER = "schema"
+"""The URL query parameter naming the PostgreSQL schema (``...?schema=hr``); changeflow
+takes it out of the URL before connecting."""
+
+_SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
+"""A schema name usable unquoted: lower case, at most 63 bytes, not PostgreSQL's own ``pg_``."""
+
+_MISSING_DATABASE = re.compile(r'database "(?P<name>[^"]+)" does not exist')
+"""How the server refuses a connection to a database it lacks (libpq gives no SQLSTATE)."""
+
+
+def parse_url(url: str | URL) -> URL:
+    """The URL with ``postgres://`` (as Heroku and others write it) read as ``postgresql://``.
+
+    A PostgreSQL URL without a driver gets psycopg 3, the one changeflow installs.
+    """
+    parsed = make_url(url)
+    dialect, _, driver = parsed.drivername.partition("+")
+    if dialect in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername=f"postgresql+{driver or 'psycopg'}")
+    return parsed
+
+
+def chosen_schema(url: str | URL, schema: str | None = None) -> str | None:
+    """The PostgreSQL schema named by ``schema`` or by the URL's ``schema=`` parameter.
+
+    Both may name it, but not two different ones; a name must be a plain lower-case
+    identifier. Raises :class:`InvalidInput` for a conflict, a bad name, or a schema asked
+    of SQLite (which has none).
+    """
+    parsed = parse_url(url)
+    in_url = parsed.query.get(SCHEMA_PARAMETER)
+    if isinstance(in_url, tuple):
+        raise InvalidInput("schema", f"the URL names {len(in_url)} schemas: name one")
+    if schema and in_url and schema != in_url:
+        raise InvalidInput("schema", f"{schema!r} differs from the URL's schema={in_url}")
+    chosen = schema or in_url or None
+    if chosen is None:
+        return None
+    if parsed.get_backend_name() != "postgresql":
+        raise InvalidInput("schema", "only a PostgreSQL database has schemas (not SQLite)")
+    if not _SCHEMA_NAME.fullmatch(chosen):
+        raise InvalidInput(
+            "schema",
+            f"{chosen!r} is not a usable schema name: lower-case letters, digits and "
+            "underscores, at most 63, not starting with a digit or pg_",
+        )
+    return chosen
+
+
+def missing_database(error: BaseException | None) -> str | None:
+    """The database a failed connection named as missing (``None``: it failed otherwise)."""
+    orig = getattr(error, "orig", None) or error
+    found = _MISSING_DATABASE.search(str(orig)) if orig is not None else None
+    return found["name"] if found else None
+
+
+def create_sql_engine(
+    url: str,
+    *,
+    lock_timeout: float = 5.0,
+    synchronous: str = "FULL",
+    schema: str | None = None,
+) -> Engine:
     """A SQLAlchemy engine set up for changeflow's transactions on SQLite or PostgreSQL.
 
     SQLite gets WAL, foreign keys, a busy timeout of ``lock_timeout`` seconds and
     ``BEGIN IMMEDIATE`` for write units (the driver's own transaction handling is off);
     ``synchronous`` is ``FULL`` by default so a committed audit row survives a power cut.
-    PostgreSQL URLs without a driver use psycopg 3, with pre-ping on pooled connections.
+    PostgreSQL URLs without a driver use psycopg 3, with pre-ping on pooled connections;
+    ``postgres://`` is read as ``postgresql://``. A schema (``schema``, or ``schema=`` in
+    the URL: see :func:`chosen_schema`) becomes the connections' whole ``search_path``, so
+    changeflow's tables are made and found there only.
     """
     check_lock_timeout(lock_timeout)
-    parsed = make_url(url)
+    schema = chosen_schema(url, schema)
+    parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
@@ -54,13 +132,18 @@ def create_sql_engine(url: str, *, lock_timeout: float = 5.0, synchronous: str =
         _configure_sqlite(engine, lock_timeout, synchronous)
         return engine
     if backend == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
         # lock_timeout is a session setting, so waiting is bounded without a statement per
-        # transaction.
-        options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+        # transaction; so is the search_path. Options the URL carries come first.
+        given = parsed.query.get("options")
+        options = [given] if isinstance(given, str) else list(given or ())
+        options.append(f"-c lock_timeout={int(lock_timeout * 1000)}")
+        if schema is not None:
+            options.append(f"-c search_path={schema}")
+        parsed = parsed.difference_update_query([SCHEMA_PARAMETER, "options"])
         return create_engine(
-            parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options}
+            parsed,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10, "options": " ".join(options)},
         )
     raise InvalidInput("url", f"unsupported database {backend!r} (use sqlite or postgresql)")
 
@@ -105,6 +188,7 @@ def probe_sqlite(url: str) -> None:
     The engine's connections switch the file to WAL, which writes a header into an empty
     file, so the probe opens it read-only with the bare driver first. Raises
     :class:`NotADatabase` for a missing, empty, foreign or non-SQLite file; other URLs pass.
+    An ``alembic_version`` table is changeflow's only as :func:`.schema.legacy_revision` says.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
@@ -116,13 +200,25 @@ def probe_sqlite(url: str) -> None:
     try:
         uri = f"{path.resolve().as_uri()}?mode=ro"
         with closing(sqlite3.connect(uri, uri=True)) as connection:
-            tables = connection.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-            ).fetchall()
+            ours = _holds_changeflow(connection)
     except sqlite3.Error as exc:
         if getattr(exc, "sqlite_errorname", None) != "SQLITE_NOTADB":
             raise translate(exc) from exc  # a full disk or a damaged file says so itself
         raise NotADatabase(label, "it is not an SQLite database", cause=exc) from exc
-    if not tables:
+    if not ours:
         reason = "the file is empty" if path.stat().st_size == 0 else "it has no changeflow schema"
         raise NotADatabase(label, f"{reason} (create one with init)")
+
+
+def _holds_changeflow(connection: sqlite3.Connection) -> bool:
+    """Whether the file has changeflow's version table, or an earlier release's (read-only)."""
+    tables = {
+        name
+        for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    if VERSION_TABLE in tables:
+        return True
+    if LEGACY_VERSION_TABLE not in tables or "cohorts" not in tables:
+        return False
+    rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    return len(rows) == 1 and rows[0][0] in REVISIONS

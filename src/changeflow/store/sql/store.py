@@ -28,14 +28,21 @@ from changeflow.errors import (
     AlreadyExists,
     CohortNotFound,
     ConcurrentTransition,
+    NoSuchDatabase,
     ParticipantNotFound,
+    StoreUnavailable,
     UnreadableEntry,
 )
 from changeflow.models import Cohort, Office
 from changeflow.records import CohortProjection, HistoryEntry
 from changeflow.states.definition import parse_definition
 from changeflow.store.sql import statements as sql
-from changeflow.store.sql.connect import create_sql_engine, probe_sqlite
+from changeflow.store.sql.connect import (
+    chosen_schema,
+    create_sql_engine,
+    missing_database,
+    probe_sqlite,
+)
 from changeflow.store.sql.errors import translated
 from changeflow.store.sql.mapping import (
     cohort_from_document,
@@ -46,7 +53,7 @@ from changeflow.store.sql.mapping import (
     project_from_row,
     staff_from_row,
 )
-from changeflow.store.sql.schema import ensure_schema
+from changeflow.store.sql.schema import HEAD, ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
 if TYPE_CHECKING:
@@ -176,34 +183,59 @@ class SqlStore:
         url: str = DEFAULT_URL,
         *,
         lock_timeout: float = 5.0,
-        upgrade: bool = True,
         synchronous: str = "FULL",
         create: bool = True,
+        migrate: bool = False,
+        schema: str | None = None,
     ) -> None:
-        """Open the database, upgrading an older schema unless ``upgrade=False``.
+        """Open the database; write a schema only when ``create`` or ``migrate`` allows it.
 
-        An empty database gets the schema only when ``create`` (the default for embedding
-        code); with ``create=False`` a database without a changeflow schema, or a file
-        that is not a database, raises :class:`~changeflow.errors.NotADatabase` and is left
-        untouched (the CLI opens every database so, except for ``init``).
+        ``create`` (the default for embedding code) gives an empty database the schema;
+        with ``create=False`` a database without a changeflow schema, or a file that is not
+        a database, raises :class:`~changeflow.errors.NotADatabase` and is left untouched
+        (the CLI opens every database so, except for ``init``). An older changeflow schema
+        is upgraded only with ``migrate=True`` (an upgrade rewrites rows and cannot be
+        undone): otherwise :class:`~changeflow.errors.SchemaOutdated`. ``schema`` (or
+        ``?schema=NAME`` in the URL) puts changeflow's tables in that PostgreSQL schema
+        only; a database or schema that does not exist raises
+        :class:`~changeflow.errors.NoSuchDatabase` (``create`` makes a missing schema).
+        ``upgraded_from`` is the revision the open found when it created or upgraded the
+        schema (``"(empty)"`` for a new one), ``None`` when it was at the head already.
         """
+        self.schema = chosen_schema(url, schema)  # first: a bad choice is the first thing to say
         if not create:
             probe_sqlite(url)
         self.url = url
         self.lock_timeout = lock_timeout
-        self.engine = create_sql_engine(url, lock_timeout=lock_timeout, synchronous=synchronous)
+        self.engine = create_sql_engine(
+            url, lock_timeout=lock_timeout, synchronous=synchronous, schema=self.schema
+        )
         self.dialect = self.engine.dialect.name
         self.sql = sql.DriverSql("?" if self.dialect == "sqlite" else "%s")
         self._cohorts: dict[str, tuple[int, Cohort]] = {}
         self._definitions: dict[str, LifecycleDefinition] = {}
         self._office_cache: dict[str, Office] = {}
         try:
-            with translated():
-                ensure_schema(self.engine, upgrade=upgrade, create=create)
+            self.upgraded_from: str | None = self._ensure_schema(create=create, migrate=migrate)
         except BaseException:
             # The caller gets no store to close: release the file or server connection now.
             self.engine.dispose()
             raise
+
+    def _ensure_schema(self, *, create: bool, migrate: bool) -> str | None:
+        label = self.engine.url.render_as_string(hide_password=True)
+        try:
+            with translated():
+                found = ensure_schema(
+                    self.engine, create=create, migrate=migrate, schema=self.schema
+                )
+        except StoreUnavailable as exc:
+            # The server's refusal names the missing database; retrying never helps.
+            name = missing_database(exc.cause)
+            if name is None:
+                raise
+            raise NoSuchDatabase(label, name, cause=exc.cause) from exc
+        return None if found == HEAD else found
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
