@@ -32,9 +32,11 @@ TABLES = {
     "enrolments",
     "idempotency",
     "lifecycles",
+    "office_names",
     "offices",
     "personal_data",
     "schedules",
+    "settings",
     "staff",
     "subjects",
 }
@@ -63,8 +65,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005")
-    assert scripts.get_current_head() == HEAD == "0005"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005", "0006")
+    assert scripts.get_current_head() == HEAD == "0006"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:

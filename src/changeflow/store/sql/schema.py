@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HEAD", "REVISIONS", "current_revision", "ensure_schema"]
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 """Every schema revision this changeflow knows, oldest first (a test keeps it in step)."""
 
 HEAD = REVISIONS[-1]
