@@ -34,7 +34,7 @@ def _person(number: int, office: Office) -> object:
 
 
 def test_the_disdik_scenario_a_third_from_one_office_meets_the_quota(engine: Engine) -> None:
-    """ "Disdik" and the full name are one office: the third of them is refused office_quota."""
+    """The alias Disdik and the full name are one office: a third of them meets office_quota."""
     engine.add_office("DINDIKBUD", DISDIK, aliases=["Disdik"], actor="bkd-admin")
     code = make_cohort().code
     engine.enrol(code, _person(1, Office(code="DINDIKBUD", name=DISDIK)))
@@ -99,7 +99,8 @@ def test_overwrites_are_refused_naming_both_offices(engine: Engine) -> None:
             engine.add_office(code, name, aliases=aliases, actor="other")
         assert (caught.value.what, caught.value.holder.code) == (what, holder)
         assert caught.value.wanted.code == code
-        assert holder in str(caught.value) and code in str(caught.value)
+        assert holder in str(caught.value)
+        assert code in str(caught.value)
     assert engine.offices() == before
 
 
