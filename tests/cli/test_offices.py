@@ -126,3 +126,18 @@ def test_enrol_dry_run_lists_the_offices_it_would_create(
     assert "DINAS-SOSIAL  Dinas Sosial" in text
     assert [o["code"] for o in cli.json("office", "list")["offices"]] == ["DINDIKBUD"]
     assert "new_offices" not in cli.json("enrol", cohort, "--csv", str(roster))
+
+
+def test_office_alias_adds_aliases_to_an_office_named_any_way(cli: Cli) -> None:
+    """Office alias finds the office by code, name or alias; an unknown one is exit 2."""
+    _add_disdik(cli)
+    document = cli.json("office", "alias", "disdik", "P dan K", "Dinas Dikbud")
+    assert sorted(document["office"]["aliases"]) == [
+        "Dikbud",
+        "Dinas Dikbud",
+        "Disdik",
+        "P dan K",
+    ]
+    assert (
+        cli.json("office", "alias", "Dinas Entah", "DE", expect=2)["error"]["kind"] == "not_found"
+    )

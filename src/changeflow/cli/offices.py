@@ -14,12 +14,13 @@ from changeflow.cli.options import Actor, JsonFlag
 from changeflow.cli.render import Output
 from changeflow.cli.session import session
 from changeflow.errors import InvalidInput
-from changeflow.offices import OfficeConflict, RegisteredOffice, office_entry
+from changeflow.offices import OfficeConflict, OfficeIndex, RegisteredOffice, office_entry
 from changeflow.roster import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, csv_records, decode, read_bounded
 
 __all__ = [
     "IMPORT_HINT",
     "add",
+    "alias",
     "close_registry",
     "import_offices",
     "list_offices",
@@ -80,6 +81,35 @@ def add(
         out.document({"office": office.to_dict()})
     else:
         out.line(f"office {office.code} ({office.name}){_also(office)}")
+
+
+@office_app.command("alias")
+def alias(
+    ctx: typer.Context,
+    office: Annotated[
+        str, typer.Argument(metavar="OFFICE", help="A registered office's code, name or alias.")
+    ],
+    aliases: Annotated[
+        list[str], typer.Argument(metavar="ALIAS...", help="The other names to register.")
+    ],
+    actor: Actor = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Give a registered office more aliases (exit 2 when another office holds one)."""
+    out = Output(json_output)
+    with session(ctx, out) as engine, _refusing_conflicts():
+        found = OfficeIndex(engine.offices()).find(office)
+        if found is None:
+            raise CliError(
+                f"no registered office is called {office!r}",
+                hint="`changeflow office list` shows the registry; register it with office add",
+                kind="not_found",
+            )
+        updated = engine.add_office(found.code, found.name, aliases=aliases, actor=actor)
+    if out.json:
+        out.document({"office": updated.to_dict()})
+    else:
+        out.line(f"office {updated.code} ({updated.name}){_also(updated)}")
 
 
 @office_app.command("list")

@@ -399,10 +399,9 @@ class SqlStore:
 
     def office_registry(self) -> list[RegisteredOffice]:
         """Every office by code, with its aliases and who added it when."""
-        names = sql.OFFICE_NAMES.c
         with self._reading() as connection:
             offices = connection.execute(select(sql.OFFICES).order_by(sql.OFFICES.c.code)).all()
-            rows = connection.execute(select(sql.OFFICE_NAMES).order_by(names.label)).all()
+            rows = connection.execute(select(sql.OFFICE_NAMES)).all()
         by_office: dict[str, list[Any]] = {}
         for row in rows:
             by_office.setdefault(row.office_code, []).append(row)
@@ -645,7 +644,7 @@ def _registered(office: Row[Any], names: list[Row[Any]]) -> RegisteredOffice:
     return RegisteredOffice(
         code=office.code,
         name=office.name,
-        aliases=tuple(n.label for n in names if n.kind == "alias"),
+        aliases=tuple(sorted(n.label for n in names if n.kind == "alias")),
         added_by=None if first is None else first.added_by,
         added_at=None if first is None else first.added_at,
     )
