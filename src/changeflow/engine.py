@@ -197,9 +197,10 @@ class Engine:
         definitions use (the built-ins and the installed entry points by default).
 
         ``known_offices`` closes the office registry: enrolling someone from an office
-        code not in it is refused with ``unknown_office``. By default offices are created
-        on first accepted use; afterwards the stored office (its name included) is the one
-        every enrolment with that code refers to.
+        code not in it (and not registered) is refused with ``unknown_office``; so does a
+        store closed with :meth:`close_offices`. By default offices are created on first
+        accepted use; afterwards the stored office (its name included) is the one every
+        enrolment with that code, name or alias refers to (see :meth:`add_office`).
 
         ``authorizer`` gives the roles an actor holds in a cohort, for lifecycles that say
         who may do what (:class:`~changeflow.staff.StaffAuthorizer` by default: the roles
