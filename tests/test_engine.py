@@ -455,7 +455,7 @@ def test_closed_office_registry_refuses_other_offices(clock: FixedClock) -> None
     with pytest.raises(TransitionRejected) as caught:
         engine.enrol(code, outsider)
     assert caught.value.codes == ("unknown_office",)
-    assert caught.value.violations[0].facts == {"office": "BKD"}
+    assert caught.value.violations[0].facts == {"office": "BKD", "nearest": []}
     assert [v.code for v in engine.check_enrolment(code, outsider)] == ["unknown_office"]
     engine.enrol(code, make_participant(office=DINKES))
     assert [o.code for o in engine.store.offices()] == ["DINKES"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -46,6 +46,7 @@ from changeflow.errors import (
     IllegalTransition,
     InvalidInput,
     MigrationRejected,
+    NotFound,
     ParticipantNotFound,
     TransitionRejected,
     UnknownEvent,
@@ -62,6 +63,16 @@ from changeflow.models import (
     Group,
     Office,
     Participant,
+)
+from changeflow.offices import (
+    CLOSED,
+    OFFICES_SETTING,
+    OPEN,
+    OfficeIndex,
+    RegisteredOffice,
+    fold,
+    nearest,
+    office_entry,
 )
 from changeflow.personal import is_erased
 from changeflow.records import (
@@ -188,9 +199,10 @@ class Engine:
         definitions use (the built-ins and the installed entry points by default).
 
         ``known_offices`` closes the office registry: enrolling someone from an office
-        code not in it is refused with ``unknown_office``. By default offices are created
-        on first accepted use; afterwards the stored office (its name included) is the one
-        every enrolment with that code refers to.
+        code not in it (and not registered) is refused with ``unknown_office``; so does a
+        store closed with :meth:`close_offices`. By default offices are created on first
+        accepted use; afterwards the stored office (its name included) is the one every
+        enrolment with that code, name or alias refers to (see :meth:`add_office`).
 
         ``authorizer`` gives the roles an actor holds in a cohort, for lifecycles that say
         who may do what (:class:`~changeflow.staff.StaffAuthorizer` by default: the roles
@@ -377,9 +389,82 @@ class Engine:
         """Every cohort, by code."""
         return self.store.cohorts()
 
-    def offices(self) -> list[Office]:
-        """Every office the store knows (the office registry), by code."""
-        return self.store.offices()
+    def offices(self) -> list[RegisteredOffice]:
+        """Every office the store knows (the office registry) by code, with its aliases."""
+        return self.store.office_registry()
+
+    def add_office(
+        self,
+        code: str,
+        name: str,
+        *,
+        aliases: Iterable[str] = (),
+        actor: str | Actor | None,
+    ) -> RegisteredOffice:
+        """Register an office with its aliases, or add aliases to a registered office.
+
+        Re-adding a registered code with a name that folds alike adds the new aliases; a
+        code registered with another name, or a name or alias another office holds, is
+        refused with :class:`~changeflow.offices.OfficeConflict` naming both offices, and
+        nothing is written. ``actor`` is recorded with each new name or alias, with the time.
+        """
+        office = Office.model_validate({"code": code, "name": name})
+        self._register([(office, _aliases(aliases))], actor)
+        return self._registered(office.code)
+
+    def add_alias(self, office: str, alias: str, *, actor: str | Actor | None) -> RegisteredOffice:
+        """Give the registered office ``office`` (its code, name or an alias) another alias.
+
+        :class:`~changeflow.errors.NotFound` when nothing registered is called ``office``;
+        :class:`~changeflow.offices.OfficeConflict` when another office holds the alias.
+        """
+        found = OfficeIndex(self.offices()).find(office)
+        if found is None:
+            raise NotFound(office, hint="no registered office has this code, name or alias")
+        self._register([(found, _aliases([alias]))], actor)
+        return self._registered(found.code)
+
+    def import_offices(
+        self,
+        rows: Iterable[Mapping[str, Any] | Sequence[Any]],
+        *,
+        actor: str | Actor | None,
+    ) -> list[RegisteredOffice]:
+        """Register many offices at once, all or none (see :meth:`add_office`).
+
+        Each row is a mapping with ``code``, ``name`` and optional ``aliases`` (a sequence,
+        or one string separated by ``|`` or ``;``), or a ``(code, name[, aliases])`` tuple.
+        Returns the registry afterwards.
+        """
+        entries = [office_entry(row) for row in rows]
+        self._register(entries, actor)
+        return self.offices()
+
+    @property
+    def offices_closed(self) -> bool:
+        """Whether the store refuses offices it has not registered (``unknown_office``)."""
+        return self.store.setting(OFFICES_SETTING) == CLOSED
+
+    def close_offices(self, *, actor: str | Actor | None, closed: bool = True) -> None:
+        """Close the store to unknown offices (``closed=False`` opens it), recording who.
+
+        Closed, enrolling or transferring someone to an office that is neither a registered
+        code, name nor alias is refused with ``unknown_office``, its nearest registered
+        offices named as a hint. The setting is the store's, so it holds for every engine.
+        """
+        who = _command(actor).actor
+        self.store.set_setting(
+            OFFICES_SETTING, CLOSED if closed else OPEN, by=who, at=self.clock.now()
+        )
+
+    def _register(
+        self, entries: list[tuple[Office, tuple[str, ...]]], actor: str | Actor | None
+    ) -> None:
+        who = _command(actor).actor
+        self.store.register_offices(entries, by=who, at=self.clock.now())
+
+    def _registered(self, code: str) -> RegisteredOffice:
+        return next(o for o in self.offices() if o.code == code)
 
     # -- listeners ----------------------------------------------------------------------
 
@@ -575,7 +660,7 @@ class Engine:
             initial = attempt.lifecycle.initial
             entry = attempt.entry(person.nip, ENROL, None, initial, violations, change=change)
             if not violations:
-                attempt.uow.office(person.office, create=True)
+                attempt.uow.office(person.office, create=True, by=command.actor, at=attempt.now)
                 attempt.uow.add(Enrolment(code, person, initial))
             self._commit(attempt, entry, fingerprinted)
         self._after((entry,))
@@ -621,7 +706,9 @@ class Engine:
             for person in people:
                 violations, seated = self._judge_enrolment(attempt, person)
                 if not violations:
-                    attempt.uow.office(seated.office, create=True)
+                    attempt.uow.office(
+                        seated.office, create=True, by=attempt.command.actor, at=attempt.now
+                    )
                     attempt.uow.add(Enrolment(code, seated, attempt.lifecycle.initial))
                 verdicts.append(violations)
         return verdicts
@@ -650,14 +737,24 @@ class Engine:
     def _resolve_office(
         self, uow: Unit, person: Participant, office: Office
     ) -> tuple[Participant, tuple[Violation, ...]]:
-        """``person`` placed in the stored office with ``office``'s code, or the violations."""
-        stored = uow.office(office, create=False)
+        """``person`` placed in the office ``office`` resolves to, or the violations.
+
+        A stored code, else a registered name or alias (folded, :func:`~changeflow.offices.fold`)
+        of ``office``'s name or code; else a new office, refused when the store is closed to
+        unknown offices or ``known_offices`` lacks its code.
+        """
+        stored = uow.office(office, create=False) or _named(uow, office)
         if stored is None:
             allowed = self.known_offices is None or office.code in self.known_offices
+            if allowed and self.store.setting(OFFICES_SETTING) == CLOSED:
+                allowed = False
             placed = (
                 person if person.office is office else person.model_copy(update={"office": office})
             )
-            return placed, () if allowed else (unknown_office(office.code),)
+            if allowed:
+                return placed, ()
+            near = nearest(office, self.store.office_registry())
+            return placed, (unknown_office(office.code, [(o.code, o.name) for o in near]),)
         if stored is not person.office:
             # One office object per code keeps a large registry small in memory.
             person = person.model_copy(update={"office": stored})
@@ -853,7 +950,9 @@ class Engine:
             entry = attempt.entry(nip, name, state, state, violations, data, proposal.change)
             if not violations:
                 if proposal.office is not None:
-                    attempt.uow.office(proposal.office, create=True)
+                    attempt.uow.office(
+                        proposal.office, create=True, by=command.actor, at=attempt.now
+                    )
                 attempt.uow.update(member, proposal.after)
             self._commit(attempt, entry, fingerprinted)
         self._after((entry,))
@@ -999,6 +1098,8 @@ class Engine:
             if member.participant.office.code == office.code:
                 raise InvalidInput("office", f"{nip} is already in office {office.code}")
             moved, early = self._resolve_office(attempt.uow, member.participant, office)
+            if moved.office.code == member.participant.office.code:  # an alias of it
+                raise InvalidInput("office", f"{nip} is already in office {moved.office.code}")
             return changes.transferred(member, moved, early)
 
         return self._change(
@@ -1598,6 +1699,21 @@ def _founder(uow: Unit, target: Lifecycle, command: Command) -> StaffMember | No
     if uow.staff_member(command.actor) is not None:
         return None
     return StaffMember(id=command.actor, name=command.actor, roles=frozenset({ORGANISER}))
+
+
+def _named(uow: Unit, office: Office) -> Office | None:
+    """The registered office ``office``'s name (else its code) names, folded."""
+    for key in dict.fromkeys((fold(office.name), fold(office.code))):
+        if key and (found := uow.office_named(key)) is not None:
+            return found
+    return None
+
+
+def _aliases(aliases: Iterable[str]) -> tuple[str, ...]:
+    """Aliases given to an engine call: an iterable of names, not one string."""
+    if isinstance(aliases, str):
+        raise InvalidInput("aliases", f"expected a list of names, got the string {aliases!r:.80}")
+    return tuple(aliases)
 
 
 def _command(

@@ -42,6 +42,7 @@ from pydantic import ValidationError
 from changeflow.errors import InvalidInput, TransitionRejected
 from changeflow.models import Office, Participant
 from changeflow.nip import nip_cell, normalise_nip
+from changeflow.offices import OfficeIndex
 from changeflow.rules.verdict import Violation
 from changeflow.sheets import (
     DEFAULT_MAX_BYTES,
@@ -128,15 +129,21 @@ class RosterRow:
 
 
 def resolve_office(cell: str, offices: Iterable[Office] = ()) -> Office:
-    """The office a roster cell names: a stored code, else a stored name, else a new office.
+    """The office a roster cell names: a registered code, name or alias, else a new office.
 
-    Codes compare without regard to case, names by :meth:`Office.name_key`. A new office
-    whose derived code a stored office holds under another name raises
-    :class:`InvalidInput` on ``office``: the two are never merged.
+    Codes compare without regard to case; names and aliases (those of a
+    :class:`~changeflow.offices.RegisteredOffice`) by :func:`~changeflow.offices.fold`, so
+    case, spacing and punctuation variants find the one office. A new office whose derived
+    code a stored office holds under another name raises :class:`InvalidInput` on
+    ``office``: the two are never merged.
 
-    >>> stored = [Office(code="DINKES", name="Dinas Kesehatan")]
-    >>> resolve_office("dinkes", stored).code, resolve_office("Dinas  Kesehatan", stored).code
-    ('DINKES', 'DINKES')
+    >>> from changeflow.offices import RegisteredOffice
+    >>> stored = [RegisteredOffice(code="DISDIK", name="Dinas Pendidikan dan Kebudayaan",
+    ...                            aliases=("Disdik",))]
+    >>> resolve_office("disdik", stored).code
+    'DISDIK'
+    >>> resolve_office("DINAS PENDIDIKAN, DAN  KEBUDAYAAN", stored).code
+    'DISDIK'
     >>> resolve_office("Dinas Sosial", stored).code
     'DINAS-SOSIAL'
     >>> resolve_office("Dinas Sosial", [Office(code="DINAS-SOSIAL", name="Dinas Sosial Kota")])
@@ -148,37 +155,31 @@ def resolve_office(cell: str, offices: Iterable[Office] = ()) -> Office:
 
 
 class _Offices:
-    """The offices cells resolve to: the stored ones, then those derived by the rows above."""
+    """The offices cells resolve to: the registered ones, then those derived by the rows above."""
 
     def __init__(self, stored: Iterable[Office]) -> None:
-        self._by_code: dict[str, tuple[Office, int | None]] = {}
-        self._by_name: dict[str, Office] = {}
-        for office in stored:
-            self._add(office, None)
-
-    def _add(self, office: Office, line: int | None) -> None:
-        self._by_code.setdefault(office.code.casefold(), (office, line))
-        self._by_name.setdefault(Office.name_key(office.name), office)
+        self._index = OfficeIndex(stored)
+        self._derived: dict[str, int] = {}
+        """The line that derived each new office, by code."""
 
     def resolve(self, cell: str, line: int | None = None) -> Office:
         """The office ``cell`` names; a new one is remembered as derived on ``line``."""
         wanted = cell.strip()
-        if (coded := self._by_code.get(wanted.casefold())) is not None:
-            return coded[0]
-        if (named := self._by_name.get(Office.name_key(wanted))) is not None:
-            return named
+        if (found := self._index.find(wanted)) is not None:
+            return found
         derived = Office.from_name(wanted)
-        if (holder := self._by_code.get(derived.code.casefold())) is not None:
-            office, where = holder
+        if (holder := self._index.code(derived.code)) is not None:
+            where = self._derived.get(holder.code)
             source = "a stored office" if where is None else f"line {where}"
             raise InvalidInput(
                 "office",
                 f"{wanted!r} would get the code {derived.code}, which {source} gives to "
-                f"{office.name!r}: write {office.code} to mean that office, or name this "
+                f"{holder.name!r}: write {holder.code} to mean that office, or name this "
                 "one distinctly",
             )
-        self._add(derived, line)
-        return derived
+        if line is not None:
+            self._derived[derived.code] = line
+        return self._index.add(derived)
 
 
 def read_roster(

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
 from changeflow.cli.app import app
+from changeflow.store.sql import HEAD
 from postgres_server import database_name
 
 if TYPE_CHECKING:
@@ -145,15 +146,15 @@ def test_init_upgrades_an_older_schema_and_says_from_which(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["--db", url, "init"])
     assert result.exit_code == 0, result.output
     assert (
-        result.stdout == f"database ready: {url} (schema 0005, upgraded from 0001, 4 cohort(s))\n"
+        result.stdout == f"database ready: {url} (schema {HEAD}, upgraded from 0001, 4 cohort(s))\n"
     )
     with closing(sqlite3.connect(path)) as connection:
         tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
         version = connection.execute("SELECT version_num FROM changeflow_alembic_version")
-        assert version.fetchall() == [("0005",)]
+        assert version.fetchall() == [(HEAD,)]
     assert "alembic_version" not in tables  # 0.1.0 kept its revision there: moved, dropped
     status, document, _ = _invoke("--db", url, "init")
-    assert (status, document["upgraded_from"], document["revision"]) == (0, None, "0005")
+    assert (status, document["upgraded_from"], document["revision"]) == (0, None, HEAD)
     status, document, _ = _invoke("--db", url, "cohort", "list")
     assert status == 0
     assert len(document["cohorts"]) == 4  # type: ignore[arg-type]

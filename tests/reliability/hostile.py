@@ -1831,11 +1831,13 @@ def _colliding(draw: st.DrawFn) -> tuple[str, str]:
     """
     number = draw(_index(99))
     holder = f"Dinas Uji {number}"
+    # Punctuation variants ("Dinas-Uji", "Dinas Uji (5)") name the same office (the office
+    # registry folds them); an accent makes another name that still shares the code.
     variants = (
         f"Dínas Uji {number}",
-        f"Dinas-Uji {number}",
-        f"Dinas Uji ({number})",
-        f"DINAS_UJI {number}.",
+        f"Dinas Ují {number}",
+        f"DÍNAS UJI {number}.",
+        f"dinas-üji ({number})",
     )
     if draw(_COIN):
         return holder, pick(draw, variants)

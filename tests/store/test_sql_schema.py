@@ -32,9 +32,11 @@ TABLES = {
     "enrolments",
     "idempotency",
     "lifecycles",
+    "office_names",
     "offices",
     "personal_data",
     "schedules",
+    "settings",
     "staff",
     "subjects",
 }
@@ -63,8 +65,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005")
-    assert scripts.get_current_head() == HEAD == "0005"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005", "0006")
+    assert scripts.get_current_head() == HEAD == "0006"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:
@@ -127,11 +129,11 @@ def test_a_newer_schema_is_refused_even_when_migrating(tmp_path: Path) -> None:
     SqlStore(_url(tmp_path)).close()
     engine = create_engine(_url(tmp_path))
     with engine.begin() as connection:
-        connection.execute(text("UPDATE changeflow_alembic_version SET version_num = '0006'"))
+        connection.execute(text("UPDATE changeflow_alembic_version SET version_num = '0999'"))
     engine.dispose()
     with pytest.raises(SchemaVersionError) as refused:
         SqlStore(_url(tmp_path), migrate=True)
-    assert refused.value.found == "0006"
+    assert refused.value.found == "0999"
 
 
 def _tables(url: str) -> set[str]:

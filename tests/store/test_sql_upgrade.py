@@ -204,6 +204,8 @@ def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> N
         "staff",
         "subjects",
         "personal_data",
+        "office_names",
+        "settings",
     }
     assert after.count("schedules") == after.count("attendance") == after.count("staff") == 0
     assert after.columns["audit"] == fixture_rows.columns["audit"] | {

@@ -29,6 +29,7 @@ from changeflow.cli import (
     enrol,
     erasure,
     language,
+    offices,
     participant,
     rules,
     staff,
@@ -222,3 +223,4 @@ app.add_typer(corrections.correct_app, name="correct")
 app.add_typer(calendar.schedule_app, name="schedule")
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(staff.staff_app, name="staff")
+app.add_typer(offices.office_app, name="office")

@@ -47,30 +47,58 @@ def _definition(engine: "Engine", path: Path) -> LifecycleDefinition:
     return load_definition(path, engine.rules)
 
 
-def init(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+def init(
+    ctx: typer.Context,
+    closed_offices: Annotated[
+        bool,
+        typer.Option(
+            "--closed-offices",
+            help="Refuse offices that are not registered (see `changeflow office`); needs --actor.",
+        ),
+    ] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", metavar="ID", envvar="CHANGEFLOW_ACTOR", help="Who closes it."),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
     """Create the database schema, or upgrade it to this changeflow's revision.
 
     The one command that writes a schema: every other command refuses a database without
     one, or with an older one, untouched (exit 2). Back the database up before upgrading.
     """
     out = Output(json_output)
+    if closed_offices and not (actor or "").strip():
+        raise typer.BadParameter("--closed-offices needs --actor ID", param_hint="'--actor'")
     with session(ctx, out, create=True) as engine:
         from changeflow.store.sql import HEAD  # noqa: PLC0415 - already loaded by the store
 
+        if closed_offices:
+            engine.close_offices(actor=actor)
         url = settings_of(ctx).url()
         count = len(engine.cohorts())
         found = getattr(engine.store, "upgraded_from", None)
         schema = getattr(engine.store, "schema", None)
+        closed = engine.offices_closed
     upgraded = None if found in (None, "(empty)") else found
     if out.json:
         document = documents.database(database_label(url), HEAD, count)
-        out.document({**document, "upgraded_from": upgraded, "schema": schema})
+        out.document(
+            {
+                **document,
+                "upgraded_from": upgraded,
+                "schema": schema,
+                "offices_closed": closed,
+            }
+        )
         return
     where = f" in schema {schema!r}" if schema else ""
     how = f", upgraded from {upgraded}" if upgraded else ""
     out.line(
         f"database ready: {database_label(url)}{where} (schema {HEAD}{how}, {count} cohort(s))"
     )
+    if closed_offices:
+        out.line("closed to unknown offices: register them with `changeflow office add`")
 
 
 @cohort_app.command("create")

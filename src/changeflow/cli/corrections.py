@@ -5,6 +5,7 @@ one); the entry records the facts before and after. A mistaken final move is und
 ``fire CODE NIP reopen --reason TEXT``.
 """
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -26,6 +27,7 @@ from changeflow.cli.options import (
 from changeflow.cli.render import Output
 from changeflow.cli.session import session
 from changeflow.models import Assessment, Office
+from changeflow.offices import OfficeIndex
 
 __all__ = ["correct_app", "correct_participant", "correct_score", "transfer"]
 
@@ -181,15 +183,15 @@ def transfer(
     )
 
 
-def _office(stored: list[Office], code: str, name: str | None) -> Office:
-    """The stored office with this code, else a new one (which needs a name)."""
-    for known in stored:
-        if known.code == code:
-            return known
+def _office(stored: Sequence[Office], code: str, name: str | None) -> Office:
+    """The registered office with this code (or name or alias), else a new one (named)."""
+    known = OfficeIndex(stored).find(code)
+    if known is not None:
+        return known
     if name is None:
         raise CliError(
             tr("office {code!r} is not stored yet: give its name with --office-name", code=code),
-            hint="stored offices are the ones of enrolled participants; codes are case-sensitive",
+            hint="see `changeflow office list` (codes, names and aliases, case and spacing aside)",
             kind="unknown_office",
         )
     return Office(code=code, name=name)

@@ -1,5 +1,6 @@
 """``changeflow enrol``: a roster, row by row in file order."""
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +21,13 @@ from changeflow.cli.tables import (
     unusable_hint,
 )
 from changeflow.errors import InvalidInput
+from changeflow.models import Office
+from changeflow.offices import new_offices
 from changeflow.roster import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ROWS,
+    RosterReport,
+    RosterRow,
     enrol_roster,
     read_roster,
 )
@@ -128,10 +133,27 @@ def enrol(
                 batch_size=batch_size,
                 on_row=lambda _outcome: progress.advance(),
             )
+        fresh = _new_offices(rows, report, engine.offices()) if dry_run else None
     if out.json:
-        out.document(documents.roster(report))
+        document = documents.roster(report)
+        if fresh is not None:
+            document["new_offices"] = [{"code": o.code, "name": o.name} for o in fresh]
+        out.document(document)
     else:
         render.roster_text(out, report)
+        if fresh:
+            out.line(tr("would create {count} office(s):", count=len(fresh)))
+            for office in fresh:
+                out.line(f"  {office.code}  {office.name}")
     if not report.ok:
         out.hint("fix the refused rows and run the same roster again: enrolled rows are kept")
         raise typer.Exit(ExitCode.REFUSED)
+
+
+def _new_offices(
+    rows: Sequence[RosterRow], report: RosterReport, known: Sequence[Office]
+) -> list[Office]:
+    """The offices the rows a dry run would accept name and the registry lacks."""
+    accepted = {outcome.line for outcome in report.accepted}
+    placed = (r.participant.office for r in rows if r.participant and r.line in accepted)
+    return new_offices(placed, known)

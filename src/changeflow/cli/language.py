@@ -135,6 +135,50 @@ INDONESIAN: Final[Mapping[str, str]] = {
     " (stopped)": " (dihentikan)",
     "rows": "baris",
     "enrolling {code}": "mendaftarkan peserta {code}",
+    # -- the office registry ---------------------------------------------------------------
+    "would create {count} office(s):": "akan membuat {count} unit kerja:",
+    "use {code} to mean that office, or choose another {what}; "
+    "`changeflow office list` shows the registry": (
+        "gunakan {code} untuk unit kerja itu, atau pilih {what} lain; "
+        "`changeflow office list` menampilkan daftar unit kerja"
+    ),
+    "office {code} ({name}){also}": "unit kerja {code} ({name}){also}",
+    ", also known as {aliases}": ", juga disebut {aliases}",
+    "no registered office is called {office!r}": (
+        "tidak ada unit kerja terdaftar yang bernama {office!r}"
+    ),
+    "closed to unknown offices": "tertutup bagi unit kerja yang tidak terdaftar",
+    "open (new offices are created on use)": "terbuka (unit kerja baru dibuat saat dipakai)",
+    "no offices registered; the store is {state}": (
+        "belum ada unit kerja terdaftar; basis data {state}"
+    ),
+    "{rows} row(s) read: {added} office(s) added, {total} in all": (
+        "{rows} baris dibaca: {added} unit kerja ditambahkan, {total} seluruhnya"
+    ),
+    "office file: line 1 is {header!r:.120}": "berkas unit kerja: baris 1 berisi {header!r:.120}",
+    "office file: line {line}: expected {expected} fields, found {found}": (
+        "berkas unit kerja: baris {line}: seharusnya {expected} kolom, ada {found}"
+    ),
+    "office file: line {line}: {problem}": "berkas unit kerja: baris {line}: {problem}",
+    "closed to unknown offices: register them with `changeflow office add`": (
+        "tertutup bagi unit kerja yang tidak terdaftar: daftarkan dengan `changeflow office add`"
+    ),
+    "see `changeflow office list` (codes, names and aliases, case and spacing aside)": (
+        "lihat `changeflow office list` (kode, nama dan nama lain; huruf besar/kecil dan spasi "
+        "diabaikan)"
+    ),
+    "`changeflow office list` shows the registry; register it with office add": (
+        "`changeflow office list` menampilkan daftar unit kerja; daftarkan dengan office add"
+    ),
+    "{count} office(s); the store is {state}": "{count} unit kerja; basis data {state}",
+    "added at": "ditambahkan pada",
+    "added by": "ditambahkan oleh",
+    "aliases": "nama lain",
+    "an office file is a UTF-8 CSV file whose first line names the columns code,name,aliases "
+    "(aliases separated by | or ;)": (
+        "berkas unit kerja adalah berkas CSV UTF-8 yang baris pertamanya menamai kolom "
+        "code,name,aliases (nama lain dipisah | atau ;)"
+    ),
     "try '{where} --help'": "coba '{where} --help'",
     # -- words that label an outcome (history, tick, roster, attendance) --------------------
     "accepted": "diterima",

@@ -42,13 +42,18 @@ def illegal_transition(event: str, state: str, allowed: Iterable[str]) -> Violat
     )
 
 
-def unknown_office(code: str) -> Violation:
-    """Code ``unknown_office``: the office registry is closed and lacks ``code``."""
+def unknown_office(code: str, nearest: Iterable[tuple[str, str]] = ()) -> Violation:
+    """Code ``unknown_office``: the office registry is closed and lacks ``code``.
+
+    ``nearest`` are the registered offices (code, name) closest to it, given as a hint.
+    """
+    near = list(nearest)
+    listed = ", ".join(f"{c} ({n})" for c, n in near)
     return Violation(
         "unknown_office",
-        f"office {code!r} is not in the office registry",
-        MappingProxyType({"office": code}),
-        f"OPD {code!r} tidak terdaftar",
+        f"office {code!r} is not in the office registry" + (f"; nearest: {listed}" if near else ""),
+        MappingProxyType({"office": code, "nearest": [c for c, _ in near]}),
+        f"OPD {code!r} tidak terdaftar" + (f"; yang terdekat: {listed}" if near else ""),
     )
 
 

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from changeflow.facts import Facts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
+    from datetime import datetime
 
     from changeflow.audit import Checkpoint
     from changeflow.models import Cohort, Office
+    from changeflow.offices import RegisteredOffice
     from changeflow.records import CohortProjection, Enrolment, HistoryEntry
     from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
@@ -56,8 +58,23 @@ class Unit(Facts, Protocol):
         """Enrolments of this cohort, optionally only those in ``states``."""
         ...
 
-    def office(self, office: Office, *, create: bool) -> Office | None:
-        """The stored office with this code; created on first use when ``create``."""
+    def office(
+        self,
+        office: Office,
+        *,
+        create: bool,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> Office | None:
+        """The stored office with this code; created on first use when ``create``.
+
+        A created office is registered under its name (see :meth:`office_named`) unless
+        another office holds that name; ``by`` and ``at`` say who added it and when.
+        """
+        ...
+
+    def office_named(self, key: str) -> Office | None:
+        """The office whose name or alias folds to ``key`` (:func:`changeflow.offices.fold`)."""
         ...
 
     def add(self, enrolment: Enrolment) -> None:
@@ -187,6 +204,31 @@ class Store(Protocol):
 
     def offices(self) -> list[Office]:
         """Every office known to the store."""
+        ...
+
+    def office_registry(self) -> list[RegisteredOffice]:
+        """Every office by code, with its aliases and who added it when."""
+        ...
+
+    def register_offices(
+        self, entries: Sequence[tuple[Office, Sequence[str]]], *, by: str | None, at: datetime
+    ) -> None:
+        """Add offices and aliases to the registry, all or none, overwriting nothing.
+
+        An office already stored under its code keeps it when the names fold alike
+        (its new aliases are added); a code stored with another name, or a name or alias
+        another office holds (under its folded key, or as its code), raises
+        :class:`~changeflow.offices.OfficeConflict` naming both offices, and nothing is
+        written. A label the office already holds is left as it is.
+        """
+        ...
+
+    def setting(self, name: str) -> str | None:
+        """A store-wide setting (``None``: never set)."""
+        ...
+
+    def set_setting(self, name: str, value: str, *, by: str | None, at: datetime) -> None:
+        """Store a store-wide setting, with who changed it and when."""
         ...
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:

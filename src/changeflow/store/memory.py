@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from changeflow.audit import GENESIS, Checkpoint, chain_hash, state_left
 from changeflow.errors import (
@@ -19,11 +19,13 @@ from changeflow.errors import (
     ParticipantNotFound,
 )
 from changeflow.facts import Standing
+from changeflow.offices import Label, RegisteredOffice, fold, plan
 from changeflow.personal import Subject, open_entry, seal
 from changeflow.records import COHORT_NIP, CohortProjection, HistoryEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from datetime import datetime
 
     from changeflow.models import Cohort, Office
     from changeflow.records import Enrolment
@@ -76,6 +78,9 @@ class MemoryStore:
         self._completed: dict[str, str] = {}
         self._by_nip: dict[str, list[HistoryEntry]] = {}
         self._offices: dict[str, Office] = {}
+        self._names: dict[str, _Name] = {}
+        """The office registry's names and aliases by folded key (:func:`fold`)."""
+        self._settings: dict[str, tuple[str, str | None, datetime]] = {}
         self._keys: dict[str, tuple[str, _Seqs]] = {}
         self._subjects: dict[str, Subject] = {}
         """Each person's subject by NIP (see :mod:`changeflow.personal`)."""
@@ -169,6 +174,41 @@ class MemoryStore:
         with self._lock:
             return [self._offices[c] for c in sorted(self._offices)]
 
+    def office_registry(self) -> list[RegisteredOffice]:
+        """Every office by code, with its aliases and who added it when."""
+        with self._lock:
+            names: dict[str, list[_Name]] = {}
+            for name in self._names.values():
+                names.setdefault(name.code, []).append(name)
+            return [_registered(self._offices[c], names.get(c, [])) for c in sorted(self._offices)]
+
+    def register_offices(
+        self, entries: Sequence[tuple[Office, Sequence[str]]], *, by: str | None, at: datetime
+    ) -> None:
+        """Add offices and aliases, all or none; :class:`OfficeConflict` overwrites nothing."""
+        with self._lock:
+            offices, names = dict(self._offices), dict(self._names)
+            lookup = _Lookup(offices, names)
+            for office, aliases in entries:
+                created, labels = plan(office, aliases, lookup)
+                if created is not None:
+                    offices[created.code] = created
+                code = office.code
+                for label in labels:
+                    names[label.key] = _Name(code, label, by, at)
+            self._offices, self._names = offices, names
+
+    def setting(self, name: str) -> str | None:
+        """A store-wide setting (``None``: never set)."""
+        with self._lock:
+            found = self._settings.get(name)
+            return None if found is None else found[0]
+
+    def set_setting(self, name: str, value: str, *, by: str | None, at: datetime) -> None:
+        """Store a store-wide setting with who changed it and when."""
+        with self._lock:
+            self._settings[name] = (value, by, at)
+
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
         """The cohort's sealed entries with their chain hashes (computed: nobody edits memory)."""
         with self._lock:
@@ -240,6 +280,50 @@ class MemoryStore:
     def unit(self, cohort: str) -> _MemoryUnit:
         """A unit of work on ``cohort`` (a context manager); rolled back unless committed."""
         return _MemoryUnit(self, self._data(cohort))
+
+
+class _Name(NamedTuple):
+    """One registered name or alias of an office."""
+
+    code: str
+    label: Label
+    by: str | None
+    at: datetime | None
+
+
+def labels_of(office: Office) -> Label:
+    """The label registering ``office``'s own name."""
+    return Label(fold(office.name), office.name, "name")
+
+
+def _registered(office: Office, names: list[_Name]) -> RegisteredOffice:
+    """``office`` as the registry lists it, from its registered names."""
+    first = next((n for n in names if n.label.kind == "name"), None)
+    return RegisteredOffice(
+        code=office.code,
+        name=office.name,
+        aliases=tuple(sorted(n.label.text for n in names if n.label.kind == "alias")),
+        added_by=None if first is None else first.by,
+        added_at=None if first is None else first.at,
+    )
+
+
+class _Lookup:
+    """The registry :func:`plan` reads while a registration is staged."""
+
+    def __init__(self, offices: dict[str, Office], names: dict[str, _Name]) -> None:
+        self._offices, self._names = offices, names
+
+    def by_code(self, code: str) -> Office | None:
+        return self._offices.get(code)
+
+    def by_code_folded(self, text: str) -> Office | None:
+        wanted = text.strip().casefold()
+        return next((o for c, o in self._offices.items() if c.casefold() == wanted), None)
+
+    def by_key(self, key: str) -> Office | None:
+        name = self._names.get(key)
+        return None if name is None else self._offices[name.code]
 
 
 _Seqs = tuple[str, "int | tuple[int, ...]"]
@@ -334,14 +418,30 @@ class _MemoryUnit:
         wanted = frozenset(states)
         return (e for e in members if e.state in wanted)
 
-    def office(self, office: Office, *, create: bool) -> Office | None:
-        """The stored office with this code; created on first use when ``create``."""
-        offices = self._store._offices
+    def office(
+        self,
+        office: Office,
+        *,
+        create: bool,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> Office | None:
+        """The stored office with this code; created (and its name registered) when ``create``."""
+        offices, names = self._store._offices, self._store._names
         found = offices.get(office.code)
         if found is None and create:
             self.undo(offices.pop, office.code, None)
             offices[office.code] = found = office
+            label = labels_of(office)
+            if label.key and label.key not in names:
+                self.undo(names.pop, label.key, None)
+                names[label.key] = _Name(office.code, label, by, at)
         return found
+
+    def office_named(self, key: str) -> Office | None:
+        """The office whose name or alias folds to ``key``."""
+        name = self._store._names.get(key)
+        return None if name is None else self._store._offices[name.code]
 
     def add(self, enrolment: Enrolment) -> None:
         """Store a new enrolment; it takes a seat and makes the person active."""

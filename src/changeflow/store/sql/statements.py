@@ -21,10 +21,12 @@ from changeflow.store.sql.tables import (
     EnrolmentRow,
     IdempotencyRow,
     LifecycleRow,
+    OfficeNameRow,
     OfficeRow,
     PersonalRow,
     ProjectRow,
     ScheduleRow,
+    SettingRow,
     StaffRow,
     SubjectRow,
 )
@@ -40,12 +42,15 @@ __all__ = [
     "KEYS",
     "LIFECYCLES",
     "OFFICES",
+    "OFFICE_NAMED",
+    "OFFICE_NAMES",
     "OPENED",
     "PERSONAL",
     "PROJECTS",
     "SCHEDULES",
     "SCORES",
     "SEATS",
+    "SETTINGS",
     "STAFF",
     "SUBJECTS",
     "SUBJECT_OF",
@@ -55,6 +60,8 @@ __all__ = [
 COHORTS = cast("Table", CohortRow.__table__)
 LIFECYCLES = cast("Table", LifecycleRow.__table__)
 OFFICES = cast("Table", OfficeRow.__table__)
+OFFICE_NAMES = cast("Table", OfficeNameRow.__table__)
+SETTINGS = cast("Table", SettingRow.__table__)
 SEATS = cast("Table", CohortOfficeRow.__table__)
 ENROLMENTS = cast("Table", EnrolmentRow.__table__)
 PROJECTS = cast("Table", ProjectRow.__table__)
@@ -139,6 +146,11 @@ RECALL = (
 )
 REMEMBER = insert(KEYS)
 OFFICE = select(OFFICES).where(OFFICES.c.code == bindparam("code"))
+OFFICE_NAMED = (
+    select(OFFICES)
+    .join(OFFICE_NAMES, OFFICE_NAMES.c.office_code == OFFICES.c.code)
+    .where(OFFICE_NAMES.c.key == bindparam("key"))
+)
 OFFICE_SEATS = (
     select(SEATS.c.seated)
     .join(COHORTS, COHORTS.c.id == SEATS.c.cohort_id)

@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -34,6 +34,7 @@ from changeflow.errors import (
     UnreadableEntry,
 )
 from changeflow.models import Cohort, Office
+from changeflow.offices import RegisteredOffice, plan
 from changeflow.records import CohortProjection, HistoryEntry
 from changeflow.states.definition import parse_definition
 from changeflow.store.sql import statements as sql
@@ -57,9 +58,9 @@ from changeflow.store.sql.schema import HEAD, ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
-    from sqlalchemy import Connection, Select
+    from sqlalchemy import Connection, Row, Select
 
     from changeflow.records import Enrolment
     from changeflow.staff import StaffMember
@@ -428,6 +429,64 @@ class SqlStore:
             rows = connection.execute(select(sql.OFFICES).order_by(sql.OFFICES.c.code))
             return [self.office_of(row.code, row.name) for row in rows]
 
+    def office_registry(self) -> list[RegisteredOffice]:
+        """Every office by code, with its aliases and who added it when."""
+        with self._reading() as connection:
+            offices = connection.execute(select(sql.OFFICES).order_by(sql.OFFICES.c.code)).all()
+            rows = connection.execute(select(sql.OFFICE_NAMES)).all()
+        by_office: dict[str, list[Any]] = {}
+        for row in rows:
+            by_office.setdefault(row.office_code, []).append(row)
+        return [_registered(office, by_office.get(office.code, [])) for office in offices]
+
+    def register_offices(
+        self, entries: Sequence[tuple[Office, Sequence[str]]], *, by: str | None, at: datetime
+    ) -> None:
+        """Add offices and aliases in one transaction; :class:`OfficeConflict` writes nothing."""
+        with self._writing() as connection:
+            if self.dialect == "postgresql":
+                # One registration at a time: each judges the registry the last one left.
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({_REGISTRY_LOCK})"))
+            lookup = _Lookup(connection)
+            for office, aliases in entries:
+                created, labels = plan(office, aliases, lookup)
+                with translated():
+                    if created is not None:
+                        connection.execute(
+                            insert(sql.OFFICES).values(code=created.code, name=created.name)
+                        )
+                    for label in labels:
+                        connection.execute(
+                            insert(sql.OFFICE_NAMES).values(
+                                key=label.key,
+                                office_code=office.code,
+                                label=label.text,
+                                kind=label.kind,
+                                added_by=by,
+                                added_at=at,
+                            )
+                        )
+            with translated():
+                connection.commit()
+
+    def setting(self, name: str) -> str | None:
+        """A store-wide setting (``None``: never set)."""
+        with self._reading() as connection:
+            return connection.execute(
+                select(sql.SETTINGS.c.value).where(sql.SETTINGS.c.name == name)
+            ).scalar()
+
+    def set_setting(self, name: str, value: str, *, by: str | None, at: datetime) -> None:
+        """Store a store-wide setting with who changed it and when."""
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        values = {"value": value, "changed_by": by, "changed_at": at}
+        statement = dialect.insert(sql.SETTINGS).values(name=name, **values)
+        with self._writing() as connection, translated():
+            connection.execute(
+                statement.on_conflict_do_update(index_elements=["name"], set_=values)
+            )
+            connection.commit()
+
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
         """The cohort's audit rows as stored (sealed), with their stored hashes, in batches.
 
@@ -606,3 +665,43 @@ def _attendance_of(connection: Connection, cohort_id: int) -> dict[str, dict[str
     for row in connection.execute(sql.ALL_ATTENDANCE, {"cohort_id": cohort_id}):
         found.setdefault(row.nip, {})[row.day.isoformat()] = row.status
     return found
+
+
+_REGISTRY_LOCK = 0x6F6666696365  # "office": serialises office registrations on PostgreSQL
+
+
+def _registered(office: Row[Any], names: list[Row[Any]]) -> RegisteredOffice:
+    """An ``offices`` row as the registry lists it, from its ``office_names`` rows."""
+    first = next((n for n in names if n.kind == "name"), None)
+    return RegisteredOffice(
+        code=office.code,
+        name=office.name,
+        aliases=tuple(sorted(n.label for n in names if n.kind == "alias")),
+        added_by=None if first is None else first.added_by,
+        added_at=None if first is None else first.added_at,
+    )
+
+
+class _Lookup:
+    """The registry :func:`~changeflow.offices.plan` reads, inside the writer's transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def _one(self, statement: Any, params: Mapping[str, Any]) -> Office | None:
+        with translated():
+            row = self._connection.execute(statement, params).first()
+        return None if row is None else Office.model_construct(code=row.code, name=row.name)
+
+    def by_code(self, code: str) -> Office | None:
+        return self._one(sql.OFFICE, {"code": code})
+
+    def by_code_folded(self, text: str) -> Office | None:
+        wanted = text.strip()
+        if not wanted.isascii():
+            return None  # codes are ASCII: nothing else folds onto one
+        statement = select(sql.OFFICES).where(func.lower(sql.OFFICES.c.code) == wanted.lower())
+        return self._one(statement, {})
+
+    def by_key(self, key: str) -> Office | None:
+        return self._one(sql.OFFICE_NAMED, {"key": key})

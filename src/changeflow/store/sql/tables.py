@@ -43,10 +43,12 @@ __all__ = [
     "EnrolmentRow",
     "IdempotencyRow",
     "LifecycleRow",
+    "OfficeNameRow",
     "OfficeRow",
     "PersonalRow",
     "ProjectRow",
     "ScheduleRow",
+    "SettingRow",
     "StaffRow",
     "SubjectRow",
     "UTCDateTime",
@@ -100,6 +102,33 @@ class OfficeRow(Base):
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+
+
+class OfficeNameRow(Base):
+    """A name or alias an office is known by, keyed by its folded form (the office registry).
+
+    ``added_by`` and ``added_at`` are null for names stored before schema 0006.
+    """
+
+    __tablename__ = "office_names"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(8))
+    added_by: Mapped[str | None] = mapped_column(String(200))
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SettingRow(Base):
+    """A store-wide setting (``offices``: ``closed`` or ``open``), with who changed it when."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    changed_by: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LifecycleRow(Base):

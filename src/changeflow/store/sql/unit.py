@@ -19,6 +19,7 @@ from changeflow.audit import chain_hash, state_left
 from changeflow.errors import ConcurrentTransition
 from changeflow.facts import Standing
 from changeflow.models import Office
+from changeflow.offices import fold
 from changeflow.personal import Subject, seal
 from changeflow.records import COHORT_NIP
 from changeflow.store.sql import statements as sql
@@ -264,8 +265,15 @@ class SqlUnit:
             )
         return iter([self._keep(row_id, e) for row_id, e in loaded])
 
-    def office(self, office: Office, *, create: bool) -> Office | None:
-        """The stored office; created (first writer wins) when ``create``."""
+    def office(
+        self,
+        office: Office,
+        *,
+        create: bool,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> Office | None:
+        """The stored office; created (first writer wins, its name registered) when ``create``."""
         known = self._store.known_office(office.code)
         if known is not None:
             return known
@@ -280,10 +288,28 @@ class SqlUnit:
             .values(code=office.code, name=office.name)
             .on_conflict_do_nothing(index_elements=["code"])
         )
+        if key := fold(office.name):
+            self._execute(
+                dialect.insert(sql.OFFICE_NAMES)
+                .values(
+                    key=key,
+                    office_code=office.code,
+                    label=office.name,
+                    kind="name",
+                    added_by=by,
+                    added_at=at,
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
         # Read back (a concurrent writer may have won) without caching: this unit may
         # still roll back, and the store's cache holds committed offices only.
         row = self._execute(sql.OFFICE, {"code": office.code}).one()
         return Office.model_construct(code=row.code, name=row.name)
+
+    def office_named(self, key: str) -> Office | None:
+        """The office whose name or alias folds to ``key`` (read-your-writes)."""
+        row = self._execute(sql.OFFICE_NAMED, {"key": key}).first()
+        return None if row is None else Office.model_construct(code=row.code, name=row.name)
 
     def add(self, enrolment: Enrolment) -> None:
         """Insert a new enrolment: it takes a seat and makes the person active."""
