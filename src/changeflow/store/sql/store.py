@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
 
 from changeflow.audit import GENESIS, Checkpoint
 from changeflow.errors import (
@@ -239,10 +238,9 @@ class SqlStore:
 
     def keep_definition(self, connection: Connection, definition: LifecycleDefinition) -> None:
         """Store ``definition`` under its SHA-256 unless it is already there."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
         with translated():
             connection.execute(
-                dialect.insert(sql.LIFECYCLES)
+                sql.dialect_insert(self.dialect, sql.LIFECYCLES)
                 .values(
                     sha256=definition.sha256,
                     name=definition.name,
