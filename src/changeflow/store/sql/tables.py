@@ -158,19 +158,16 @@ ENROLMENTS = Table(
     Column("group_no", Integer, nullable=True),
     UniqueConstraint("cohort_id", "nip"),
     Index("ix_enrolments_cohort_state", "cohort_id", "state"),
-    Index(
-        "uq_enrolments_active_nip",
-        "nip",
-        unique=True,
-        sqlite_where=text("active"),
-        postgresql_where=text("active"),
-    ),
     Index("ix_enrolments_nip", "nip"),
 )
 """A participant in one cohort: identity, state, version and flags the rules read.
 
 ``active`` (a non-final state) is unique per NIP across cohorts, so the database itself
-refuses a person active in two cohorts even if two writers race on different cohorts.
+refuses a person active in two cohorts even if two writers race on different cohorts: the
+partial unique index ``uq_enrolments_active_nip`` (``nip WHERE active``), which migration
+0001 creates. It is not declared here: its ``postgresql_where`` would make SQLAlchemy load
+the whole PostgreSQL dialect in every process, SQLite ones included, and no statement
+needs it (the schema is the migrations', never ``metadata.create_all``).
 """
 
 PROJECTS = Table(
