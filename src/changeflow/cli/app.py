@@ -7,6 +7,10 @@ Each command lives in the module named after what it works on (mirroring ``tests
 (``schedule``, ``agenda``, ``tick``, ``attendance``) and :mod:`~changeflow.cli.demo`.
 Every command parses its arguments, calls :class:`changeflow.Engine` on the SQL store and
 renders the result; the rules, the lifecycle and the audit trail live in the library.
+
+A new command goes into :data:`COMMANDS` (its name, module and attribute), not through
+``app.command()``: the root group imports a command's module only when that command runs,
+so a short command does not pay for the others' imports.
 """
 
 import importlib
