@@ -43,6 +43,7 @@ def test_status_loads_neither_alembic_nor_the_orm_nor_other_commands(cli: Cli, c
     assert not {name for name in loaded if name.split(".")[0] == "alembic"}
     assert "sqlalchemy.orm" not in loaded
     assert "sqlalchemy.dialects.postgresql" not in loaded
+    assert "rich.console" not in loaded  # a piped table is drawn without Rich's console
     others = {f"changeflow.cli.{module}" for module, _ in COMMANDS.values()} - _OWN
     assert not loaded & others
 
