@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Integer,
@@ -46,30 +46,37 @@ from benchmarks.common import (
 from changeflow import DEFAULT_LIFECYCLE, Engine
 from changeflow.audit import GENESIS
 from changeflow.personal import Subject
-from changeflow.store.sql import SqlStore
-from changeflow.store.sql.tables import (
-    AuditRow,
-    CohortOfficeRow,
-    CohortRow,
-    EnrolmentRow,
-    OfficeRow,
-    StaffRow,
-    SubjectRow,
-)
+from changeflow.store.sql import SqlStore, tables
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from sqlalchemy import Engine as SaEngine
-    from sqlalchemy import Table
 
     from benchmarks.common import Results
 
 CHUNK = 20_000
 HASH = "0" * 64
 SQLITE_AT = f"{NOW:%Y-%m-%d %H:%M:%S}.{NOW.microsecond:06d}"  # as SQLAlchemy stores it
-_enrolments = cast("Table", EnrolmentRow.__table__)
-_audit = cast("Table", AuditRow.__table__)
+_enrolments = tables.ENROLMENTS
+_audit = tables.AUDIT
+
+
+class _Mapped(DeclarativeBase):
+    """The ORM contenders' classes, mapped onto changeflow's own (Core) tables."""
+
+
+class AuditRow(_Mapped):
+    """An audit row as an ORM object."""
+
+    __table__ = tables.AUDIT
+
+
+class EnrolmentRow(_Mapped):
+    """An enrolment row as an ORM object."""
+
+    __table__ = tables.ENROLMENTS
+
 
 Member = tuple[int, int, str]
 """An enrolment's row id, its cohort's row id and its NIP."""
@@ -95,12 +102,12 @@ def seed(
     """
     names = [*codes, *(f"SEED-{c}" for c in range(len(codes), cohorts))][:cohorts]
     with store.engine.begin() as connection:
-        connection.execute(insert(OfficeRow), [office(i).model_dump() for i in range(offices)])
+        connection.execute(insert(tables.OFFICES), [office(i).model_dump() for i in range(offices)])
         # The schema's migrations store only the lifecycles they pin (a frozen version 2):
         # store the default the seeds are pinned to, as creating a cohort would.
         store.keep_definition(connection, DEFAULT_LIFECYCLE)
         connection.execute(
-            insert(CohortRow),
+            insert(tables.COHORTS),
             [
                 {
                     "code": code,
@@ -114,11 +121,13 @@ def seed(
                 for code in names
             ],
         )
-        ids = dict(connection.execute(select(CohortRow.code, CohortRow.id)).tuples().all())
+        ids = dict(
+            connection.execute(select(tables.COHORTS.c.code, tables.COHORTS.c.id)).tuples().all()
+        )
         # The default lifecycle says who may do what: the benchmarks act as this staff member.
         roles = ",".join(sorted(STAFF.roles))
         connection.execute(
-            insert(StaffRow),
+            insert(tables.STAFF),
             [
                 {"cohort_id": i, "actor": STAFF_ID, "name": STAFF.name, "roles": roles}
                 for i in ids.values()
@@ -132,15 +141,16 @@ def seed(
                 where = i % offices
                 counters[cohort_id, where] = counters.get((cohort_id, where), 0) + 1
                 rows.append(_enrolment_row(cohort_id, nip(i), i, where))
-            connection.execute(insert(EnrolmentRow), rows)
+            connection.execute(insert(tables.ENROLMENTS), rows)
             # Each enrolled person has a subject (their pseudonym and key), as enrolling
             # through the engine leaves them.
             subjects = [Subject.new(nip(i)) for i in range(start, stop)]
             connection.execute(
-                insert(SubjectRow), [{"id": s.id, "nip": s.nip, "key": s.key} for s in subjects]
+                insert(tables.SUBJECTS),
+                [{"id": s.id, "nip": s.nip, "key": s.key} for s in subjects],
             )
         connection.execute(
-            insert(CohortOfficeRow),
+            insert(tables.SEATS),
             [
                 {"cohort_id": c, "office_code": office(o).code, "seated": seated}
                 for (c, o), seated in counters.items()
@@ -152,10 +162,10 @@ def members(engine: SaEngine, code: str) -> list[Member]:
     """``(row id, cohort id, NIP)`` of every enrolment of cohort ``code``, in row order."""
     with engine.connect() as connection:
         rows = connection.execute(
-            select(EnrolmentRow.id, EnrolmentRow.cohort_id, EnrolmentRow.nip)
-            .join(CohortRow, CohortRow.id == EnrolmentRow.cohort_id)
-            .where(CohortRow.code == code)
-            .order_by(EnrolmentRow.id)
+            select(_enrolments.c.id, _enrolments.c.cohort_id, _enrolments.c.nip)
+            .join(tables.COHORTS, tables.COHORTS.c.id == _enrolments.c.cohort_id)
+            .where(tables.COHORTS.c.code == code)
+            .order_by(_enrolments.c.id)
         )
         return [(row_id, cohort_id, number) for row_id, cohort_id, number in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import json
 import subprocess
@@ -124,6 +125,51 @@ def test_package_import_stays_light() -> None:
     loaded = {name.split(".")[0] for name in json.loads(out)}
     assert not loaded & (INFRASTRUCTURE - {"structlog"})
     assert "changeflow.testing" not in json.loads(out)
+
+
+def test_package_import_loads_nothing_but_itself() -> None:
+    """``import changeflow`` loads no submodule: the public names resolve on first use."""
+    code = "import json, sys, changeflow; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    loaded = set(json.loads(out))
+    assert not {name for name in loaded if name.startswith("changeflow.")}
+    assert not {name.split(".")[0] for name in loaded} & {
+        "sqlalchemy",
+        "structlog",
+        "typer",
+        "pydantic",
+    }
+
+
+def test_every_public_name_resolves_to_its_module_object() -> None:
+    """Each name of ``__all__`` is the object its module defines, and ``dir`` lists it."""
+    for name in changeflow.__all__:
+        value = getattr(changeflow, name)
+        if name != "__version__":
+            module = importlib.import_module(changeflow._WHERE[name])
+            assert value is getattr(module, name), name
+    assert set(changeflow.__all__) <= set(dir(changeflow))
+    assert not hasattr(changeflow, "NoSuchName")
+
+
+def test_type_checkers_see_the_lazy_names() -> None:
+    """The ``TYPE_CHECKING`` imports name exactly the lazy table: mypy and IDEs see them all."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen == changeflow._WHERE
+    assert set(changeflow.__all__) == {*seen, "__version__"}
 
 
 def _ruff_order(name: str) -> tuple[int, str]:

@@ -47,7 +47,7 @@ class Citation(BaseModel):
     "probolinggo-2019 v1: organiser's practice (source article)"
     """
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
     basis: Basis
     text: Annotated[

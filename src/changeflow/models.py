@@ -125,7 +125,7 @@ DEFAULT_ELIGIBLE_RANKS: frozenset[str] = frozenset({"III.a", "III.b", "administr
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
 
 class Office(_Frozen):

@@ -59,7 +59,7 @@ class StaffMember(BaseModel):
     ``id`` is how the embedding system knows them (a login, a NIP): they act under it.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: Text
     """The id the actor acts under (``--actor``), e.g. a login or a NIP."""

@@ -30,7 +30,7 @@ _CATEGORIES = ("public", "government")  # holidays' names for national days and 
 class Closure(BaseModel):
     """A day without work that the national calendar does not know (a regional holiday)."""
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
     day: date
     name: Text

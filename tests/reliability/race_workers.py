@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
@@ -24,16 +24,13 @@ from changeflow.rules.registry import RuleRegistry
 from changeflow.rules.verdict import Verdict
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition
-from changeflow.store.sql import SqlStore, SqlUnit
+from changeflow.store.sql import SqlStore, SqlUnit, tables
 from changeflow.store.sql.errors import translated
-from changeflow.store.sql.tables import CohortRow, EnrolmentRow
 from factories import trusted_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from multiprocessing.synchronize import Barrier
-
-    from sqlalchemy import Table
 
     from changeflow import Engine
     from changeflow.models import Participant
@@ -60,8 +57,8 @@ Outcome = tuple[str, str, tuple[str, ...], str]
 
 _barrier: Barrier | None = None
 
-_cohorts = cast("Table", CohortRow.__table__)
-_enrolments = cast("Table", EnrolmentRow.__table__)
+_cohorts = tables.COHORTS
+_enrolments = tables.ENROLMENTS
 
 
 def init_worker(barrier: Barrier) -> None:

@@ -44,20 +44,14 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import func, select, update
 
 from changeflow.records import COHORT_NIP
 from changeflow.states.names import CREATE_COHORT, DATA_COMMANDS
-from changeflow.store.sql import SqlStore
-from changeflow.store.sql.tables import (
-    CohortOfficeRow,
-    CohortRow,
-    EnrolmentRow,
-    IdempotencyRow,
-)
+from changeflow.store.sql import SqlStore, tables
 from factories import make_cohort, trusted_engine
 from reliability import crash_workers
 from reliability.crash_workers import Command, Outcome, Plan
@@ -66,8 +60,6 @@ from reliability.processes import child_path
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from multiprocessing.context import ForkServerContext
-
-    from sqlalchemy import Table
 
     from changeflow import Engine
     from changeflow.records import HistoryEntry
@@ -103,10 +95,10 @@ REACH = {
 _SINGLE_ROW = {"refused": "refused", "graded": "accepted"}
 """Outcomes reported without their entry, and the one row each must have left."""
 
-_cohorts = cast("Table", CohortRow.__table__)
-_seats = cast("Table", CohortOfficeRow.__table__)
-_enrolments = cast("Table", EnrolmentRow.__table__)
-_keys = cast("Table", IdempotencyRow.__table__)
+_cohorts = tables.COHORTS
+_seats = tables.SEATS
+_enrolments = tables.ENROLMENTS
+_keys = tables.KEYS
 _FAR_FUTURE = datetime(2999, 1, 1, tzinfo=UTC)
 
 

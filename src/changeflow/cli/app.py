@@ -7,35 +7,25 @@ Each command lives in the module named after what it works on (mirroring ``tests
 (``schedule``, ``agenda``, ``tick``, ``attendance``) and :mod:`~changeflow.cli.demo`.
 Every command parses its arguments, calls :class:`changeflow.Engine` on the SQL store and
 renders the result; the rules, the lifecycle and the audit trail live in the library.
+
+A new command goes into :data:`COMMANDS` (its name, module and attribute), not through
+``app.command()``: the root group imports a command's module only when that command runs,
+so a short command does not pay for the others' imports.
 """
 
+import importlib
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
 from changeflow import __version__
-from changeflow.cli import (
-    calendar,
-    checkpoints,
-    cohort_views,
-    cohorts,
-    corrections,
-    demo,
-    documents,
-    enrol,
-    erasure,
-    language,
-    offices,
-    participant,
-    rules,
-    staff,
-)
-from changeflow.cli.failures import ExitCode, Failure
-from changeflow.cli.render import Output
+from changeflow.cli import language
 from changeflow.cli.session import Settings
 
 __all__ = ["app"]
@@ -47,12 +37,39 @@ _JSON_META = "changeflow.json"
 
 
 class _Commands(TyperGroup):
-    """The root group: under ``--json`` a usage error also prints the JSON error document.
+    """The root group: commands load on demand; a usage error under ``--json`` prints JSON.
 
+    Only the command that runs is imported (see :data:`COMMANDS`), with what it needs.
     Click reports a missing argument, an unknown option or a value of the wrong type on
     stderr and exits 2; with ``--json`` stdout must still carry one error document, as it
     does for every other error.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The group Typer builds, its commands replaced by :class:`_LazyCommands`."""
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands(self.commands, self._load)
+
+    def _load(self, name: str) -> Any:
+        """The Click command ``name``: its module imported, converted as Typer would."""
+        module, attribute = COMMANDS[name]
+        found = getattr(importlib.import_module(f"changeflow.cli.{module}"), attribute)
+        if isinstance(found, typer.Typer):
+            return get_group_from_info(
+                TyperInfo(found, name=name),
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+        return get_command_from_info(
+            CommandInfo(name=name, callback=found),
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+
+    def list_commands(self, ctx: Any) -> list[str]:  # noqa: ARG002 - Click's signature
+        """Every command's name, in the order ``--help`` lists them, none of them loaded."""
+        return list(self.commands)
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
@@ -76,9 +93,48 @@ class _Commands(TyperGroup):
             raise
 
 
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands: the names of :data:`COMMANDS`, each loaded when looked up.
+
+    Commands added the usual way (``app.command()``, ``app.add_typer``) are kept as given.
+    """
+
+    def __init__(self, given: Mapping[str, Any], load: Any) -> None:
+        self._loaded = dict(given)
+        self._load = load
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = self._load(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (name for name in self._loaded if name not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(name not in COMMANDS for name in self._loaded)
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+
 def _usage_document(exc: BaseException, *, wanted: bool) -> None:
     if not wanted:
         return
+    # Imported here: only a usage error under --json needs them.
+    from changeflow.cli import documents  # noqa: PLC0415
+    from changeflow.cli.failures import ExitCode, Failure  # noqa: PLC0415
+    from changeflow.cli.render import Output  # noqa: PLC0415
+
     failed = getattr(exc, "ctx", None)
     where = getattr(failed, "command_path", None) or "changeflow"
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
@@ -193,34 +249,36 @@ def _log_to_stderr(ctx: typer.Context) -> None:
 
 # -- the commands, in the order --help lists them -------------------------------------------
 
-_COMMANDS: tuple[Callable[..., None], ...] = (
-    cohorts.init,
-    enrol.enrol,
-    participant.fire,
-    participant.check,
-    participant.events,
-    participant.project,
-    participant.assess,
-    corrections.transfer,
-    cohort_views.groups,
-    cohort_views.advance,
-    cohort_views.status,
-    participant.history,
-    cohort_views.verify,
-    checkpoints.checkpoints,
-    calendar.agenda,
-    calendar.tick,
-    calendar.attendance,
-    cohort_views.export,
-    erasure.erase,
-    cohort_views.diagram,
-    demo.demo,
-)
-for _command in _COMMANDS:
-    app.command()(_command)
-app.add_typer(cohorts.cohort_app, name="cohort")
-app.add_typer(corrections.correct_app, name="correct")
-app.add_typer(calendar.schedule_app, name="schedule")
-app.add_typer(rules.rules_app, name="rules")
-app.add_typer(staff.staff_app, name="staff")
-app.add_typer(offices.office_app, name="office")
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("cohorts", "init"),
+    "enrol": ("enrol", "enrol"),
+    "fire": ("participant", "fire"),
+    "check": ("participant", "check"),
+    "events": ("participant", "events"),
+    "project": ("participant", "project"),
+    "assess": ("participant", "assess"),
+    "transfer": ("corrections", "transfer"),
+    "groups": ("cohort_views", "groups"),
+    "advance": ("cohort_views", "advance"),
+    "status": ("cohort_views", "status"),
+    "history": ("participant", "history"),
+    "verify": ("cohort_views", "verify"),
+    "checkpoints": ("checkpoints", "checkpoints"),
+    "agenda": ("calendar", "agenda"),
+    "tick": ("calendar", "tick"),
+    "attendance": ("calendar", "attendance"),
+    "export": ("cohort_views", "export"),
+    "erase": ("erasure", "erase"),
+    "diagram": ("cohort_views", "diagram"),
+    "demo": ("demo", "demo"),
+    "cohort": ("cohorts", "cohort_app"),
+    "correct": ("corrections", "correct_app"),
+    "schedule": ("calendar", "schedule_app"),
+    "rules": ("rules", "rules_app"),
+    "staff": ("staff", "staff_app"),
+    "office": ("offices", "office_app"),
+}
+"""Each command's name and where it lives: (module of :mod:`changeflow.cli`, attribute), a
+command function or a Typer sub-application. A command's module is imported only when the
+command runs or ``--help`` lists it, so ``changeflow status`` loads neither the calendar nor
+the roster reader."""

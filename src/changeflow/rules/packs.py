@@ -56,7 +56,7 @@ _Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+(?:\.[0-9]+)*$")]
 class PackSource(BaseModel):
     """A copy of a text a pack's citations rest on: what it is, where, and what was read."""
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
     title: _Line
     address: _Line
@@ -72,7 +72,7 @@ class RulePack(BaseModel):
     ``rule_pack_version``, ``citations``); a pack file may leave the first two out.
     """
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", defer_build=True)
 
     id: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
     version: _Version

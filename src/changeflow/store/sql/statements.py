@@ -6,33 +6,35 @@ holds them in the driver's own parameter style.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from changeflow.states.names import MIGRATE
 from changeflow.store.sql.mapping import AUDIT_COLUMNS
 from changeflow.store.sql.tables import (
-    AssessmentRow,
-    AttendanceRow,
-    AuditRow,
-    CohortOfficeRow,
-    CohortRow,
-    EnrolmentRow,
-    IdempotencyRow,
-    LifecycleRow,
-    OfficeNameRow,
-    OfficeRow,
-    PersonalRow,
-    ProjectRow,
-    ScheduleRow,
-    SettingRow,
-    StaffRow,
-    SubjectRow,
+    ATTENDANCE,
+    AUDIT,
+    COHORTS,
+    ENROLMENTS,
+    KEYS,
+    LIFECYCLES,
+    OFFICE_NAMES,
+    OFFICES,
+    PERSONAL,
+    PROJECTS,
+    SCHEDULES,
+    SCORES,
+    SEATS,
+    SETTINGS,
+    STAFF,
+    SUBJECTS,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
+    from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 __all__ = [
     "ATTENDANCE",
@@ -55,24 +57,8 @@ __all__ = [
     "SUBJECTS",
     "SUBJECT_OF",
     "DriverSql",
+    "dialect_insert",
 ]
-
-COHORTS = cast("Table", CohortRow.__table__)
-LIFECYCLES = cast("Table", LifecycleRow.__table__)
-OFFICES = cast("Table", OfficeRow.__table__)
-OFFICE_NAMES = cast("Table", OfficeNameRow.__table__)
-SETTINGS = cast("Table", SettingRow.__table__)
-SEATS = cast("Table", CohortOfficeRow.__table__)
-ENROLMENTS = cast("Table", EnrolmentRow.__table__)
-PROJECTS = cast("Table", ProjectRow.__table__)
-SCORES = cast("Table", AssessmentRow.__table__)
-AUDIT = cast("Table", AuditRow.__table__)
-KEYS = cast("Table", IdempotencyRow.__table__)
-SCHEDULES = cast("Table", ScheduleRow.__table__)
-ATTENDANCE = cast("Table", AttendanceRow.__table__)
-STAFF = cast("Table", StaffRow.__table__)
-SUBJECTS = cast("Table", SubjectRow.__table__)
-PERSONAL = cast("Table", PersonalRow.__table__)
 
 SUBJECT_OF = select(SUBJECTS).where(SUBJECTS.c.nip == bindparam("nip"))
 ADD_SUBJECT = insert(SUBJECTS)
@@ -334,3 +320,18 @@ def move_values(row_id: int, before_version: int, after: Any) -> tuple[Any, ...]
         row_id,
         before_version,
     )
+
+
+def dialect_insert(dialect: str, table: Table) -> PostgresInsert | SqliteInsert:
+    """``INSERT INTO table`` in the dialect's own form (it has ``on_conflict_do_nothing``).
+
+    The dialect's module is imported here, not at the top: SQLite commands then never load
+    PostgreSQL's dialect, a noticeable part of a short command's start-up.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgres  # noqa: PLC0415
+
+        return postgres(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite  # noqa: PLC0415
+
+    return sqlite(table)

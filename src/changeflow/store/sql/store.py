@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
 
 from changeflow.audit import GENESIS, Checkpoint
 from changeflow.errors import (
@@ -272,10 +271,9 @@ class SqlStore:
 
     def keep_definition(self, connection: Connection, definition: LifecycleDefinition) -> None:
         """Store ``definition`` under its SHA-256 unless it is already there."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
         with translated():
             connection.execute(
-                dialect.insert(sql.LIFECYCLES)
+                sql.dialect_insert(self.dialect, sql.LIFECYCLES)
                 .values(
                     sha256=definition.sha256,
                     name=definition.name,
@@ -478,9 +476,8 @@ class SqlStore:
 
     def set_setting(self, name: str, value: str, *, by: str | None, at: datetime) -> None:
         """Store a store-wide setting with who changed it and when."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
         values = {"value": value, "changed_by": by, "changed_at": at}
-        statement = dialect.insert(sql.SETTINGS).values(name=name, **values)
+        statement = sql.dialect_insert(self.dialect, sql.SETTINGS).values(name=name, **values)
         with self._writing() as connection, translated():
             connection.execute(
                 statement.on_conflict_do_update(index_elements=["name"], set_=values)

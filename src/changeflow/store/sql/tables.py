@@ -1,20 +1,24 @@
-"""The relational schema as SQLAlchemy 2.x typed declarative rows.
+"""The relational schema as SQLAlchemy Core tables on one :data:`metadata`.
 
 Rows are not domain objects: :mod:`changeflow.store.sql.mapping` converts between the two
-explicitly. Every index serves a query the rules or reports make, so quota checks and
-history look-ups stay O(log n) as the store grows; counters on the cohort and per
-(cohort, office) spare the rules from counting rows.
+explicitly. Core tables, not the ORM's declarative classes: the store runs Core statements
+only, and ``sqlalchemy.orm`` alone would cost a command a noticeable part of its start-up.
+Every index serves a query the rules or reports make, so quota checks and history look-ups
+stay O(log n) as the store grows; counters on the cohort and per (cohort, office) spare the
+rules from counting rows. The schema itself is the migrations' (``migrations/versions``):
+these tables describe it, column for column, for the statements.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -23,35 +27,35 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
 
 __all__ = [
-    "AssessmentRow",
-    "AttendanceRow",
-    "AuditRow",
-    "Base",
-    "CohortOfficeRow",
-    "CohortRow",
-    "EnrolmentRow",
-    "IdempotencyRow",
-    "LifecycleRow",
-    "OfficeNameRow",
-    "OfficeRow",
-    "PersonalRow",
-    "ProjectRow",
-    "ScheduleRow",
-    "SettingRow",
-    "StaffRow",
-    "SubjectRow",
+    "ATTENDANCE",
+    "AUDIT",
+    "COHORTS",
+    "ENROLMENTS",
+    "KEYS",
+    "LIFECYCLES",
+    "OFFICES",
+    "OFFICE_NAMES",
+    "PERSONAL",
+    "PROJECTS",
+    "SCHEDULES",
+    "SCORES",
+    "SEATS",
+    "SETTINGS",
+    "STAFF",
+    "SUBJECTS",
     "UTCDateTime",
+    "metadata",
 ]
 
 NAMING = {
@@ -88,250 +92,253 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class Base(DeclarativeBase):
-    """Declarative base with deterministic constraint names (migrations depend on them)."""
-
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
-
-
-class OfficeRow(Base):
-    """An office (OPD)."""
-
-    __tablename__ = "offices"
-
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-
-
-class OfficeNameRow(Base):
-    """A name or alias an office is known by, keyed by its folded form (the office registry).
-
-    ``added_by`` and ``added_at`` are null for names stored before schema 0006.
-    """
-
-    __tablename__ = "office_names"
-
-    key: Mapped[str] = mapped_column(String(400), primary_key=True)
-    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
-    label: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(8))
-    added_by: Mapped[str | None] = mapped_column(String(200))
-    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SettingRow(Base):
-    """A store-wide setting (``offices``: ``closed`` or ``open``), with who changed it when."""
-
-    __tablename__ = "settings"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
-    changed_by: Mapped[str | None] = mapped_column(String(200))
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class LifecycleRow(Base):
-    """A lifecycle definition some cohort is pinned to, keyed by its document's SHA-256."""
-
-    __tablename__ = "lifecycles"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
-    version: Mapped[str] = mapped_column(String(64))
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class CohortRow(Base):
-    """A cohort, its rule parameters (as the validated model's JSON), counters and chain head.
-
-    ``lifecycle_sha256`` pins the cohort to a row of ``lifecycles``; it is ``NULL`` only for
-    a cohort written before schema 0002 whose states the default lifecycle lacks.
-    """
-
-    __tablename__ = "cohorts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    code: Mapped[str] = mapped_column(String(64), unique=True)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    seated: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    chain_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    chain_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lifecycle_sha256: Mapped[str | None] = mapped_column(String(64))
-
-
-class CohortOfficeRow(Base):
-    """Seats an office holds in a cohort (the office quota's counter)."""
-
-    __tablename__ = "cohort_offices"
-
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
-    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), primary_key=True)
-    seated: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-
-
-class EnrolmentRow(Base):
-    """A participant in one cohort: identity, state, version and flags the rules read.
-
-    ``active`` (a non-final state) is unique per NIP across cohorts, so the database itself
-    refuses a person active in two cohorts even if two writers race on different cohorts.
-    """
-
-    __tablename__ = "enrolments"
-    __table_args__ = (
-        UniqueConstraint("cohort_id", "nip"),
-        Index("ix_enrolments_cohort_state", "cohort_id", "state"),
-        Index(
-            "uq_enrolments_active_nip",
-            "nip",
-            unique=True,
-            sqlite_where=text("active"),
-            postgresql_where=text("active"),
-        ),
-        Index("ix_enrolments_nip", "nip"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
-    nip: Mapped[str] = mapped_column(String(18))
-    name: Mapped[str] = mapped_column(String(200))
-    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
-    echelon: Mapped[str] = mapped_column(String(32))
-    birth_date: Mapped[date] = mapped_column(Date)
-    retirement_age: Mapped[int | None] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(Integer)
-    revisions: Mapped[int] = mapped_column(Integer, default=0)
-    active: Mapped[bool] = mapped_column(Boolean)
-    seated: Mapped[bool] = mapped_column(Boolean)
-    completed: Mapped[bool] = mapped_column(Boolean)
-    group_no: Mapped[int | None] = mapped_column(Integer)
-
-
-class ProjectRow(Base):
-    """A participant's change project (proyek perubahan) and mentor."""
-
-    __tablename__ = "change_projects"
-
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    theme: Mapped[str] = mapped_column(String(200))
-    mentor_name: Mapped[str | None] = mapped_column(String(200))
-    mentor_nip: Mapped[str | None] = mapped_column(String(18))
-    mentor_position: Mapped[str | None] = mapped_column(String(200))
-
-
-class AssessmentRow(Base):
-    """One assessment score of a participant, per component."""
-
-    __tablename__ = "assessments"
-
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
-    component: Mapped[str] = mapped_column(String(64), primary_key=True)
-    score: Mapped[float] = mapped_column(Float)
-
-
-class AuditRow(Base):
-    """One audit entry, append-only (triggers refuse UPDATE and DELETE), hash-chained."""
-
-    __tablename__ = "audit"
-    __table_args__ = (
-        UniqueConstraint("cohort_id", "seq"),
-        Index("ix_audit_nip_id", "nip", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
-    seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    nip: Mapped[str] = mapped_column(String(32))
-    """The participant's subject id (format 3; see changeflow.personal), ``""`` for the cohort."""
-    event: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str | None] = mapped_column(String(64))
-    target: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(200))
-    reason: Mapped[str | None] = mapped_column(Text)
-    payload: Mapped[str | None] = mapped_column(Text)
-    violations: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[str | None] = mapped_column(Text)
-    effective_date: Mapped[date | None] = mapped_column(Date)
-    hash: Mapped[str] = mapped_column(String(64))
-    change: Mapped[str | None] = mapped_column(Text)
-    """JSON: each fact the command changed, ``{"before": ..., "after": ...}`` (format 2)."""
-    format: Mapped[int] = mapped_column(Integer, server_default=text("1"))
-    """The entry's hash format (:mod:`changeflow.audit`); rows written before 0002 are 1."""
-    role: Mapped[str | None] = mapped_column(String(16))
-    """The role the actor acted in (format 3; ``None`` before 0004 and for refusals)."""
-    legacy_hash: Mapped[str | None] = mapped_column(String(64))
-    """The hash the row had before schema 0005 re-sealed it (a pre-upgrade checkpoint's)."""
-
-
-class SubjectRow(Base):
-    """A person as the chain knows them: pseudonymous id, NIP and key (deleted on erasure)."""
-
-    __tablename__ = "subjects"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    nip: Mapped[str] = mapped_column(String(18), unique=True)
-    key: Mapped[str] = mapped_column(String(64))
-
-
-class PersonalRow(Base):
-    """The personal values of one sealed audit entry, by dotted path (JSON; see personal)."""
-
-    __tablename__ = "personal_data"
-    __table_args__ = (Index("ix_personal_data_subject_id", "subject_id"),)
-
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subject_id: Mapped[str] = mapped_column(String(32))
-    data: Mapped[str] = mapped_column(Text)
-
-
-class IdempotencyRow(Base):
-    """A command's idempotency key, its fingerprint and the audit entries it produced."""
-
-    __tablename__ = "idempotency"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
-    seqs: Mapped[str] = mapped_column(Text)
-    """JSON list of the audit sequence numbers the command wrote; a bare number for one."""
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ScheduleRow(Base):
-    """A cohort's schedule (stage windows, visit, closures) as the validated model's JSON."""
-
-    __tablename__ = "schedules"
-
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class StaffRow(Base):
-    """One member of a cohort's staff: the actor id, a name and the staff roles held."""
-
-    __tablename__ = "staff"
-
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
-    actor: Mapped[str] = mapped_column(String(200), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    roles: Mapped[str] = mapped_column(String(64))
-    """The roles, sorted and comma-separated (``coach,organiser``)."""
-
-
-class AttendanceRow(Base):
-    """One participant's attendance on one on-class day (present, izin, sakit, absent)."""
-
-    __tablename__ = "attendance"
-
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
-    nip: Mapped[str] = mapped_column(String(18), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))
+metadata = MetaData(naming_convention=NAMING)
+"""Every table, with deterministic constraint names (migrations depend on them)."""
+
+OFFICES = Table(
+    "offices",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+"""An office (OPD)."""
+
+OFFICE_NAMES = Table(
+    "office_names",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("office_code", ForeignKey("offices.code"), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("added_by", String(200)),
+    Column("added_at", UTCDateTime),
+)
+"""A name or alias an office is known by, keyed by its folded form (the office registry).
+
+``added_by`` and ``added_at`` are null for names stored before schema 0006.
+"""
+
+SETTINGS = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("changed_by", String(200)),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+"""A store-wide setting (``offices``: ``closed`` or ``open``), with who changed it when."""
+
+LIFECYCLES = Table(
+    "lifecycles",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+"""A lifecycle definition some cohort is pinned to, keyed by its document's SHA-256."""
+
+COHORTS = Table(
+    "cohorts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("document", JSON, nullable=False),
+    Column("seated", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("chain_seq", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("chain_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("lifecycle_sha256", String(64), nullable=True),
+)
+"""A cohort, its rule parameters (as the validated model's JSON), counters and chain head.
+
+``lifecycle_sha256`` pins the cohort to a row of ``lifecycles``; it is ``NULL`` only for
+a cohort written before schema 0002 whose states the default lifecycle lacks.
+"""
+
+SEATS = Table(
+    "cohort_offices",
+    metadata,
+    Column("cohort_id", ForeignKey("cohorts.id"), primary_key=True),
+    Column("office_code", ForeignKey("offices.code"), primary_key=True),
+    Column("seated", Integer, nullable=False, default=0, server_default=text("0")),
+)
+"""Seats an office holds in a cohort (the office quota's counter)."""
+
+ENROLMENTS = Table(
+    "enrolments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cohort_id", ForeignKey("cohorts.id"), nullable=False),
+    Column("nip", String(18), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("office_code", ForeignKey("offices.code"), nullable=False),
+    Column("echelon", String(32), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("retirement_age", Integer, nullable=True),
+    Column("state", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("revisions", Integer, nullable=False, default=0),
+    Column("active", Boolean, nullable=False),
+    Column("seated", Boolean, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("group_no", Integer, nullable=True),
+    UniqueConstraint("cohort_id", "nip"),
+    Index("ix_enrolments_cohort_state", "cohort_id", "state"),
+    Index("ix_enrolments_nip", "nip"),
+)
+"""A participant in one cohort: identity, state, version and flags the rules read.
+
+``active`` (a non-final state) is unique per NIP across cohorts, so the database itself
+refuses a person active in two cohorts even if two writers race on different cohorts: the
+partial unique index ``uq_enrolments_active_nip`` (``nip WHERE active``), which migration
+0001 creates. It is not declared here: its ``postgresql_where`` would make SQLAlchemy load
+the whole PostgreSQL dialect in every process, SQLite ones included, and no statement
+needs it (the schema is the migrations', never ``metadata.create_all``).
+"""
+
+PROJECTS = Table(
+    "change_projects",
+    metadata,
+    Column("enrolment_id", ForeignKey("enrolments.id"), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("theme", String(200), nullable=False),
+    Column("mentor_name", String(200), nullable=True),
+    Column("mentor_nip", String(18), nullable=True),
+    Column("mentor_position", String(200), nullable=True),
+)
+"""A participant's change project (proyek perubahan) and mentor."""
+
+SCORES = Table(
+    "assessments",
+    metadata,
+    Column("enrolment_id", ForeignKey("enrolments.id"), primary_key=True),
+    Column("component", String(64), primary_key=True),
+    Column("score", Float, nullable=False),
+)
+"""One assessment score of a participant, per component."""
+
+AUDIT = Table(
+    "audit",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("cohort_id", ForeignKey("cohorts.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column(
+        "nip",
+        String(32),
+        nullable=False,
+        doc='The participant\'s subject id (format 3; see changeflow.personal), "" for the cohort.',
+    ),
+    Column("event", String(64), nullable=False),
+    Column("source", String(64), nullable=True),
+    Column("target", String(64), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("actor", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("payload", Text, nullable=True),
+    Column("violations", Text, nullable=True),
+    Column("data", Text, nullable=True),
+    Column("effective_date", Date, nullable=True),
+    Column("hash", String(64), nullable=False),
+    Column(
+        "change",
+        Text,
+        nullable=True,
+        doc='JSON: each fact the command changed, {"before": ..., "after": ...} (format 2).',
+    ),
+    Column(
+        "format",
+        Integer,
+        nullable=False,
+        server_default=text("1"),
+        doc="The entry's hash format (changeflow.audit); rows written before 0002 are 1.",
+    ),
+    Column(
+        "role",
+        String(16),
+        nullable=True,
+        doc="The role the actor acted in (format 3; None before 0004 and for refusals).",
+    ),
+    Column(
+        "legacy_hash",
+        String(64),
+        nullable=True,
+        doc="The hash the row had before schema 0005 re-sealed it (a pre-upgrade checkpoint's).",
+    ),
+    UniqueConstraint("cohort_id", "seq"),
+    Index("ix_audit_nip_id", "nip", "id"),
+)
+"""One audit entry, append-only (triggers refuse UPDATE and DELETE), hash-chained."""
+
+SUBJECTS = Table(
+    "subjects",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("nip", String(18), nullable=False, unique=True),
+    Column("key", String(64), nullable=False),
+)
+"""A person as the chain knows them: pseudonymous id, NIP and key (deleted on erasure)."""
+
+PERSONAL = Table(
+    "personal_data",
+    metadata,
+    Column("cohort_id", ForeignKey("cohorts.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("subject_id", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_personal_data_subject_id", "subject_id"),
+)
+"""The personal values of one sealed audit entry, by dotted path (JSON; see personal)."""
+
+KEYS = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("cohort_id", ForeignKey("cohorts.id"), nullable=False),
+    Column(
+        "seqs",
+        Text,
+        nullable=False,
+        doc="JSON list of the audit sequence numbers the command wrote; a bare number for one.",
+    ),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""A command's idempotency key, its fingerprint and the audit entries it produced."""
+
+SCHEDULES = Table(
+    "schedules",
+    metadata,
+    Column("cohort_id", ForeignKey("cohorts.id"), primary_key=True),
+    Column("document", JSON, nullable=False),
+)
+"""A cohort's schedule (stage windows, visit, closures) as the validated model's JSON."""
+
+STAFF = Table(
+    "staff",
+    metadata,
+    Column("cohort_id", ForeignKey("cohorts.id"), primary_key=True),
+    Column("actor", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column(
+        "roles",
+        String(64),
+        nullable=False,
+        doc="The roles, sorted and comma-separated (coach,organiser).",
+    ),
+)
+"""One member of a cohort's staff: the actor id, a name and the staff roles held."""
+
+ATTENDANCE = Table(
+    "attendance",
+    metadata,
+    Column("cohort_id", ForeignKey("cohorts.id"), primary_key=True),
+    Column("nip", String(18), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("status", String(16), nullable=False),
+)
+"""One participant's attendance on one on-class day (present, izin, sakit, absent)."""

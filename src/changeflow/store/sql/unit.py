@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from changeflow.audit import chain_hash, state_left
 from changeflow.errors import ConcurrentTransition
@@ -282,15 +281,14 @@ class SqlUnit:
             return self._store.office_of(row.code, row.name)
         if not create:
             return None
-        dialect = postgresql if self._store.dialect == "postgresql" else sqlite
         self._execute(
-            dialect.insert(sql.OFFICES)
+            sql.dialect_insert(self._store.dialect, sql.OFFICES)
             .values(code=office.code, name=office.name)
             .on_conflict_do_nothing(index_elements=["code"])
         )
         if key := fold(office.name):
             self._execute(
-                dialect.insert(sql.OFFICE_NAMES)
+                sql.dialect_insert(self._store.dialect, sql.OFFICE_NAMES)
                 .values(
                     key=key,
                     office_code=office.code,
