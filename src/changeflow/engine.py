@@ -1441,20 +1441,29 @@ class Engine:
         return [self.store.head(c.code) for c in self.store.cohorts()]
 
     def export(self, cohort: str) -> dict[str, Any]:
-        """The cohort, its lifecycle, its participants and its whole history as one dict."""
+        """The cohort, its lifecycle, its participants and its whole history as one dict.
+
+        The same data gives the same document on every store and in every process: the
+        keys of every mapping are sorted (a store keeps a document's keys in its own order,
+        scores in its own row order), participants come in enrolment order and entries in
+        trail order. The head's hash differs between stores holding the same commands: it
+        covers each person's salted commitments.
+        """
         code = inputs.cohort_code(cohort)
         pinned = self.pinned(code)
-        return {
-            "schema_version": EXPORT_SCHEMA_VERSION,
-            "cohort": self.store.cohort(code).model_dump(mode="json"),
-            "lifecycle": None if pinned is None else pinned.to_dict(),
-            "participants": [e.to_dict() for e in self.store.enrolments(code)],
-            # An erased person is left out, their erasure entries too.
-            "history": [
-                e.to_dict() for e in self.store.history(cohort=code) if not is_erased(e.nip)
-            ],
-            "head": self.store.head(code).to_dict(),
-        }
+        return _sorted_keys(
+            {
+                "schema_version": EXPORT_SCHEMA_VERSION,
+                "cohort": self.store.cohort(code).model_dump(mode="json"),
+                "lifecycle": None if pinned is None else pinned.to_dict(),
+                "participants": [e.to_dict() for e in self.store.enrolments(code)],
+                # An erased person is left out, their erasure entries too.
+                "history": [
+                    e.to_dict() for e in self.store.history(cohort=code) if not is_erased(e.nip)
+                ],
+                "head": self.store.head(code).to_dict(),
+            }
+        )
 
     def status(self, cohort: str, *, as_of: datetime | None = None) -> CohortStatus:
         """Headcounts per state (every state of the cohort's lifecycle), office and group."""
@@ -1488,6 +1497,15 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with the keys of every mapping in it sorted (lists keep their order)."""
+    if isinstance(value, Mapping):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 @lru_cache(maxsize=1024)

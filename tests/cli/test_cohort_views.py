@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -255,6 +258,43 @@ def test_export_prints_or_writes_the_engine_export(
     assert json.loads(target.read_text(encoding="utf-8")) == exported
     cli("export", "PKA-9", expect=2)
     cli("export", "PKA-1", "--output", str(tmp_path / "no" / "such.json"), expect=2)
+
+
+def test_export_gives_the_same_bytes_in_every_process(
+    cli: Cli, enrolled: list[str], tmp_path: Path
+) -> None:
+    """Two exports of the same data, in this process and in two others (hash seeds 1 and 2)."""
+    cli("project", "PKA-1", enrolled[0], *PROJECT)
+    cli("assess", "PKA-1", enrolled[0], "--score", "88")
+    exported = cli("export", "PKA-1").stdout
+    assert cli("export", "PKA-1").stdout == exported
+    for seed in ("1", "2"):
+        target = tmp_path / f"seed-{seed}.json"
+        args = ["--db", cli.url, "export", "PKA-1", "--output", str(target)]
+        done = subprocess.run(
+            [sys.executable, "-m", "changeflow.cli", *args],
+            capture_output=True,
+            timeout=60,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert done.stdout == b""
+        assert target.read_bytes() == exported.encode("utf-8")
+
+
+def test_export_overwrites_a_file_only_with_force(
+    cli: Cli, enrolled: list[str], tmp_path: Path
+) -> None:
+    """An existing --output file is left unchanged (exit 2, a hint) unless --force is given."""
+    target = tmp_path / "export.json"
+    target.write_text("keep me", encoding="utf-8")
+    refused = cli("export", "PKA-1", "--output", str(target), expect=2)
+    assert "already exists" in refused.stderr
+    assert "hint: pass --force to overwrite it" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    cli("export", "PKA-1", "--output", str(target), "--force")
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert [p["nip"] for p in exported["participants"]] == enrolled
 
 
 def test_diagram_formats_and_headcounts(cli: Cli, enrolled: list[str]) -> None:
