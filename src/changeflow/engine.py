@@ -1499,12 +1499,16 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _sorted_keys(value: Any) -> Any:
-    """``value`` with the keys of every mapping in it sorted (lists keep their order)."""
+def _sorted_keys(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with the keys of every mapping in it sorted (lists keep their order)."""
+    return {key: _sorted_values(document[key]) for key in sorted(document)}
+
+
+def _sorted_values(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+        return _sorted_keys(value)
     if isinstance(value, list | tuple):
-        return [_sorted_keys(item) for item in value]
+        return [_sorted_values(item) for item in value]
     return value
 
 
