@@ -384,3 +384,13 @@ def test_a_nip_printed_with_spaces_is_accepted(cli: Cli, enrolled: list[str]) ->
     nip = enrolled[0]
     spaced = f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
     assert cli.json("fire", "PKA-1", spaced, "start_class")["nip"] == nip
+
+
+def test_an_effective_date_outside_the_cohort_exits_3(cli: Cli, enrolled: list[str]) -> None:
+    """--effective-date 1900-01-01 on the 2024 cohort is refused (exit 3), the state unchanged."""
+    refused = cli.json(
+        "fire", "PKA-1", enrolled[0], "start_class", "--effective-date", "1900-01-01", expect=3
+    )
+    assert [v["code"] for v in refused["violations"]] == ["effective_date_outside_cohort"]
+    assert refused["violations"][0]["facts"]["cohort_start"] == "2024-03-01"
+    assert cli.json("status", "PKA-1")["counts"]["enrolled"] == 3
