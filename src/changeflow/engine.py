@@ -1309,28 +1309,77 @@ class Engine:
             raise ParticipantNotFound(nip, hint=f"not enrolled in {code}")
         return self.store.enrolment(code, nip)
 
-    def participants(self, cohort: str, *, as_of: datetime | None = None) -> list[Enrolment]:
+    def participants(
+        self,
+        cohort: str,
+        *,
+        as_of: datetime | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[Enrolment]:
         """Snapshots of every enrolment of the cohort, in enrolment order.
 
         With ``as_of``, the enrolments as they were then, replayed from the audit chain.
+        With ``states`` (state names of the cohort's lifecycle), only those in one of them;
+        a name the lifecycle lacks is :class:`InvalidInput`.
         """
         code = inputs.cohort_code(cohort)
+        wanted = None if states is None else self._states_of(code, states)
         if as_of is None:
-            return self.store.enrolments(code)
-        return list(self.record_as_of(code, as_of).members.values())
+            return self.store.enrolments(code, wanted)
+        members = self.record_as_of(code, as_of).members.values()
+        return [e for e in members if wanted is None or e.state in wanted]
+
+    def _states_of(self, code: str, states: Iterable[str]) -> frozenset[str]:
+        """``states`` checked against the cohort's lifecycle (any name if pinned to none)."""
+        if isinstance(states, str) or not isinstance(states, Iterable):
+            raise InvalidInput("states", f"must be state names (an iterable), got {states!r:.80}")
+        names = tuple(states)
+        for name in names:
+            inputs.instance(str, name, "states")
+        definition = self.store.lifecycle(code)
+        if definition is not None:
+            unknown = sorted(set(names) - set(definition.state_names))
+            if unknown:
+                raise InvalidInput(
+                    "states",
+                    f"{', '.join(map(repr, unknown))} is not a state of {code}'s lifecycle "
+                    f"{definition.name}; its states: {', '.join(definition.state_names)}",
+                )
+        return frozenset(names)
 
     def state(self, cohort: str, nip: str) -> str:
         """The participant's current state."""
         return self.participant(cohort, nip).state
 
-    def history(self, nip: str | None = None, *, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audited commands and refused attempts, oldest first."""
+    def history(
+        self,
+        nip: str | None = None,
+        *,
+        cohort: str | None = None,
+        event: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """Audited commands and refused attempts, oldest first.
+
+        Filtered, when given, by participant, cohort, ``event`` name and ``actor`` id, and
+        by time: ``since`` <= the entry's ``at`` < ``until`` (timezone-aware datetimes).
+        Every filter is applied by the store (in SQL on a SQL store).
+        """
+        for name, value in (("event", event), ("actor", actor)):
+            inputs.check_text(name, value, inputs.ACTOR_MAX)
+        for name, moment in (("since", since), ("until", until)):
+            if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
+                raise InvalidInput(name, f"must be a timezone-aware datetime, got {moment!r:.80}")
         if nip is not None and (
             not inputs.nip_shaped(nip) or (cohort is not None and not inputs.code_shaped(cohort))
         ):
             return []  # no entry can match (and the store is spared the characters)
         code = None if cohort is None else inputs.cohort_code(cohort)
-        return self.store.history(nip=nip, cohort=code)
+        return self.store.history(
+            nip=nip, cohort=code, event=event, actor=actor, since=since, until=until
+        )
 
     def record_as_of(self, cohort: str, when: datetime) -> CohortProjection:
         """The cohort's facts at ``when`` (states, projects, scores, groups), from its chain.
