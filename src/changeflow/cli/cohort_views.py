@@ -104,13 +104,22 @@ def status(
             "timezone, e.g. 2024-04-01T12:00+07:00).",
         ),
     ] = None,
+    states: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            metavar="STATE",
+            help="List only the participants in this state (repeatable); the headcounts "
+            "stay whole.",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Show the participants of a cohort, their states and the headcount per state."""
     out = Output(json_output)
     with session(ctx, out) as engine:
         when = None if as_of is None else parse_moment(as_of, "--as-of")
-        members = engine.participants(code, as_of=when)
+        members = engine.participants(code, as_of=when, states=states)
         counts = engine.status(code, as_of=when)
     if out.json:
         out.document(documents.status(counts, members, when))

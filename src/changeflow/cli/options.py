@@ -23,6 +23,7 @@ __all__ = [
     "IdempotencyKey",
     "JsonFlag",
     "Nip",
+    "OptionalNip",
     "Reason",
     "Score",
     "parse_date",
@@ -39,10 +40,12 @@ CohortCode = Annotated[
 ]
 
 
-def _nip(value: str) -> str:
+def _nip(value: str | None) -> str | None:
     """Something that is not a NIP is a usage error saying so (exit 2), not an unknown person."""
     from changeflow.inputs import nip_argument  # noqa: PLC0415 - only commands taking a NIP
 
+    if value is None:  # an optional NIP left out
+        return None
     try:
         return nip_argument(value)
     except InvalidInput as exc:
@@ -52,6 +55,12 @@ def _nip(value: str) -> str:
 Nip = Annotated[
     str,
     typer.Argument(metavar="NIP", help="The participant's 18-digit NIP.", callback=_nip),
+]
+OptionalNip = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[NIP]", help="The participant's 18-digit NIP (default: anyone).", callback=_nip
+    ),
 ]
 EventName = Annotated[
     str, typer.Argument(metavar="EVENT", help="A lifecycle event, e.g. start_class.")
