@@ -59,7 +59,7 @@ Nip = Annotated[
 OptionalNip = Annotated[
     str | None,
     typer.Argument(
-        metavar="[NIP]", help="The participant's 18-digit NIP (default: anyone).", callback=_nip
+        metavar="NIP", help="The participant's 18-digit NIP (default: anyone).", callback=_nip
     ),
 ]
 EventName = Annotated[
