@@ -181,6 +181,7 @@ def test_history_since_is_inclusive_and_until_exclusive(
     [
         ("since", datetime(2019, 4, 4)),  # naive
         ("until", date(2019, 4, 4)),
+        ("since", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))),  # before UTC's year 1
         ("event", 3),
         ("actor", "BKD\x00"),
     ],
@@ -188,7 +189,7 @@ def test_history_since_is_inclusive_and_until_exclusive(
 def test_history_filters_are_checked(
     week: tuple[Engine, list[str]], option: str, value: object
 ) -> None:
-    """A naive or non-datetime bound, a non-string event or a NUL in an actor is InvalidInput."""
+    """A naive, non-datetime or pre-UTC bound, a non-string event or a NUL actor is InvalidInput."""
     engine, _ = week
     with pytest.raises(InvalidInput) as caught:
         engine.history(cohort=CODE, **{option: value})

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
@@ -1370,8 +1370,7 @@ class Engine:
         for name, value in (("event", event), ("actor", actor)):
             inputs.check_text(name, value, inputs.ACTOR_MAX)
         for name, moment in (("since", since), ("until", until)):
-            if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
-                raise InvalidInput(name, f"must be a timezone-aware datetime, got {moment!r:.80}")
+            _check_bound(name, moment)
         if nip is not None and (
             not inputs.nip_shaped(nip) or (cohort is not None and not inputs.code_shaped(cohort))
         ):
@@ -1546,6 +1545,18 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _check_bound(name: str, moment: object) -> None:
+    """A history time bound is a timezone-aware datetime that has a UTC time (or ``None``)."""
+    if moment is None:
+        return
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise InvalidInput(name, f"must be a timezone-aware datetime, got {moment!r:.80}")
+    try:
+        moment.astimezone(UTC)  # as the stores compare it
+    except OverflowError:
+        raise InvalidInput(name, f"{moment.isoformat()} has no UTC time") from None
 
 
 def _sorted_keys(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Every command runs on the cohort's own lifecycle (the one stored with it). A ref
 exits 3 with every violation (see :func:`changeflow.cli.session.guarded`).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -289,7 +289,10 @@ def _moment(value: str, option: str, *, end: bool) -> datetime:
     """A --since/--until bound: a date is its day in UTC (an end bound: through that day)."""
     try:
         if len(value) == len("YYYY-MM-DD"):
-            day = parse_date(value, option) + timedelta(days=1 if end else 0)
+            day = parse_date(value, option)
+            if end and day == date.max:  # through the last day there is: no bound
+                return datetime.max.replace(tzinfo=UTC)
+            day += timedelta(days=1 if end else 0)
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         return parse_moment(value, option)
     except CliError:
