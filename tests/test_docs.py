@@ -49,3 +49,46 @@ def test_lifecycle_diagram_document_is_current() -> None:
 
     text = (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
     assert f"```mermaid\n{render(DEFAULT_LIFECYCLE)}```" in text
+
+
+def _without_json() -> list[str]:
+    """The CLI commands (``group sub`` for a subcommand) that take no ``--json``, sorted."""
+    import typer.main  # noqa: PLC0415
+
+    from changeflow.cli.app import app  # noqa: PLC0415
+
+    found: list[str] = []
+
+    def walk(command: object, path: tuple[str, ...]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, (*path, name))
+        elif not any("--json" in getattr(p, "opts", ()) for p in getattr(command, "params", ())):
+            found.append(" ".join(path))
+
+    walk(typer.main.get_command(app), ())
+    return sorted(found)
+
+
+def test_the_docs_name_exactly_the_commands_without_json() -> None:
+    """README and docs/cli.md say which commands lack --json, and that is the CLI's truth."""
+    assert _without_json() == ["demo", "diagram", "export"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "Every command but `export` (whose output is a JSON document already), `diagram`" in (
+        readme
+    )
+    assert "dot text) and `demo` takes `--json`" in readme
+    assert "Every reporting command has `--json`" not in readme
+    cli = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert "Every command except `export`, `diagram` and `demo` takes `--json`." in cli
+
+
+def test_the_readme_shell_session_finds_changeflow() -> None:
+    """The README's shell session activates .venv (make demo installs there) before changeflow."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    session = re.search(r"^## From the shell\n.*?```console\n(.*?)^```", readme, re.S | re.M)
+    assert session is not None
+    lines = [line for line in session.group(1).splitlines() if line.startswith("$ ")]
+    first = next(i for i, line in enumerate(lines) if line.startswith("$ changeflow "))
+    assert any(line.startswith("$ . .venv/bin/activate") for line in lines[:first])

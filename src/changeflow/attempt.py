@@ -14,7 +14,11 @@ from changeflow.records import HistoryEntry
 from changeflow.rules.context import RuleContext
 from changeflow.rules.judge import cite, judge
 from changeflow.rules.permission import PERMISSION, Permission
-from changeflow.rules.violations import illegal_transition, no_previous_state
+from changeflow.rules.violations import (
+    effective_date_outside,
+    illegal_transition,
+    no_previous_state,
+)
 from changeflow.states.definition import PREVIOUS
 
 if TYPE_CHECKING:
@@ -158,23 +162,38 @@ class Attempt:
     ) -> tuple[tuple[Violation, ...], Mapping[str, Any] | None, str | None]:
         """(violations, facts to record, destination) of one move; nothing is written.
 
-        A reopening to the state left finds it in the participant's history.
+        A reopening to the state left finds it in the participant's history. An effective
+        date outside the cohort's dates is a violation beside every other.
         """
+        dated = self._dated()
         source = enrolment.state
         if move is None:
             allowed = self.lifecycle.events_from(source)
-            return (illegal_transition(event, source, allowed),), None, None
+            return (illegal_transition(event, source, allowed), *dated), None, None
         dest = move.dest
         if dest == PREVIOUS:
             previous = self.uow.entered_from(enrolment.nip)
             lifecycle = self.lifecycle
             if previous is None or previous not in lifecycle.states or previous in lifecycle.finals:
-                return (no_previous_state(event, source),), None, None
+                return (no_previous_state(event, source), *dated), None, None
             dest = previous
         if not move.rules:
-            return (), None, dest
+            return dated, None, dest
         violations, facts = self.judge(move.rules, event, source, dest, enrolment, enrolment)
+        if dated:
+            return violations + dated, None, dest
         return violations, facts, dest
+
+    def _dated(self) -> tuple[Violation, ...]:
+        """``effective_date_outside_cohort`` when the command's date is outside the cohort's."""
+        effective = self.command.effective_date
+        if effective is None:
+            return ()
+        cohort = self.uow.cohort
+        if cohort.start <= effective <= cohort.end:
+            return ()
+        violation = effective_date_outside(effective, cohort.start, cohort.end)
+        return (cite(cohort.parameters, "effective_date", violation),)
 
     def move(self, enrolment: Enrolment, move: Move | None, event: str) -> HistoryEntry:
         """Judge one move and apply it when allowed; returns its entry (not yet recorded)."""

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
@@ -1497,28 +1497,76 @@ class Engine:
             raise ParticipantNotFound(nip, hint=f"not enrolled in {code}")
         return self.store.enrolment(code, nip)
 
-    def participants(self, cohort: str, *, as_of: datetime | None = None) -> list[Enrolment]:
+    def participants(
+        self,
+        cohort: str,
+        *,
+        as_of: datetime | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[Enrolment]:
         """Snapshots of every enrolment of the cohort, in enrolment order.
 
         With ``as_of``, the enrolments as they were then, replayed from the audit chain.
+        With ``states`` (state names of the cohort's lifecycle), only those in one of them;
+        a name the lifecycle lacks is :class:`InvalidInput`.
         """
         code = inputs.cohort_code(cohort)
+        wanted = None if states is None else self._states_of(code, states)
         if as_of is None:
-            return self.store.enrolments(code)
-        return list(self.record_as_of(code, as_of).members.values())
+            return self.store.enrolments(code, wanted)
+        members = self.record_as_of(code, as_of).members.values()
+        return [e for e in members if wanted is None or e.state in wanted]
+
+    def _states_of(self, code: str, states: Iterable[str]) -> frozenset[str]:
+        """``states`` checked against the cohort's lifecycle (any name if pinned to none)."""
+        if isinstance(states, str) or not isinstance(states, Iterable):
+            raise InvalidInput("states", f"must be state names (an iterable), got {states!r:.80}")
+        names = tuple(states)
+        for name in names:
+            inputs.instance(str, name, "states")
+        definition = self.store.lifecycle(code)
+        if definition is not None:
+            unknown = sorted(set(names) - set(definition.state_names))
+            if unknown:
+                raise InvalidInput(
+                    "states",
+                    f"{', '.join(map(repr, unknown))} is not a state of {code}'s lifecycle "
+                    f"{definition.name}; its states: {', '.join(definition.state_names)}",
+                )
+        return frozenset(names)
 
     def state(self, cohort: str, nip: str) -> str:
         """The participant's current state."""
         return self.participant(cohort, nip).state
 
-    def history(self, nip: str | None = None, *, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audited commands and refused attempts, oldest first."""
+    def history(
+        self,
+        nip: str | None = None,
+        *,
+        cohort: str | None = None,
+        event: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """Audited commands and refused attempts, oldest first.
+
+        Filtered, when given, by participant, cohort, ``event`` name and ``actor`` id, and
+        by time: ``since`` <= the entry's ``at`` < ``until`` (timezone-aware datetimes).
+        Every filter is applied by the store (in SQL on a SQL store).
+        """
+        for name, value in (("event", event), ("actor", actor)):
+            inputs.check_text(name, value, inputs.ACTOR_MAX)
+        for name, moment in (("since", since), ("until", until)):
+            _check_bound(name, moment)
         if nip is not None and (
             not inputs.nip_shaped(nip) or (cohort is not None and not inputs.code_shaped(cohort))
         ):
             return []  # no entry can match (and the store is spared the characters)
         code = None if cohort is None else inputs.cohort_code(cohort)
-        return self.store.history(nip=nip, cohort=code)
+        return self.store.history(
+            nip=nip, cohort=code, event=event, actor=actor, since=since, until=until
+        )
 
     def record_as_of(self, cohort: str, when: datetime) -> CohortProjection:
         """The cohort's facts at ``when`` (states, projects, scores, groups), from its chain.
@@ -1631,20 +1679,29 @@ class Engine:
         return [self.store.head(c.code) for c in self.store.cohorts()]
 
     def export(self, cohort: str) -> dict[str, Any]:
-        """The cohort, its lifecycle, its participants and its whole history as one dict."""
+        """The cohort, its lifecycle, its participants and its whole history as one dict.
+
+        The same data gives the same document on every store and in every process: the
+        keys of every mapping are sorted (a store keeps a document's keys in its own order,
+        scores in its own row order), participants come in enrolment order and entries in
+        trail order. The head's hash differs between stores holding the same commands: it
+        covers each person's salted commitments.
+        """
         code = inputs.cohort_code(cohort)
         pinned = self.pinned(code)
-        return {
-            "schema_version": EXPORT_SCHEMA_VERSION,
-            "cohort": self.store.cohort(code).model_dump(mode="json"),
-            "lifecycle": None if pinned is None else pinned.to_dict(),
-            "participants": [e.to_dict() for e in self.store.enrolments(code)],
-            # An erased person is left out, their erasure entries too.
-            "history": [
-                e.to_dict() for e in self.store.history(cohort=code) if not is_erased(e.nip)
-            ],
-            "head": self.store.head(code).to_dict(),
-        }
+        return _sorted_keys(
+            {
+                "schema_version": EXPORT_SCHEMA_VERSION,
+                "cohort": self.store.cohort(code).model_dump(mode="json"),
+                "lifecycle": None if pinned is None else pinned.to_dict(),
+                "participants": [e.to_dict() for e in self.store.enrolments(code)],
+                # An erased person is left out, their erasure entries too.
+                "history": [
+                    e.to_dict() for e in self.store.history(cohort=code) if not is_erased(e.nip)
+                ],
+                "head": self.store.head(code).to_dict(),
+            }
+        )
 
     def status(self, cohort: str, *, as_of: datetime | None = None) -> CohortStatus:
         """Headcounts per state (every state of the cohort's lifecycle), office and group."""
@@ -1678,6 +1735,31 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _check_bound(name: str, moment: object) -> None:
+    """A history time bound is a timezone-aware datetime that has a UTC time (or ``None``)."""
+    if moment is None:
+        return
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise InvalidInput(name, f"must be a timezone-aware datetime, got {moment!r:.80}")
+    try:
+        moment.astimezone(UTC)  # as the stores compare it
+    except OverflowError:
+        raise InvalidInput(name, f"{moment.isoformat()} has no UTC time") from None
+
+
+def _sorted_keys(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with the keys of every mapping in it sorted (lists keep their order)."""
+    return {key: _sorted_values(document[key]) for key in sorted(document)}
+
+
+def _sorted_values(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _sorted_keys(value)
+    if isinstance(value, list | tuple):
+        return [_sorted_values(item) for item in value]
+    return value
 
 
 @lru_cache(maxsize=1024)

@@ -16,7 +16,7 @@ from typing import Any, TypeGuard
 from changeflow.characters import unprintable
 from changeflow.errors import CohortNotFound, InvalidInput
 from changeflow.models import CODE_PATTERN, Participant
-from changeflow.nip import NIP_SHAPE
+from changeflow.nip import NIP_SHAPE, normalise_nip, parse_nip
 
 __all__ = [
     "ACTOR_MAX",
@@ -27,6 +27,7 @@ __all__ = [
     "cohort_code",
     "frozen_payload",
     "instance",
+    "nip_argument",
     "nip_shaped",
     "participant",
 ]
@@ -81,6 +82,23 @@ def nip_shaped(nip: object) -> bool:
             "nip", f"must be a NIP (a string of 18 digits), got {type(nip).__name__}"
         )
     return NIP_SHAPE.fullmatch(nip) is not None
+
+
+def nip_argument(value: str) -> str:
+    """A NIP typed by a person, printed spaces removed; :class:`InvalidInput` saying why not.
+
+    Something that is no NIP at all (a name, a short number) is told so, rather than looked
+    up and reported as a participant nobody enrolled.
+
+    >>> nip_argument("19700315 200003 1 004")
+    '197003152000031004'
+    """
+    nip = str(normalise_nip(value))
+    try:
+        parse_nip(nip)
+    except ValueError as exc:
+        raise InvalidInput("nip", f"{value!r} is not a NIP: {exc}") from None
+    return nip
 
 
 def check_text(

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -121,6 +125,59 @@ def test_history_of_an_unknown_nip_or_cohort_exits_2(cli: Cli, enrolled: list[st
     """A NIP with no history, or an unknown --cohort, is an unknown name."""
     assert cli.json("history", nip_of(99), expect=2)["error"]["kind"] == "unknown_participant"
     cli("history", enrolled[0], "--cohort", "PKA-9", expect=2)
+
+
+def test_history_filtered_by_event_actor_and_time(cli: Cli, enrolled: list[str]) -> None:
+    """--event, --actor, --since and --until narrow the history; without a NIP, anyone's."""
+    cli("staff", "add", "PKA-1", "coach-1", "--name", "Coach", "--role", "organiser")
+    cli("fire", "PKA-1", enrolled[0], "start_class")
+    cli("fire", "PKA-1", enrolled[1], "start_class", "--actor", "coach-1")
+    cli("fire", "PKA-1", enrolled[2], "withdraw", "--actor", "coach-1", expect=3)
+    started = cli.json("history", "--cohort", "PKA-1", "--event", "start_class")
+    assert started["nip"] is None
+    assert [e["nip"] for e in started["history"]] == enrolled[:2]
+    by_coach = cli.json("history", "--actor", "coach-1")["history"]
+    assert [(e["nip"], e["outcome"]) for e in by_coach] == [
+        (enrolled[1], "accepted"),
+        (enrolled[2], "refused"),
+    ]
+    everything = cli.json("history", "--cohort", "PKA-1")["history"]
+    middle = everything[-2]["at"]  # coach-1's start_class
+    since = cli.json("history", "--cohort", "PKA-1", "--since", middle)["history"]
+    assert [e["seq"] for e in since] == [e["seq"] for e in everything[-2:]]
+    until = cli.json("history", "--cohort", "PKA-1", "--until", middle)["history"]
+    assert [e["seq"] for e in until] == [e["seq"] for e in everything[:-2]]
+    today = date.fromisoformat(everything[-1]["at"][:10])
+    assert (
+        cli.json("history", "--until", today.isoformat())["history"]
+        == cli.json("history")["history"]
+    )
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert cli.json("history", enrolled[0], "--since", tomorrow)["history"] == []
+    table = cli("history", "--event", "start_class").stdout
+    assert enrolled[1] in table
+    assert " nip " in table.splitlines()[0] + " "
+
+
+def test_history_filters_refuse_bad_input_and_unknown_people(cli: Cli, enrolled: list[str]) -> None:
+    """A bad --since is exit 2; a NIP with no history at all stays unknown under filters."""
+    bad = cli.json("history", "--since", "yesterday", expect=2)["error"]
+    assert "--since 'yesterday' is neither a date nor a date and time" in bad["message"]
+    unknown = cli.json("history", nip_of(99), "--event", "enrol", expect=2)["error"]
+    assert unknown["kind"] == "unknown_participant"
+    assert cli.json("history", enrolled[0], "--event", "graduate")["history"] == []
+
+
+def test_status_lists_only_the_states_asked_for(cli: Cli, enrolled: list[str]) -> None:
+    """--state (repeatable) lists the participants in those states; the counts stay whole."""
+    cli("fire", "PKA-1", enrolled[1], "start_class")
+    document = cli.json("status", "PKA-1", "--state", "on_class")
+    assert [p["nip"] for p in document["participants"]] == [enrolled[1]]
+    assert document["counts"]["enrolled"] == 2
+    both = cli.json("status", "PKA-1", "--state", "on_class", "--state", "enrolled")
+    assert [p["nip"] for p in both["participants"]] == enrolled
+    unknown = cli.json("status", "PKA-1", "--state", "graduating", expect=2)["error"]
+    assert "'graduating' is not a state of PKA-1's lifecycle" in unknown["message"]
 
 
 def test_verify_an_intact_chain(cli: Cli, enrolled: list[str]) -> None:
@@ -256,6 +313,43 @@ def test_export_prints_or_writes_the_engine_export(
     assert json.loads(target.read_text(encoding="utf-8")) == exported
     cli("export", "PKA-9", expect=2)
     cli("export", "PKA-1", "--output", str(tmp_path / "no" / "such.json"), expect=2)
+
+
+def test_export_gives_the_same_bytes_in_every_process(
+    cli: Cli, enrolled: list[str], tmp_path: Path
+) -> None:
+    """Two exports of the same data, in this process and in two others (hash seeds 1 and 2)."""
+    cli("project", "PKA-1", enrolled[0], *PROJECT)
+    cli("assess", "PKA-1", enrolled[0], "--score", "88")
+    exported = cli("export", "PKA-1").stdout
+    assert cli("export", "PKA-1").stdout == exported
+    for seed in ("1", "2"):
+        target = tmp_path / f"seed-{seed}.json"
+        args = ["--db", cli.url, "export", "PKA-1", "--output", str(target)]
+        done = subprocess.run(
+            [sys.executable, "-m", "changeflow.cli", *args],
+            capture_output=True,
+            timeout=60,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert done.stdout == b""
+        assert target.read_bytes() == exported.encode("utf-8")
+
+
+def test_export_overwrites_a_file_only_with_force(
+    cli: Cli, enrolled: list[str], tmp_path: Path
+) -> None:
+    """An existing --output file is left unchanged (exit 2, a hint) unless --force is given."""
+    target = tmp_path / "export.json"
+    target.write_text("keep me", encoding="utf-8")
+    refused = cli("export", "PKA-1", "--output", str(target), expect=2)
+    assert "already exists" in refused.stderr
+    assert "hint: pass --force to overwrite it" in refused.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    cli("export", "PKA-1", "--output", str(target), "--force")
+    exported = json.loads(target.read_text(encoding="utf-8"))
+    assert [p["nip"] for p in exported["participants"]] == enrolled
 
 
 def test_diagram_formats_and_headcounts(cli: Cli, enrolled: list[str]) -> None:

@@ -348,3 +348,49 @@ def test_reopen_undoes_a_mistaken_withdrawal(cli: Cli, enrolled: list[str]) -> N
         "reopen",
     )
     assert cli.json("status", "PKA-1")["participants"][0]["state"] == "on_class"
+
+
+@pytest.mark.parametrize(
+    ("command", "reason"),
+    [
+        (
+            ("fire", "PKA-1", "budi", "start_class"),
+            "must be exactly 18 digits, found U+0062 LATIN SMALL LETTER B at 0",
+        ),
+        (
+            ("check", "PKA-1", "1975", "start_class"),
+            "must be exactly 18 digits, got 4 character(s)",
+        ),
+        (("events", "PKA-1", "197513452000031001"), "birth date 19751345 is not a real date"),
+        (("assess", "PKA-1", "budi", "--score", "80"), "must be exactly 18 digits, found U+0062"),
+        (("history", "budi"), "must be exactly 18 digits, found U+0062"),
+    ],
+)
+@pytest.mark.usefixtures("enrolled")
+def test_something_that_is_not_a_nip_is_told_so(
+    cli: Cli, command: tuple[str, ...], reason: str
+) -> None:
+    """A NIP argument that is no NIP exits 2 saying why, not "participant not found"."""
+    entries = cli.json("verify", "PKA-1")["cohorts"][0]["entries"]
+    error = cli.json(*command, expect=2)["error"]
+    assert error["kind"] == "usage"
+    assert f"is not a NIP: NIP {reason}" in error["message"]
+    assert "not found" not in cli(*command, expect=2).stderr
+    assert cli.json("verify", "PKA-1")["cohorts"][0]["entries"] == entries
+
+
+def test_a_nip_printed_with_spaces_is_accepted(cli: Cli, enrolled: list[str]) -> None:
+    """The spaces NIPs are printed with are removed, as a roster removes them."""
+    nip = enrolled[0]
+    spaced = f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"
+    assert cli.json("fire", "PKA-1", spaced, "start_class")["nip"] == nip
+
+
+def test_an_effective_date_outside_the_cohort_exits_3(cli: Cli, enrolled: list[str]) -> None:
+    """--effective-date 1900-01-01 on the 2024 cohort is refused (exit 3), the state unchanged."""
+    refused = cli.json(
+        "fire", "PKA-1", enrolled[0], "start_class", "--effective-date", "1900-01-01", expect=3
+    )
+    assert [v["code"] for v in refused["violations"]] == ["effective_date_outside_cohort"]
+    assert refused["violations"][0]["facts"]["cohort_start"] == "2024-03-01"
+    assert cli.json("status", "PKA-1")["counts"]["enrolled"] == 3

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 READERS = (
     ("verify",),
     ("status", "PKA-1"),
-    ("history", "PKA-1"),
+    ("history", "--cohort", "PKA-1"),
     ("cohort", "list"),
     ("events", "PKA-1", "197503152000031004"),
 )

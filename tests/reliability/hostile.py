@@ -2223,7 +2223,9 @@ def _positional(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 
 
 _CLI_COHORTS = _positional(UNKNOWN_COHORTS)
-_CLI_NIPS = _positional(UNKNOWN_NIPS)
+_CLI_NIPS = _positional(st.one_of(VALID_NIPS, BAD_NIPS))
+"""NIP arguments nobody has (the CLI removes a NIP's printed spaces, so the spaced forms of
+members' NIPs find them): an unknown participant when NIP-shaped, else a usage error."""
 _CLI_EVENTS = _positional(UNKNOWN_EVENTS)
 _CLI_CODES = _positional(BAD_CODES)
 _CLI_NAMES = _positional(BAD_TEXT.filter(_utf8))
@@ -2347,7 +2349,7 @@ def _unknown_names(draw: st.DrawFn, member: Member, event: str) -> CliCase:
             ["history", bad],
             ["history", bad, "--cohort", COHORT],
         )
-        kind = "unknown_participant"
+        kind = "unknown_participant" if nip_is_valid(bad) else "usage"
     else:
         bad = draw(_CLI_EVENTS)
         lines = (["fire", COHORT, nip, bad], ["check", COHORT, nip, bad], ["advance", COHORT, bad])
@@ -2380,7 +2382,9 @@ def _cohort_create(draw: st.DrawFn) -> CliCase:
 def _databases(draw: st.DrawFn) -> CliCase:
     """A bad --db URL, a file that is not a changeflow database, or a bad --lock-timeout."""
     defect = pick(draw, ("url", "file", "lock_timeout"))
-    line = pick(draw, (["status", COHORT], ["verify"], ["history", COHORT], ["cohort", "list"]))
+    line = pick(
+        draw, (["status", COHORT], ["verify"], ["history", "--cohort", COHORT], ["cohort", "list"])
+    )
     if defect == "url":
         url, kind = pick(draw, _BAD_DATABASES)
         return _cli(f"db:{kind}", line, 2, kind, db=url)

@@ -137,6 +137,26 @@ def test_horizon_refuses_someone_already_retired() -> None:
     assert horizon(date(2029, 1, 1)).violations[0].code == "retirement_horizon"
 
 
+@pytest.mark.parametrize("start", [date(2028, 4, 1), date(2029, 1, 1)])
+def test_someone_already_retired_is_told_so(start: date) -> None:
+    """A pension on or before the start reads "already retired on", not "retires on ... after"."""
+    violation = only_violation(horizon(start))
+    assert violation.code == "retirement_horizon"
+    assert violation.message == (
+        f"already retired on 2028-04-01, before the cohort starts on {start.isoformat()}"
+    )
+    assert violation.message_id == "sudah pensiun sejak 2028-04-01"
+    assert violation.facts["retired"] is True
+    assert violation.facts["retirement_date"] == "2028-04-01"
+
+
+def test_someone_not_yet_retired_keeps_the_horizon_message() -> None:
+    """A pension a day after the start is still "retires on ..., not more than 4 years"."""
+    violation = only_violation(horizon(date(2028, 3, 31)))
+    assert violation.message.startswith("retires on 2028-04-01, not more than 4 years")
+    assert "retired" not in violation.facts
+
+
 @given(
     born=st.dates(min_value=date(1940, 1, 1), max_value=date(1995, 12, 31)),
     age=st.integers(min_value=50, max_value=65),

@@ -114,13 +114,22 @@ def status(
             "timezone, e.g. 2024-04-01T12:00+07:00).",
         ),
     ] = None,
+    states: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            metavar="STATE",
+            help="List only the participants in this state (repeatable); the headcounts "
+            "stay whole.",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Show the participants of a cohort, their states and the headcount per state."""
     out = Output(json_output)
     with session(ctx, out) as engine:
         when = None if as_of is None else parse_moment(as_of, "--as-of")
-        members = engine.participants(code, as_of=when)
+        members = engine.participants(code, as_of=when, states=states)
         counts = engine.status(code, as_of=when)
     if out.json:
         out.document(documents.status(counts, members, when))
@@ -175,19 +184,40 @@ def export(
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write to FILE, not stdout."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite FILE if it exists (refused otherwise).")
+    ] = False,
 ) -> None:
-    """Print the cohort, its participants and its whole history as one JSON document."""
+    """Print the cohort, its participants and its whole history as one JSON document.
+
+    The same data always gives the same bytes. An existing --output file is left as it
+    is (exit 2) unless --force is given.
+    """
     out = Output(json_mode=True)
     with session(ctx, out) as engine:
+        if output is not None and not force and output.exists():
+            raise _exists(output)
         text = json.dumps(engine.export(code), indent=2, ensure_ascii=False)
         if output is None:
             typer.echo(text)
             return
         try:
-            output.write_text(text + "\n", encoding="utf-8")
+            # "x" refuses a file created meanwhile too: only --force replaces one.
+            with output.open("w" if force else "x", encoding="utf-8") as file:
+                file.write(text + "\n")
+        except FileExistsError:
+            raise _exists(output) from None
         except OSError as exc:
             raise CliError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from None
     out.note(f"exported {code} to {output}")
+
+
+def _exists(output: Path) -> CliError:
+    return CliError(
+        f"{str(output)!r} already exists; nothing was written",
+        hint="pass --force to overwrite it, or choose another --output",
+        kind="file_exists",
+    )
 
 
 class DiagramFormat(StrEnum):

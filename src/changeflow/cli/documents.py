@@ -301,8 +301,8 @@ def transfer(code: str, nip: str, office: Office, recorded: HistoryEntry) -> Doc
     }
 
 
-def history(nip: str, entries: Sequence[HistoryEntry]) -> Document:
-    """``history``: the participant's entries, oldest first."""
+def history(nip: str | None, entries: Sequence[HistoryEntry]) -> Document:
+    """``history``: the participant's entries (``nip`` null: anyone's), oldest first."""
     return {"nip": nip, "history": [e.to_dict() for e in entries]}
 
 

@@ -135,6 +135,15 @@ INDONESIAN: Final[Mapping[str, str]] = {
     " (stopped)": " (dihentikan)",
     "rows": "baris",
     "enrolling {code}": "mendaftarkan peserta {code}",
+    "pass --force to overwrite it, or choose another --output": (
+        "tambahkan --force untuk menimpanya, atau pilih --output lain"
+    ),
+    "no entries match": "tidak ada entri yang cocok",
+    "write YYYY-MM-DD (that day in UTC) or ISO 8601 with a timezone, e.g. "
+    "2024-04-01T12:00+07:00": (
+        "tulis YYYY-MM-DD (hari itu dalam UTC) atau ISO 8601 dengan zona waktu, misalnya "
+        "2024-04-01T12:00+07:00"
+    ),
     # -- the office registry ---------------------------------------------------------------
     "would create {count} office(s):": "akan membuat {count} unit kerja:",
     "use {code} to mean that office, or choose another {what}; "

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from changeflow.cli.failures import CliError
+from changeflow.errors import InvalidInput
 
 __all__ = [
     "Actor",
@@ -22,6 +23,7 @@ __all__ = [
     "IdempotencyKey",
     "JsonFlag",
     "Nip",
+    "OptionalNip",
     "Reason",
     "Score",
     "parse_date",
@@ -36,7 +38,30 @@ JsonFlag = Annotated[
 CohortCode = Annotated[
     str, typer.Argument(metavar="CODE", help="The cohort's code, e.g. PKA-III-VII-2019.")
 ]
-Nip = Annotated[str, typer.Argument(metavar="NIP", help="The participant's 18-digit NIP.")]
+
+
+def _nip(value: str | None) -> str | None:
+    """Something that is not a NIP is a usage error saying so (exit 2), not an unknown person."""
+    from changeflow.inputs import nip_argument  # noqa: PLC0415 - only commands taking a NIP
+
+    if value is None:  # an optional NIP left out
+        return None
+    try:
+        return nip_argument(value)
+    except InvalidInput as exc:
+        raise typer.BadParameter(str(exc).removeprefix("nip: ")) from None
+
+
+Nip = Annotated[
+    str,
+    typer.Argument(metavar="NIP", help="The participant's 18-digit NIP.", callback=_nip),
+]
+OptionalNip = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="NIP", help="The participant's 18-digit NIP (default: anyone).", callback=_nip
+    ),
+]
 EventName = Annotated[
     str, typer.Argument(metavar="EVENT", help="A lifecycle event, e.g. start_class.")
 ]

@@ -8,6 +8,7 @@ exits 3 with every violation (see :func:`changeflow.cli.session.guarded`).
 """
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -25,9 +26,11 @@ from changeflow.cli.options import (
     IdempotencyKey,
     JsonFlag,
     Nip,
+    OptionalNip,
     Reason,
     parse_date,
     parse_json_object,
+    parse_moment,
 )
 from changeflow.cli.render import Output
 from changeflow.cli.session import guarded, session
@@ -363,19 +366,55 @@ def _file_form(
 
 def history(
     ctx: typer.Context,
-    nip: Nip,
+    nip: OptionalNip = None,
     cohort: Annotated[
         str | None, typer.Option("--cohort", metavar="CODE", help="Only this cohort.")
     ] = None,
+    event: Annotated[
+        str | None, typer.Option("--event", metavar="EVENT", help="Only this event or command.")
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", metavar="ID", help="Only what this actor did.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="WHEN",
+            help="Only entries from then on: a date (from its start, UTC) or an ISO 8601 "
+            "time with a timezone.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            metavar="WHEN",
+            help="Only entries before then: a date (through its end, UTC) or an ISO 8601 "
+            "time with a timezone (not included).",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Show a participant's audited commands and refused attempts, oldest first."""
+    """Show audited commands and refused attempts, oldest first: a participant's, or filtered.
+
+    --event, --actor, --since and --until narrow it (the database does the filtering).
+    """
     out = Output(json_output)
+    filtered = any(v is not None for v in (event, actor, since, until))
     with session(ctx, out) as engine:
         if cohort is not None:
             engine.cohort(cohort)
-        entries = engine.history(nip, cohort=cohort)
-        if not entries:
+        start = None if since is None else _moment(since, "--since", end=False)
+        stop = None if until is None else _moment(until, "--until", end=True)
+        entries = engine.history(
+            nip, cohort=cohort, event=event, actor=actor, since=start, until=stop
+        )
+        if (
+            nip is not None
+            and not entries
+            and (not filtered or not engine.history(nip, cohort=cohort))
+        ):
             raise CliError(
                 f"no history for {nip!r}" + (f" in {cohort}" if cohort else ""),
                 hint="check the NIP; `changeflow status COHORT` lists the participants",
@@ -383,5 +422,25 @@ def history(
             )
     if out.json:
         out.document(documents.history(nip, entries))
+    elif not entries:
+        out.line("no entries match")
     else:
-        render.history_text(entries)
+        render.history_text(entries, with_nip=nip is None)
+
+
+def _moment(value: str, option: str, *, end: bool) -> datetime:
+    """A --since/--until bound: a date is its day in UTC (an end bound: through that day)."""
+    try:
+        if len(value) == len("YYYY-MM-DD"):
+            day = parse_date(value, option)
+            if end and day == date.max:  # through the last day there is: no bound
+                return datetime.max.replace(tzinfo=UTC)
+            day += timedelta(days=1 if end else 0)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return parse_moment(value, option)
+    except CliError:
+        raise CliError(
+            f"{option} {value!r} is neither a date nor a date and time",
+            hint="write YYYY-MM-DD (that day in UTC) or ISO 8601 with a timezone, "
+            "e.g. 2024-04-01T12:00+07:00",
+        ) from None

@@ -318,13 +318,17 @@ def _short(value: Any) -> str:
     return text if len(text) <= _SHORT else text[: _SHORT - 3] + "..."
 
 
-def history_text(entries: Sequence[HistoryEntry]) -> None:
-    """A participant's history, oldest first, with what each data command changed."""
+def history_text(entries: Sequence[HistoryEntry], *, with_nip: bool = False) -> None:
+    """A participant's history, oldest first, with what each data command changed.
+
+    ``with_nip`` adds each entry's NIP (a history of several people).
+    """
     table(
         (
             "seq",
             "at",
             "cohort",
+            *(("nip",) if with_nip else ()),
             "event",
             "from -> to",
             "outcome",
@@ -336,6 +340,7 @@ def history_text(entries: Sequence[HistoryEntry]) -> None:
                 e.seq,
                 e.at.strftime("%Y-%m-%d %H:%M"),
                 e.cohort,
+                *((e.nip,) if with_nip else ()),
                 e.event,
                 f"{state_label(e.source)} -> {state_label(e.target)}",
                 tr(e.outcome),

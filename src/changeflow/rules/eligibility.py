@@ -9,6 +9,8 @@ from changeflow.dates import add_years
 from changeflow.rules.verdict import OK, Verdict
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from changeflow.rules.context import RuleContext
 
 __all__ = ["ARTICLE", "AlreadyActive", "Rank", "RetirementHorizon"]
@@ -48,6 +50,8 @@ class RetirementHorizon:
     N is the cohort's ``min_years_to_retirement`` (4); the pension date is the first day of
     the month after the participant reaches the retirement age (the participant's own, else
     the cohort's, 58 by default). Judged against the cohort's start, never today's date.
+    Someone whose pension began on or before the start is told they are already retired
+    (fact ``retired``).
     """
 
     def __call__(self, context: RuleContext, /) -> Verdict:
@@ -58,6 +62,8 @@ class RetirementHorizon:
         horizon = add_years(start, params.min_years_to_retirement)
         if retires > horizon:
             return OK
+        if retires <= start:
+            return _retired(retires, start, params.min_years_to_retirement)
         return Verdict.refuse(
             "retirement_horizon",
             f"retires on {retires.isoformat()}, not more than "
@@ -70,6 +76,21 @@ class RetirementHorizon:
             cohort_start=start.isoformat(),
             min_years=params.min_years_to_retirement,
         )
+
+
+def _retired(retires: date, start: date, min_years: int) -> Verdict:
+    """The ``retirement_horizon`` refusal of someone whose pension began by the cohort start."""
+    return Verdict.refuse(
+        "retirement_horizon",
+        f"already retired on {retires.isoformat()}, before the cohort starts on "
+        f"{start.isoformat()}",
+        message_id=f"sudah pensiun sejak {retires.isoformat()}",
+        source=ARTICLE,
+        retirement_date=retires.isoformat(),
+        cohort_start=start.isoformat(),
+        min_years=min_years,
+        retired=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)

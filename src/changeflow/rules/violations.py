@@ -15,11 +15,13 @@ from changeflow.records import Violation
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import date
 
 __all__ = [
     "active_elsewhere",
     "already_enrolled",
     "cohort_overfilled",
+    "effective_date_outside",
     "illegal_transition",
     "no_previous_state",
     "office_overfilled",
@@ -64,6 +66,28 @@ def already_enrolled(cohort: str, state: str) -> Violation:
         f"is already enrolled in cohort {cohort} (state {state!r})",
         MappingProxyType({"cohort": cohort, "state": state}),
         f"sudah terdaftar di angkatan {cohort} ({state})",
+    )
+
+
+def effective_date_outside(effective: date, start: date, end: date) -> Violation:
+    """Code ``effective_date_outside_cohort``: a move takes effect outside the cohort's dates.
+
+    A move of a participant takes effect within the course: from the cohort's first day to
+    its last (``Cohort.start`` to ``Cohort.end``, both included).
+    """
+    return Violation(
+        "effective_date_outside_cohort",
+        f"effective date {effective.isoformat()} is outside the cohort's dates "
+        f"({start.isoformat()} to {end.isoformat()})",
+        MappingProxyType(
+            {
+                "effective_date": effective.isoformat(),
+                "cohort_start": start.isoformat(),
+                "cohort_end": end.isoformat(),
+            }
+        ),
+        f"tanggal berlaku {effective.isoformat()} di luar masa angkatan "
+        f"({start.isoformat()} s.d. {end.isoformat()})",
     )
 
 

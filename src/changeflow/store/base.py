@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from changeflow.facts import Facts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
     from datetime import datetime
 
@@ -194,12 +194,25 @@ class Store(Protocol):
         """A snapshot; :class:`~changeflow.errors.ParticipantNotFound` if not enrolled."""
         ...
 
-    def enrolments(self, cohort: str) -> list[Enrolment]:
-        """Snapshots of every enrolment of the cohort, in enrolment order."""
+    def enrolments(self, cohort: str, states: Collection[str] | None = None) -> list[Enrolment]:
+        """Snapshots of the cohort's enrolments (only those in ``states``), in enrolment order."""
         ...
 
-    def history(self, *, nip: str | None = None, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audit entries, oldest first, filtered by participant and/or cohort."""
+    def history(
+        self,
+        *,
+        nip: str | None = None,
+        cohort: str | None = None,
+        event: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """Audit entries, oldest first, filtered by participant and/or cohort.
+
+        Also, when given, by ``event`` and ``actor`` (equal) and by time: ``since`` <= the
+        entry's ``at`` < ``until`` (both timezone-aware).
+        """
         ...
 
     def offices(self) -> list[Office]:

@@ -24,7 +24,7 @@ from changeflow.personal import Subject, open_entry, seal
 from changeflow.records import COHORT_NIP, CohortProjection, HistoryEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
     from datetime import datetime
 
     from changeflow.models import Cohort, Office
@@ -118,21 +118,40 @@ class MemoryStore:
                 raise ParticipantNotFound(nip, hint=f"not enrolled in {cohort}")
             return found.snapshot()
 
-    def enrolments(self, cohort: str) -> list[Enrolment]:
-        """Snapshots of every enrolment of the cohort, in enrolment order."""
+    def enrolments(self, cohort: str, states: Collection[str] | None = None) -> list[Enrolment]:
+        """Snapshots of the cohort's enrolments (only those in ``states``), in enrolment order."""
         with self._lock:
-            return [e.snapshot() for e in self._data(cohort).members.values()]
+            members = self._data(cohort).members.values()
+            wanted = None if states is None else frozenset(states)
+            return [e.snapshot() for e in members if wanted is None or e.state in wanted]
 
-    def history(self, *, nip: str | None = None, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audit entries, oldest first, filtered by participant and/or cohort (opened)."""
+    def history(
+        self,
+        *,
+        nip: str | None = None,
+        cohort: str | None = None,
+        event: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """Audit entries, oldest first, filtered as the protocol says (opened)."""
         with self._lock:
             if nip is not None:
-                entries = list(self._by_nip.get(nip, ()))
-                return [self.open(e) for e in entries if cohort is None or e.cohort == cohort]
-            if cohort is not None:
-                return [self.open(e) for e in self._data(cohort).trail]
-            merged = [e for data in self._cohorts.values() for e in data.trail]
-            return [self.open(e) for e in sorted(merged, key=lambda e: (e.at, e.cohort, e.seq))]
+                entries = [e for e in self._by_nip.get(nip, ()) if cohort in {None, e.cohort}]
+            elif cohort is not None:
+                entries = list(self._data(cohort).trail)
+            else:
+                merged = [e for data in self._cohorts.values() for e in data.trail]
+                entries = sorted(merged, key=lambda e: (e.at, e.cohort, e.seq))
+            return [
+                self.open(e)
+                for e in entries
+                if (event is None or e.event == event)
+                and (actor is None or e.actor == actor)
+                and (since is None or e.at >= since)
+                and (until is None or e.at < until)
+            ]
 
     def open(self, sealed: HistoryEntry, *, check: bool = False) -> HistoryEntry:
         """A stored (sealed) entry opened with its personal values (see :func:`open_entry`)."""

@@ -53,7 +53,7 @@ import contextlib
 import itertools
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -1376,6 +1376,61 @@ class StoreContract(_Backend):
         assert store.history(cohort=OTHER) == [a1, a2]
         assert store.history() == [a1, b1, a2, a3, b2, a4]
         assert store.history(nip=_nip(sequence=997)) == []
+
+    def test_history_filters_by_event_actor_and_time(self, store: Store, cohort: Cohort) -> None:
+        """history(event=, actor=, since=, until=) keeps the matching ones: since <= at < until."""
+        _add_cohort(store, _cohort(OTHER))
+        a, b = _person(DINKES), _person(BKD)
+        hour = timedelta(hours=1)
+        a1 = _enrol(store, a, cohort=OTHER, at=AT)
+        b1 = _enrol(store, b, at=AT + hour)
+        a2 = _move(store, a.nip, "graduated", cohort=OTHER, at=AT + 2 * hour)
+        a3 = _enrol(store, a, at=AT + 3 * hour)
+        b2 = _move(store, b.nip, "on_class", at=AT + 4 * hour)
+        with store.unit(cohort.code) as uow:
+            refused = _entry(
+                uow.next_seq(),
+                a.nip,
+                at=AT + 5 * hour,
+                event="to_seminar",
+                source="enrolled",
+                target="seminar",
+                outcome="refused",
+                actor="coach-1",
+            )
+            uow.record(refused)
+            uow.commit()
+        assert store.history(event="enrol") == [a1, b1, a3]
+        assert store.history(event="enrol", cohort=CODE) == [b1, a3]
+        assert store.history(nip=a.nip, event="enrol") == [a1, a3]
+        assert store.history(actor="coach-1") == [refused]
+        assert store.history(nip=b.nip, actor="coach-1") == []
+        assert store.history(since=AT + 2 * hour) == [a2, a3, b2, refused]
+        assert store.history(until=AT + 2 * hour) == [a1, b1]
+        assert store.history(cohort=OTHER, since=AT + hour, until=AT + 3 * hour) == [a2]
+        tick = timedelta(microseconds=1)
+        assert store.history(nip=a.nip, since=AT + 3 * hour, until=AT + 3 * hour + tick) == [a3]
+        jakarta = timezone(timedelta(hours=7))
+        assert store.history(since=(AT + 4 * hour).astimezone(jakarta)) == [b2, refused]
+        assert store.history(event="enrol", since=AT + 6 * hour) == []
+
+    def test_store_enrolments_filter_by_states(self, store: Store, cohort: Cohort) -> None:
+        """store.enrolments(code, states) lists only those states, in enrolment order."""
+        people = [_person(_office(i)) for i in range(4)]
+        for person in people:
+            _enrol(store, person)
+        _move(store, people[3].nip, "on_class")
+        _move(store, people[1].nip, "on_class")
+        _move(store, people[2].nip, "withdrawn")
+        assert [e.nip for e in store.enrolments(cohort.code, None)] == [p.nip for p in people]
+        on_class = store.enrolments(cohort.code, ["on_class"])
+        assert [e.nip for e in on_class] == [people[1].nip, people[3].nip]
+        assert [e.nip for e in store.enrolments(cohort.code, {"withdrawn", "enrolled"})] == [
+            people[0].nip,
+            people[2].nip,
+        ]
+        assert store.enrolments(cohort.code, ()) == []
+        assert store.enrolments(cohort.code, ["graduated"]) == []
 
     def test_cohort_entries_are_in_the_cohorts_history_only(
         self, store: Store, cohort: Cohort

@@ -57,7 +57,7 @@ from changeflow.store.sql.schema import HEAD, ensure_schema
 from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
     from sqlalchemy import Connection, Row, Select
 
@@ -344,17 +344,36 @@ class SqlStore:
             raise ParticipantNotFound(nip, hint=f"not enrolled in {cohort}")
         return found[0][1]
 
-    def enrolments(self, cohort: str) -> list[Enrolment]:
-        """Every enrolment of the cohort, in enrolment order."""
+    def enrolments(self, cohort: str, states: Collection[str] | None = None) -> list[Enrolment]:
+        """The cohort's enrolments (only those in ``states``, chosen in SQL), by enrolment."""
         with self._reading() as connection:
             cohort_id = self.cohort_ref(connection, cohort)[0]
-            return [e for _, e in load_enrolments(self, connection, cohort_id, cohort)]
+            loaded = load_enrolments(self, connection, cohort_id, cohort, states=states)
+            return [e for _, e in loaded]
 
-    def history(self, *, nip: str | None = None, cohort: str | None = None) -> list[HistoryEntry]:
-        """Audit entries, oldest first, filtered by participant and/or cohort (opened)."""
+    def history(
+        self,
+        *,
+        nip: str | None = None,
+        cohort: str | None = None,
+        event: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryEntry]:
+        """Audit entries, oldest first, filtered as the protocol says (in SQL; opened)."""
         query = sql.OPENED.add_columns(sql.COHORTS.c.code).join(
             sql.COHORTS, sql.COHORTS.c.id == sql.AUDIT.c.cohort_id
         )
+        audit = sql.AUDIT.c
+        if event is not None:
+            query = query.where(audit.event == event)
+        if actor is not None:
+            query = query.where(audit.actor == actor)
+        if since is not None:
+            query = query.where(audit.at >= since)
+        if until is not None:
+            query = query.where(audit.at < until)
         with self._reading() as connection:
             if cohort is not None:
                 query = query.where(sql.AUDIT.c.cohort_id == self.cohort_ref(connection, cohort)[0])
