@@ -44,7 +44,7 @@ def changeflow(db: str, *args: str, expect: int = 0) -> dict[str, Any]:
     )
     assert done.returncode == expect, (args, done.returncode, done.stderr)
     document: dict[str, Any] = json.loads(done.stdout)  # stdout is exactly one document
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2  # the CLI's JSON schema (docs/cli.md)
     return document
 
 

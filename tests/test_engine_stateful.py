@@ -340,7 +340,11 @@ class Reference:
         """Why the nomination would be refused (empty: accepted)."""
         codes = []
         if person.nip in self.members[code]:
+            # A repeat is refused as one, never by a quota counting its own seat.
             codes.append("already_enrolled")
+            if person.nip in self.active or person.nip in self.completed:
+                codes.append("already_active")
+            return tuple(sorted(codes))
         if person.echelon not in ELIGIBLE_RANKS:
             codes.append("rank")
         start = COHORT_STARTS[code]  # no cohort starts on 29 February

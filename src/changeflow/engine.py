@@ -452,7 +452,7 @@ class Engine:
         code, name nor alias is refused with ``unknown_office``, its nearest registered
         offices named as a hint. The setting is the store's, so it holds for every engine.
         """
-        who = _command(actor).actor
+        who = _registrar(actor)
         self.store.set_setting(
             OFFICES_SETTING, CLOSED if closed else OPEN, by=who, at=self.clock.now()
         )
@@ -460,7 +460,7 @@ class Engine:
     def _register(
         self, entries: list[tuple[Office, tuple[str, ...]]], actor: str | Actor | None
     ) -> None:
-        who = _command(actor).actor
+        who = _registrar(actor)
         self.store.register_offices(entries, by=who, at=self.clock.now())
 
     def _registered(self, code: str) -> RegisteredOffice:
@@ -1760,6 +1760,17 @@ def _sorted_values(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_sorted_values(item) for item in value]
     return value
+
+
+def _registrar(actor: str | Actor | None) -> str:
+    """Who changes the store-wide office registry: always named.
+
+    The registry is no cohort's, so no cohort role applies; the name is recorded.
+    """
+    who = _command(actor).actor
+    if not who:
+        raise InvalidInput("actor", "name who changes the office registry (actor=...)")
+    return who
 
 
 @lru_cache(maxsize=1024)

@@ -25,6 +25,7 @@ from changeflow import (
     ChangeProject,
     Engine,
     FixedClock,
+    InvalidInput,
     MemoryStore,
     Mentor,
     TransitionRejected,
@@ -434,7 +435,31 @@ def writing_methods() -> set[str]:
         for name, function in inspect.getmembers(Engine, inspect.isfunction)
         if not name.startswith("_") and "actor" in inspect.signature(function).parameters
     }
-    return found - {"create_cohort"}
+    # create_cohort makes its actor the first organiser; history's actor is a filter; the
+    # office registry is the store's, no cohort's, so no role applies: it needs a named actor
+    # (test_the_office_registry_needs_a_named_actor).
+    return found - {"create_cohort", "history", *REGISTRY}
+
+
+REGISTRY = ("add_office", "add_alias", "import_offices", "close_offices")
+"""The Engine's office-registry commands: store-wide, judged by no cohort's staff."""
+
+
+@pytest.mark.parametrize("actor", [None, ""])
+def test_the_office_registry_needs_a_named_actor(actor: str | None) -> None:
+    """Without a named actor no registry command changes the registry or the setting."""
+    engine = build_world().engine
+    before = (engine.offices(), engine.offices_closed)
+    calls = (
+        lambda: engine.add_office("DINDIKBUD", "Dinas Pendidikan", actor=actor),
+        lambda: engine.add_alias(before[0][0].code, "Disdik", actor=actor),
+        lambda: engine.import_offices([{"code": "X", "name": "Kantor X"}], actor=actor),
+        lambda: engine.close_offices(actor=actor),
+    )
+    for call in calls:
+        with pytest.raises(InvalidInput, match="office registry"):
+            call()
+    assert (engine.offices(), engine.offices_closed) == before
 
 
 def test_the_calls_cover_every_public_writing_method() -> None:

@@ -139,8 +139,7 @@ INDONESIAN: Final[Mapping[str, str]] = {
         "tambahkan --force untuk menimpanya, atau pilih --output lain"
     ),
     "no entries match": "tidak ada entri yang cocok",
-    "write YYYY-MM-DD (that day in UTC) or ISO 8601 with a timezone, e.g. "
-    "2024-04-01T12:00+07:00": (
+    "write YYYY-MM-DD (that day in UTC) or ISO 8601 with a timezone, e.g. 2024-04-01T12:00+07:00": (
         "tulis YYYY-MM-DD (hari itu dalam UTC) atau ISO 8601 dengan zona waktu, misalnya "
         "2024-04-01T12:00+07:00"
     ),

@@ -26,6 +26,7 @@ __all__ = [
     "OptionalNip",
     "Reason",
     "Score",
+    "nip_value",
     "parse_date",
     "parse_json_object",
     "parse_moment",
@@ -40,7 +41,7 @@ CohortCode = Annotated[
 ]
 
 
-def _nip(value: str | None) -> str | None:
+def nip_value(value: str | None) -> str | None:
     """Something that is not a NIP is a usage error saying so (exit 2), not an unknown person."""
     from changeflow.inputs import nip_argument  # noqa: PLC0415 - only commands taking a NIP
 
@@ -54,12 +55,12 @@ def _nip(value: str | None) -> str | None:
 
 Nip = Annotated[
     str,
-    typer.Argument(metavar="NIP", help="The participant's 18-digit NIP.", callback=_nip),
+    typer.Argument(metavar="NIP", help="The participant's 18-digit NIP.", callback=nip_value),
 ]
 OptionalNip = Annotated[
     str | None,
     typer.Argument(
-        metavar="NIP", help="The participant's 18-digit NIP (default: anyone).", callback=_nip
+        metavar="NIP", help="The participant's 18-digit NIP (default: anyone).", callback=nip_value
     ),
 ]
 EventName = Annotated[

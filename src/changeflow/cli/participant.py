@@ -28,6 +28,7 @@ from changeflow.cli.options import (
     Nip,
     OptionalNip,
     Reason,
+    nip_value,
     parse_date,
     parse_json_object,
     parse_moment,
@@ -45,7 +46,9 @@ from changeflow.models import Assessment, ChangeProject, Mentor
 
 FileFormNip = Annotated[
     str | None,
-    typer.Argument(metavar="NIP", help="The participant's NIP (not with --csv or --xlsx)."),
+    typer.Argument(
+        metavar="NIP", help="The participant's NIP (not with --csv or --xlsx).", callback=nip_value
+    ),
 ]
 FileDryRun = Annotated[
     bool, typer.Option("--dry-run", help="With a file: judge every row, write nothing.")
@@ -218,6 +221,7 @@ def project(
             raise CliError(
                 "give NIP --title TITLE --theme THEME, or a file with --csv FILE or --xlsx FILE",
                 hint=PROJECTS_HINT,
+                kind="usage",  # a missing argument or option, as Click says it
             )
     if chosen is not None:
         apply_file(
@@ -294,6 +298,7 @@ def assess(
             raise CliError(
                 "give NIP --score SCORE, or a file with --csv FILE or --xlsx FILE",
                 hint=SCORES_HINT,
+                kind="usage",  # a missing argument or option, as Click says it
             )
     if chosen is not None:
         apply_file(

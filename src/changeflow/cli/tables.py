@@ -65,14 +65,18 @@ def choose_file(
     """
     if xlsx_file is None:
         if csv_file is None:
-            raise CliError("give the file with --csv FILE or --xlsx FILE", hint=hint)
+            raise CliError("give the file with --csv FILE or --xlsx FILE", hint=hint, kind="usage")
         if sheet is not None:
-            raise CliError("--sheet reads a workbook: give the file with --xlsx", hint=hint)
+            raise CliError(
+                "--sheet reads a workbook: give the file with --xlsx", hint=hint, kind="usage"
+            )
         return csv_file, False
     if csv_file is not None:
-        raise CliError("give one file: --csv FILE or --xlsx FILE, not both", hint=hint)
+        raise CliError(
+            "give one file: --csv FILE or --xlsx FILE, not both", hint=hint, kind="usage"
+        )
     if encoding is not None:
-        raise CliError("--encoding reads CSV: a workbook names its own", hint=hint)
+        raise CliError("--encoding reads CSV: a workbook names its own", hint=hint, kind="usage")
     try:
         require_openpyxl()
     except XlsxUnavailable as missing:

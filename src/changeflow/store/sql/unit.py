@@ -163,6 +163,11 @@ class SqlUnit:
         SQLAlchemy's result set-up cost more than sqlite3's whole query for these
         one-row look-ups made once per nomination of a roster.
         """
+        if self._store.dialect != "sqlite":
+            # Through SQLAlchemy: a connection the server dropped must be invalidated, not
+            # returned to the pool as if healthy (the driver's own cursor would not tell it).
+            with translated():
+                return list(self._connection.exec_driver_sql(statement, params).fetchall())
         cursor = self._cursor
         try:
             if cursor is None:
