@@ -10,10 +10,11 @@ exits 3 with every violation (see :func:`changeflow.cli.session.guarded`).
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
+from changeflow.bulk import BulkKind
 from changeflow.cli import documents, render
 from changeflow.cli.bulk import PROJECTS_HINT, SCORES_HINT, apply_file
 from changeflow.cli.failures import CliError, ExitCode
@@ -213,32 +214,12 @@ def project(
     out = Output(json_output)
     single = {"--title": title, "--theme": theme, "--mentor": mentor, "--key": key}
     single |= {"--mentor-nip": mentor_nip, "--mentor-position": mentor_position}
-    with guarded(out):
-        chosen = _file_form(
-            nip, single, csv_file, xlsx_file, sheet, encoding, dry_run, PROJECTS_HINT
-        )
-        if chosen is None and (nip is None or title is None or theme is None):
-            raise CliError(
-                "give NIP --title TITLE --theme THEME, or a file with --csv FILE or --xlsx FILE",
-                hint=PROJECTS_HINT,
-                kind="usage",  # a missing argument or option, as Click says it
-            )
-    if chosen is not None:
-        apply_file(
-            ctx,
-            out,
-            code,
-            "projects",
-            chosen[0],
-            xlsx=chosen[1],
-            sheet=sheet,
-            encoding=encoding,
-            actor=actor,
-            reason=reason,
-            dry_run=dry_run,
-        )
+    files = _Files(csv_file, xlsx_file, sheet, encoding, dry_run)
+    usage = "give NIP --title TITLE --theme THEME, or a file with --csv FILE or --xlsx FILE"
+    needed = (nip, title, theme)
+    if _ran_file(ctx, out, code, "projects", single, needed, files, usage, actor, reason):
         return
-    if nip is None or title is None or theme is None:  # refused above
+    if nip is None or title is None or theme is None:  # refused by _ran_file
         return
     with session(ctx, out) as engine:
         if mentor is None and (mentor_nip or mentor_position):
@@ -292,30 +273,11 @@ def assess(
     single = {"--score": score, "--key": key}
     if component != "overall":
         single["--component"] = component
-    with guarded(out):
-        chosen = _file_form(nip, single, csv_file, xlsx_file, sheet, encoding, dry_run, SCORES_HINT)
-        if chosen is None and (nip is None or score is None):
-            raise CliError(
-                "give NIP --score SCORE, or a file with --csv FILE or --xlsx FILE",
-                hint=SCORES_HINT,
-                kind="usage",  # a missing argument or option, as Click says it
-            )
-    if chosen is not None:
-        apply_file(
-            ctx,
-            out,
-            code,
-            "scores",
-            chosen[0],
-            xlsx=chosen[1],
-            sheet=sheet,
-            encoding=encoding,
-            actor=actor,
-            reason=reason,
-            dry_run=dry_run,
-        )
+    files = _Files(csv_file, xlsx_file, sheet, encoding, dry_run)
+    usage = "give NIP --score SCORE, or a file with --csv FILE or --xlsx FILE"
+    if _ran_file(ctx, out, code, "scores", single, (nip, score), files, usage, actor, reason):
         return
-    if nip is None or score is None:  # refused above
+    if nip is None or score is None:  # refused by _ran_file
         return
     with session(ctx, out) as engine:
         grade = engine.record_assessment(
@@ -337,20 +299,56 @@ def assess(
         out.line(f"{nip}: {component} = {score:g}; grade {grade.score:g} {grade.band} ({verdict})")
 
 
-def _file_form(
-    nip: str | None,
+class _Files(NamedTuple):
+    """The file options of ``project`` and ``assess``."""
+
+    csv_file: Path | None
+    xlsx_file: Path | None
+    sheet: str | None
+    encoding: str | None
+    dry_run: bool
+
+
+def _ran_file(
+    ctx: typer.Context,
+    out: Output,
+    code: str,
+    kind: BulkKind,
     single: Mapping[str, object],
-    csv_file: Path | None,
-    xlsx_file: Path | None,
-    sheet: str | None,
-    encoding: str | None,
-    dry_run: bool,
+    needed: tuple[object, ...],
+    files: _Files,
     usage: str,
+    actor: str | None,
+    reason: str | None,
+) -> bool:
+    """Apply the file when one is given (True); refuse mixed forms or a half-given one.
+
+    ``needed`` is the one-participant form's NIP and required values (a usage error, exit 2,
+    when any is missing and no file is given); ``single`` its other options by name.
+    """
+    nip = needed[0]
+    hint = PROJECTS_HINT if kind == "projects" else SCORES_HINT
+    with guarded(out):
+        chosen = _file_form(nip if isinstance(nip, str) else None, single, files, hint)
+        if chosen is None and any(value is None for value in needed):
+            # A missing argument or option: a usage error, as Click reports its own.
+            raise CliError(usage, hint=hint, kind="usage")
+    if chosen is None:
+        return False
+    apply_file(ctx, out, code, kind, chosen[0], xlsx=chosen[1], sheet=files.sheet,
+               encoding=files.encoding, actor=actor, reason=reason,
+               dry_run=files.dry_run)  # fmt: skip
+    return True
+
+
+def _file_form(
+    nip: str | None, single: Mapping[str, object], files: _Files, usage: str
 ) -> tuple[Path, bool] | None:
     """The file to read and whether it is a workbook; ``None`` for the one-participant form.
 
     :class:`CliError` when the two forms are mixed, or a file option comes without a file.
     """
+    csv_file, xlsx_file, sheet, encoding, dry_run = files
     if csv_file is None and xlsx_file is None:
         given = [name for name, value in (("--sheet", sheet), ("--encoding", encoding)) if value]
         if dry_run:
