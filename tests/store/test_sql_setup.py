@@ -26,7 +26,7 @@ from changeflow.states import DEFAULT_LIFECYCLE
 from changeflow.store.sql import HEAD, SqlStore
 from factories import make_cohort
 from postgres_server import database_name
-from store.upgrade_support import copy_fixture, migrate_to, snapshot
+from store.upgrade_support import copy_fixture, snapshot, upgrade_to
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -62,16 +62,6 @@ def _scalar(url: str, query: str) -> object:
     try:
         with engine.connect() as connection:
             return connection.execute(text(query)).scalar()
-    finally:
-        engine.dispose()
-
-
-def _at(url: str, revision: str) -> None:
-    """Make the empty database at ``url`` a changeflow database at ``revision``."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            migrate_to(connection, revision)
     finally:
         engine.dispose()
 
@@ -120,7 +110,7 @@ def test_an_older_schema_is_refused_untouched_without_migrate(tmp_path: Path) ->
 
 def test_an_older_schema_upgrades_with_migrate(any_url: str) -> None:
     """A 0003 database: refused without migrate, then migrate=True brings it to the head."""
-    _at(any_url, "0003")
+    upgrade_to(any_url, "0003")
     with pytest.raises(SchemaOutdated) as refused:
         SqlStore(any_url, create=False)
     assert refused.value.found == "0003"

@@ -14,7 +14,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import create_engine
 
 from changeflow import ChangeProject, DefinitionMismatch, Engine, Mentor
 from changeflow.schedule import Visit, default_schedule
@@ -28,10 +27,9 @@ from store.upgrade_support import (
     EMPTY,
     TABLES_0001,
     Snapshot,
-    build_0001,
-    copy_fixture,
-    migrate_to,
+    populated_at,
     snapshot,
+    upgrade_to,
 )
 
 if TYPE_CHECKING:
@@ -46,26 +44,12 @@ PROJECT = ChangeProject(
 )
 
 
-def upgrade_to(url: str, revision: str) -> None:
-    """Bring the database at ``url`` to ``revision`` with Alembic alone."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            migrate_to(connection, revision)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0002(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0002 database, on each backend."""
-    url = copy_fixture(tmp_path)
-    if request.param == "postgres":
-        pg_url: str = request.getfixturevalue("pg_url")
-        build_0001(pg_url, url)
-        url = pg_url
-    upgrade_to(url, "0002")
-    return url
+    postgres = request.param == "postgres"
+    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
+    return populated_at("0002", request.param, tmp_path, pg_url)
 
 
 @pytest.fixture

@@ -24,9 +24,7 @@ from store.upgrade_support import (
     DEMO,
     KEYED,
     Snapshot,
-    build_0001,
-    copy_fixture,
-    migrate_to,
+    populated_at,
     snapshot,
 )
 
@@ -42,26 +40,12 @@ RESEALED = {"nip", "reason", "payload", "violations", "data", "change", "format"
 DEMO_GRADUATE = "196801011992031001"
 
 
-def upgrade_to(url: str, revision: str) -> None:
-    """Bring the database at ``url`` to ``revision`` with Alembic alone."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            migrate_to(connection, revision)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0004(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0004 database, on each backend."""
-    url = copy_fixture(tmp_path)
-    if request.param == "postgres":
-        pg_url: str = request.getfixturevalue("pg_url")
-        build_0001(pg_url, url)
-        url = pg_url
-    upgrade_to(url, "0004")
-    return url
+    postgres = request.param == "postgres"
+    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
+    return populated_at("0004", request.param, tmp_path, pg_url)
 
 
 @pytest.fixture

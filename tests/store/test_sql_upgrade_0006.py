@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import create_engine
 
 from changeflow import Checkpoint, Engine, Office
 from changeflow.offices import fold
 from changeflow.store.sql import HEAD, SqlStore
-from store.upgrade_support import COHORTS, build_0001, copy_fixture, migrate_to, snapshot
+from store.upgrade_support import (
+    COHORTS,
+    populated_at,
+    snapshot,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,26 +26,12 @@ if TYPE_CHECKING:
 REGISTRY_TABLES = {"office_names", "settings"}
 
 
-def upgrade_to(url: str, revision: str) -> None:
-    """Bring the database at ``url`` to ``revision`` with Alembic alone."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            migrate_to(connection, revision)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0005(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0005 database, on each backend."""
-    url = copy_fixture(tmp_path)
-    if request.param == "postgres":
-        pg_url: str = request.getfixturevalue("pg_url")
-        build_0001(pg_url, url)
-        url = pg_url
-    upgrade_to(url, "0005")
-    return url
+    postgres = request.param == "postgres"
+    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
+    return populated_at("0005", request.param, tmp_path, pg_url)
 
 
 def test_upgrade_registers_every_office_and_changes_nothing_else(database_0005: str) -> None:

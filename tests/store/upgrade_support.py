@@ -188,3 +188,27 @@ def build_0001(url: str, source_url: str) -> dict[str, int]:
     finally:
         engine.dispose()
     return copied
+
+
+def upgrade_to(url: str, revision: str) -> None:
+    """Bring the database at ``url`` to ``revision`` with Alembic alone."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            migrate_to(connection, revision)
+    finally:
+        engine.dispose()
+
+
+def populated_at(revision: str, backend: str, tmp_path: Path, pg_url: str = "") -> str:
+    """The URL of the fixture's populated database brought to ``revision`` on ``backend``.
+
+    ``backend`` is ``"sqlite"`` (a copy of the fixture in ``tmp_path``) or ``"postgres"``
+    (the fixture's rows loaded into the empty database at ``pg_url``).
+    """
+    url = copy_fixture(tmp_path)
+    if backend == "postgres":
+        build_0001(pg_url, url)
+        url = pg_url
+    upgrade_to(url, revision)
+    return url
