@@ -1,9 +1,9 @@
-"""Command-line figures on HR files: a roster and a scores file of many rows (targets 8c, 8d).
+"""Command-line figures on many rows: a roster, a scores file, a cohort advanced (8c-8e).
 
-changeflow's side is the whole ``changeflow enrol --csv`` / ``changeflow assess --csv``
-process on an SQLite file, every row judged by the rules and audited; the anchor is
-:mod:`benchmarks.bare_files`, also a whole process, writing the same rows with stdlib
-``sqlite3``. Each round starts from a fresh copy of a prepared database (not timed).
+changeflow's side is the whole ``changeflow enrol --csv`` / ``changeflow assess --csv`` /
+``changeflow advance`` process on an SQLite file, every row judged by the rules and audited;
+the anchor is :mod:`benchmarks.bare_files`, also a whole process, writing the same rows with
+stdlib ``sqlite3``. Each round starts from a fresh copy of a prepared database (not timed).
 """
 
 from __future__ import annotations
@@ -99,8 +99,39 @@ def scores(results: Results, folder: Path, rows: int, rounds: int) -> None:
     )
 
 
+def advance(results: Results, folder: Path, rows: int, rounds: int) -> None:
+    """Target 8e: ``changeflow advance`` of a ``rows``-participant cohort against bare sqlite3."""
+    template = folder / "advance-template.db"
+    seeded(f"sqlite:///{template}", cohorts=1, per_cohort=rows, codes=[CODE])
+    # The anchor's database holds the same participants, on the lean two-table schema.
+    lean = folder / "advance-lean.db"
+    lean.unlink(missing_ok=True)
+    _timed([sys.executable, "-m", "benchmarks.bare_files", "prepare", str(lean), str(rows)])
+    ours = ["advance", CODE, "start_class", "--actor", STAFF_ID, "--json"]
+    runs = _rounds(folder, "advance", template, Path("-"), ours, rounds, bare_template=lean)
+    results.add(
+        "cli.advance.ours",
+        f"`changeflow advance` of a {rows:,}-participant cohort one step, whole process",
+        "s",
+        runs["ours"],
+    )
+    results.add(
+        "cli.advance.bare",
+        f"bare sqlite3 executemany of the same {rows:,} state updates and audit rows, "
+        "whole process",
+        "s",
+        runs["bare"],
+    )
+
+
 def _rounds(
-    folder: Path, kind: str, template: Path, data: Path, ours: list[str], rounds: int
+    folder: Path,
+    kind: str,
+    template: Path,
+    data: Path,
+    ours: list[str],
+    rounds: int,
+    bare_template: Path | None = None,
 ) -> dict[str, list[float]]:
     mine, bare = folder / f"{kind}-ours.db", folder / f"{kind}-bare.db"
 
@@ -109,8 +140,11 @@ def _rounds(
         return _timed([*changeflow_command(), "--db", f"sqlite:///{mine}", *ours])
 
     def run_bare(_round: int) -> float:
-        for suffix in ("", "-wal", "-shm"):
-            (folder / f"{bare.name}{suffix}").unlink(missing_ok=True)
+        if bare_template is None:
+            for suffix in ("", "-wal", "-shm"):
+                (folder / f"{bare.name}{suffix}").unlink(missing_ok=True)
+        else:
+            _fresh(bare_template, bare)
         return _timed([sys.executable, "-m", "benchmarks.bare_files", kind, str(bare), str(data)])
 
     return interleaved({"ours": run_ours, "bare": run_bare}, rounds)
