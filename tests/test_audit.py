@@ -7,12 +7,14 @@ import json
 import shutil
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 
 from changeflow import (
@@ -754,3 +756,58 @@ def test_cohort_entries_open_the_chain(engine: Engine) -> None:
     assert replayed.cohort == created
     assert isinstance(replayed.cohort, Cohort)
     assert engine.history(NIP) == []
+
+
+# -- the canonical encoding ------------------------------------------------------------------
+
+_texts = st.none() | st.text(max_size=12)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_mappings = st.none() | st.dictionaries(st.text(max_size=8), _json_values, max_size=4)
+_violations = st.builds(
+    Violation,
+    code=st.text(min_size=1, max_size=10),
+    message=st.text(max_size=20),
+    facts=st.dictionaries(st.text(max_size=6), _json_values, max_size=3).map(MappingProxyType),
+    message_id=_texts,
+    source=_texts,
+)
+_entries = st.builds(
+    HistoryEntry,
+    seq=st.integers(1, 10**9),
+    at=st.datetimes(timezones=st.just(UTC) | st.just(timezone(timedelta(hours=7)))),
+    cohort=st.text(min_size=1, max_size=12),
+    nip=st.text(min_size=1, max_size=20),
+    event=st.text(min_size=1, max_size=12),
+    source=_texts,
+    target=_texts,
+    outcome=st.sampled_from(["accepted", "refused"]),
+    actor=_texts,
+    reason=_texts,
+    payload=_mappings,
+    violations=st.lists(_violations, max_size=2).map(tuple),
+    data=_mappings,
+    effective_date=st.none() | st.dates(),
+    change=_mappings,
+    role=_texts,
+)
+
+
+@given(_entries)
+def test_the_canonical_bytes_are_json_dumps_of_the_entry_with_sorted_keys(
+    entry: HistoryEntry,
+) -> None:
+    """The fast encoding of the current format is byte for byte ``json.dumps``'s."""
+    reference = json.dumps(
+        entry.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    ).encode()
+    assert canonical(entry) == reference
+    assert (
+        chain_hash(GENESIS, entry)
+        == hashlib.sha256(GENESIS.encode() + b"\n" + reference).hexdigest()
+    )

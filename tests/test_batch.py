@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from changeflow import (
+    ChangeProject,
     Engine,
     InvalidInput,
+    Mentor,
     RuleError,
     TransitionRejected,
 )
@@ -23,6 +25,13 @@ if TYPE_CHECKING:
 
     from changeflow import FixedClock, HistoryEntry
     from changeflow.store.base import Store
+
+
+PROJECT = ChangeProject(
+    title="Aplikasi antrean puskesmas daring",
+    theme="pelayanan kesehatan",
+    mentor=Mentor(name="dr. Anang Budi Yoelijanto"),
+)
 
 
 def _engine(store: Store, clock: FixedClock) -> tuple[Engine, str]:
@@ -205,3 +214,33 @@ def test_a_concurrent_writer_is_judged_after_the_batch(
     finally:
         store.close()
         other_store.close()
+
+
+def test_moves_of_one_participant_in_one_batch_are_written_in_order(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Each form of the move's UPDATE (active kept, active changed) applies in command order.
+
+    The SQL store writes a step that keeps the participant active without touching
+    ``active``; interleaved with moves that change it, every UPDATE must still meet the
+    version the one before left: one participant moved five times in one batch, a step
+    coming after moves of the other form.
+    """
+    store = SqlStore(f"sqlite:///{tmp_path / 'a.db'}")
+    engine, code = _engine(store, clock)
+    budi, siti = make_participant(office=office(1)), make_participant(office=office(2))
+    for person in (budi, siti):
+        engine.enrol(code, person)
+    engine.register_project(code, budi.nip, PROJECT)
+    with engine.batch(code):
+        engine.fire(code, budi.nip, "start_class")
+        engine.fire(code, siti.nip, "start_class")
+        engine.fire(code, budi.nip, "withdraw", reason="long-term medical treatment")
+        engine.fire(code, budi.nip, "reopen", reason="the withdrawal was recorded by mistake")
+        engine.fire(code, budi.nip, "present_proposal")
+        engine.fire(code, siti.nip, "withdraw", reason="long-term medical treatment")
+        engine.fire(code, budi.nip, "withdraw", reason="moved to another post")
+    states = {e.nip: (e.state, e.version, e.active) for e in engine.participants(code)}
+    assert states == {budi.nip: ("withdrawn", 6, False), siti.nip: ("withdrawn", 3, False)}
+    assert all(check.ok for check in engine.verify(code))
+    store.close()

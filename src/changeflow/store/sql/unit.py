@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 from sqlalchemy import delete, insert, select
@@ -25,11 +27,10 @@ from changeflow.store.sql import statements as sql
 from changeflow.store.sql.errors import translate, translated
 from changeflow.store.sql.mapping import (
     audit_values,
-    enrolment_from_row,
+    enrolment_from_fields,
     entry_from_row,
     opened_from_row,
     personal_json,
-    project_from_row,
     project_params,
     seqs_json,
     staff_from_row,
@@ -73,22 +74,24 @@ def load_enrolments(
     turns a stored office code and name into the office object (the store shares one per
     code).
     """
-    params: dict[str, Any] = {"cohort_id": cohort_id}
+    params: tuple[Any, ...] = (cohort_id,)
+    chosen = None if states is None else list(states)
     if nip is not None:
-        statement, params["nip"] = sql.MEMBER, nip
-    elif states is not None:
-        statement, params["states"] = sql.MEMBERS_IN, list(states)
-    else:
-        statement = sql.MEMBERS
+        params += (nip,)
+    if chosen is not None:
+        params += tuple(chosen)
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    statement = sql.members_sql(
+        mark, nip=nip is not None, states=None if chosen is None else len(chosen)
+    )
     found: dict[int, Enrolment] = {}
-    for row in connection.execute(statement, params):
-        enrolment = found.get(row.id)
+    for row in connection.exec_driver_sql(statement, params):
+        enrolment = found.get(row[0])
         if enrolment is None:
-            office = offices.office_of(row.office_code, row.office_name)
-            project = project_from_row(row) if row.title is not None else None
-            enrolment = found[row.id] = enrolment_from_row(row, cohort, office, project, None)
-        if row.component is not None:
-            enrolment.scores = {**(enrolment.scores or {}), row.component: row.score}
+            office = offices.office_of(row[3], row[4])
+            enrolment = found[row[0]] = enrolment_from_fields(row, cohort, office)
+        if row[20] is not None:
+            enrolment.scores = {**(enrolment.scores or {}), row[20]: row[21]}
     return list(found.items())
 
 
@@ -111,7 +114,8 @@ class SqlUnit:
         self._dirty_offices: set[str] = set()
         self._members: dict[str, Enrolment] = {}
         self._ids: dict[str, int] = {}
-        self._moves: list[tuple[Any, ...]] = []
+        # Queued moves in order: (whether ``active`` changes, the UPDATE's parameters).
+        self._moves: list[tuple[bool, tuple[Any, ...]]] = []
         self._audit: list[tuple[Any, ...]] = []
         self._personal: list[tuple[Any, ...]] = []
         self._subjects: dict[str, Subject] = {}
@@ -134,10 +138,16 @@ class SqlUnit:
         self._flush_subjects()
         if self._moves:
             moves, self._moves = self._moves, []
-            result = self._driver_many(self._store.sql.move, moves)
-            if result.rowcount != len(moves):
+            changed = 0
+            # In order, a run of each form at a time: a participant moved twice in one unit
+            # must be updated from its first version, then from its second.
+            for full, run in groupby(moves, key=itemgetter(0)):
+                rows = [params for _, params in run]
+                statement = self._store.sql.move if full else self._store.sql.step
+                changed += self._driver_many(statement, rows).rowcount
+            if changed != len(moves):
                 raise ConcurrentTransition(
-                    f"{len(moves) - result.rowcount} participant(s) of {self.cohort.code} "
+                    f"{len(moves) - changed} participant(s) of {self.cohort.code} "
                     "were changed by another writer",
                     cohort=self.cohort.code,
                 )
@@ -366,7 +376,10 @@ class SqlUnit:
         """
         row_id = self._current(before)
         if after.version != before.version:  # every move (and only a move) counts a version
-            self._moves.append(sql.move_values(row_id, before.version, after))
+            if after.active == before.active:
+                self._moves.append((False, sql.step_values(row_id, before.version, after)))
+            else:
+                self._moves.append((True, sql.move_values(row_id, before.version, after)))
         if after.participant is not before.participant:
             self._person(row_id, before, after)
         if after.project is not before.project:
