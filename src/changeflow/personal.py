@@ -140,13 +140,20 @@ def is_erased(nip: str) -> bool:
 # -- the entry as nested plain data ---------------------------------------------------------
 
 
+_PERSONAL_CHANGES = frozenset(path[1] for path in PERSONAL_FIELDS if path[0] == "change")
+
+
 def _plain(entry: HistoryEntry) -> bool:
-    """Whether ``entry`` can hold no personal value besides its NIP (most moves): fast path."""
+    """Whether ``entry`` can hold no personal value besides its NIP: the fast path.
+
+    Most moves, and data commands changing no personal fact (scores, a group).
+    """
+    change = entry.change
     return (
         entry.reason is None
         and entry.payload is None
         and not entry.violations
-        and entry.change is None
+        and (change is None or _PERSONAL_CHANGES.isdisjoint(change))
         and (entry.data is None or "mentor" not in entry.data)
     )
 

@@ -196,7 +196,6 @@ GROUP = (
 )
 DROP_PROJECT = delete(PROJECTS).where(PROJECTS.c.enrolment_id == bindparam("b_id"))
 DROP_SCORES = delete(SCORES).where(SCORES.c.enrolment_id == bindparam("b_id"))
-ADD_SCORE = insert(SCORES)
 MEMBER_ID = select(ENROLMENTS.c.id, ENROLMENTS.c.version).where(
     ENROLMENTS.c.cohort_id == bindparam("cohort_id"), ENROLMENTS.c.nip == bindparam("nip")
 )
@@ -212,6 +211,8 @@ _STEP_SQL = (
     "UPDATE enrolments SET state = ?, version = ?, revisions = ?, seated = ?, completed = ? "
     "WHERE id = ? AND version = ?"
 )
+_DROP_SCORES_SQL = "DELETE FROM assessments WHERE enrolment_id = ?"
+_ADD_SCORE_SQL = "INSERT INTO assessments (enrolment_id, component, score) VALUES (?, ?, ?)"
 _PERSONAL_SQL = "INSERT INTO personal_data (cohort_id, seq, subject_id, data) VALUES (?, ?, ?, ?)"
 # Only fixed column names and placeholders are joined in: nothing from outside.
 _AUDIT_SQL = "INSERT INTO audit ({}) VALUES ({})".format(  # noqa: S608
@@ -289,6 +290,8 @@ class DriverSql:
     def __init__(self, mark: str) -> None:
         self.move = _MOVE_SQL.replace("?", mark)
         self.step = _STEP_SQL.replace("?", mark)
+        self.drop_scores = _DROP_SCORES_SQL.replace("?", mark)
+        self.add_score = _ADD_SCORE_SQL.replace("?", mark)
         self.audit = _AUDIT_SQL.replace("?", mark)
         self.personal = _PERSONAL_SQL.replace("?", mark)
         self.join = _JOIN_SQL.replace("?", mark)

@@ -37,7 +37,7 @@ from changeflow.store.sql.mapping import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from sqlalchemy import Connection, Row
 
@@ -67,12 +67,14 @@ def load_enrolments(
     *,
     nip: str | None = None,
     states: Iterable[str] | None = None,
+    run: Callable[[str, tuple[Any, ...]], Iterable[Sequence[Any]]] | None = None,
 ) -> list[tuple[int, Enrolment]]:
     """``(row id, enrolment)`` of a cohort (one NIP, or those in ``states``), projects included.
 
     One statement: the project and the scores come joined, a row per score. ``offices``
     turns a stored office code and name into the office object (the store shares one per
-    code).
+    code). ``run`` executes the statement (by default through ``connection``): a unit
+    runs it on the driver's own cursor, whose result costs nothing to set up.
     """
     params: tuple[Any, ...] = (cohort_id,)
     chosen = None if states is None else list(states)
@@ -85,7 +87,8 @@ def load_enrolments(
         mark, nip=nip is not None, states=None if chosen is None else len(chosen)
     )
     found: dict[int, Enrolment] = {}
-    for row in connection.exec_driver_sql(statement, params):
+    rows = connection.exec_driver_sql(statement, params) if run is None else run(statement, params)
+    for row in rows:
         enrolment = found.get(row[0])
         if enrolment is None:
             office = offices.office_of(row[3], row[4])
@@ -167,17 +170,20 @@ class SqlUnit:
         with translated():
             return self._connection.exec_driver_sql(statement, rows)
 
-    def _driver(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        """The rows of one hot statement, run on the driver's own cursor.
+    def _driver(
+        self, statement: str, params: tuple[Any, ...], *, rows: bool = True
+    ) -> list[tuple[Any, ...]]:
+        """The rows of one hot statement (none when not ``rows``), run on the driver's cursor.
 
         SQLAlchemy's result set-up cost more than sqlite3's whole query for these
-        one-row look-ups made once per nomination of a roster.
+        look-ups and writes made once per row of a roster or a scores file.
         """
         if self._store.dialect != "sqlite":
             # Through SQLAlchemy: a connection the server dropped must be invalidated, not
             # returned to the pool as if healthy (the driver's own cursor would not tell it).
             with translated():
-                return list(self._connection.exec_driver_sql(statement, params).fetchall())
+                result = self._connection.exec_driver_sql(statement, params)
+                return list(result.fetchall()) if rows else []
         cursor = self._cursor
         try:
             if cursor is None:
@@ -244,7 +250,12 @@ class SqlUnit:
         if member is None:
             with translated():
                 found = load_enrolments(
-                    self._store, self._connection, self._cohort_id, self.cohort.code, nip=nip
+                    self._store,
+                    self._connection,
+                    self._cohort_id,
+                    self.cohort.code,
+                    nip=nip,
+                    run=self._driver,
                 )
             if found:
                 member = self._keep(*found[0])
@@ -276,6 +287,7 @@ class SqlUnit:
                 self._cohort_id,
                 self.cohort.code,
                 states=None if states is None else list(states),
+                run=self._driver,
             )
         return iter([self._keep(row_id, e) for row_id, e in loaded])
 
@@ -419,16 +431,10 @@ class SqlUnit:
             self._execute(insert(sql.PROJECTS).values(**project_params(row_id, after.project)))
 
     def _scores(self, row_id: int, after: Enrolment) -> None:
-        self._execute(sql.DROP_SCORES, {"b_id": row_id})
-        scores = after.scores or {}
-        if scores:
-            self._execute(
-                sql.ADD_SCORE,
-                [
-                    {"enrolment_id": row_id, "component": component, "score": score}
-                    for component, score in scores.items()
-                ],
-            )
+        statements = self._store.sql
+        self._driver(statements.drop_scores, (row_id,), rows=False)
+        for component, score in (after.scores or {}).items():
+            self._driver(statements.add_score, (row_id, component, score), rows=False)
 
     def entered_from(self, nip: str) -> str | None:
         """The state the participant left to enter its current one (see ``state_left``)."""
