@@ -25,7 +25,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
 from changeflow import changes, inputs
-from changeflow.agenda import Agenda, TickAction, TickOutcome, TickReport, build_agenda
 from changeflow.attempt import Attempt
 from changeflow.audit import (
     AuditCheck,
@@ -39,7 +38,6 @@ from changeflow.audit import (
 from changeflow.batch import Batch, OpenBatches
 from changeflow.clock import Clock, SystemClock
 from changeflow.commands import Command
-from changeflow.deadlines import PlannedTimeout, plan_tick
 from changeflow.erasure import erasure_reason, still_active
 from changeflow.errors import (
     DefinitionMismatch,
@@ -51,7 +49,6 @@ from changeflow.errors import (
     TransitionRejected,
     UnknownEvent,
 )
-from changeflow.grouping import split_by_theme
 from changeflow.idempotency import fingerprint, recall, remember
 from changeflow.logs import log
 from changeflow.models import (
@@ -88,7 +85,6 @@ from changeflow.rules.judge import cite
 from changeflow.rules.permission import PERMISSION, Permission
 from changeflow.rules.record import RecordOpen
 from changeflow.rules.registry import RuleRegistry
-from changeflow.rules.schedule import schedule_violations
 from changeflow.rules.violations import (
     active_elsewhere,
     already_enrolled,
@@ -99,7 +95,6 @@ from changeflow.rules.violations import (
     state_unmapped,
     unknown_office,
 )
-from changeflow.schedule import Schedule, default_schedule, schedule_of
 from changeflow.staff import ORGANISER, Actor, Authorizer, StaffAuthorizer, StaffMember, actor_of
 from changeflow.states.default import DEFAULT_LIFECYCLE
 from changeflow.states.definition import LifecycleDefinition
@@ -119,8 +114,11 @@ from changeflow.store.memory import MemoryStore
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from changeflow.agenda import Agenda, TickAction, TickReport
+    from changeflow.deadlines import PlannedTimeout
     from changeflow.records import CohortProjection, Violation
     from changeflow.rules.base import Rule
+    from changeflow.schedule import Schedule
     from changeflow.store.base import Store, Unit
 
 __all__ = ["EXPORT_SCHEMA_VERSION", "TICK_ACTOR", "CohortStatus", "Engine", "Listener"]
@@ -317,6 +315,8 @@ class Engine:
             raise DefinitionMismatch(
                 cohort.code, stored=pinned.definition.ref, given=self._given.definition.ref
             )
+        from changeflow.schedule import default_schedule  # noqa: PLC0415 - calendar only
+
         schedule = default_schedule(cohort).to_document()
         change = {
             "cohort": changes.change_of(None, cohort.model_dump(mode="json")),
@@ -1154,6 +1154,8 @@ class Engine:
         """Judge every placement; apply all, or record only the refused ones."""
         uow, name = attempt.uow, DataCommand.FORM_GROUPS.value
         rules = attempt.lifecycle.command_rules[name]
+        from changeflow.grouping import split_by_theme  # noqa: PLC0415 - form_groups only
+
         seated = [e for e in uow.enrolments() if e.seated]
         judged = []
         for group in split_by_theme(seated, count):
@@ -1295,6 +1297,8 @@ class Engine:
         entry; older cohorts get the default (the holidays known today) until
         :meth:`set_schedule` stores one.
         """
+        from changeflow.schedule import schedule_of  # noqa: PLC0415 - calendar only
+
         code = inputs.cohort_code(cohort)
         return schedule_of(self.store.schedule(code), self.store.cohort(code))
 
@@ -1315,6 +1319,9 @@ class Engine:
         cohort, windows overlap, the laboratory is shorter than the pack's minimum or the
         visit leaves on_class (see :mod:`changeflow.rules.schedule`).
         """
+        from changeflow.rules.schedule import schedule_violations  # noqa: PLC0415 - calendar only
+        from changeflow.schedule import Schedule  # noqa: PLC0415
+
         inputs.instance(Schedule, schedule, "schedule")
         command = _command(actor, reason, key=key)
         code = inputs.cohort_code(cohort)
@@ -1383,6 +1390,8 @@ class Engine:
             attempt, replayed = self._begin(uow, command, fingerprinted)
             if attempt is None:
                 return _result(replayed)
+            from changeflow.schedule import schedule_of  # noqa: PLC0415 - calendar only
+
             # Judged under the cohort's lock: a schedule changed meanwhile is the one seen.
             problem = schedule_of(uow.schedule(), uow.cohort).class_day_problem(day)
             if problem is not None:
@@ -1414,6 +1423,9 @@ class Engine:
         name participants who can no longer complete the laboratory's minimum before the
         seminar, or whose recorded attendance is below the pack's minimum.
         """
+        from changeflow.agenda import build_agenda  # noqa: PLC0415 - calendar only
+        from changeflow.schedule import schedule_of  # noqa: PLC0415
+
         inputs.check_date("as_of", as_of)
         code = inputs.cohort_code(cohort)
         found = self.store.cohort(code)
@@ -1439,6 +1451,10 @@ class Engine:
         naming roles, tick as an organiser: an actor who may not fire the event is reported
         ``refused`` (``not_permitted``) and writes nothing, so a later tick still applies it.
         """
+        from changeflow.agenda import TickReport  # noqa: PLC0415 - calendar only
+        from changeflow.deadlines import plan_tick  # noqa: PLC0415
+        from changeflow.schedule import schedule_of  # noqa: PLC0415
+
         inputs.check_date("as_of", as_of)
         if not isinstance(apply, bool):
             raise InvalidInput("apply", f"must be True or False, got {apply!r:.40}")
@@ -1460,6 +1476,8 @@ class Engine:
     def _timeout(
         self, planned: PlannedTimeout, apply: bool, actor: str | Actor | None
     ) -> TickAction:
+        from changeflow.agenda import TickAction, TickOutcome  # noqa: PLC0415 - calendar only
+
         if planned.event is None:
             return TickAction.of(planned, TickOutcome.FLAGGED)
         if not apply:

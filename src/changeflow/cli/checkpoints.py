@@ -8,13 +8,11 @@ when a cohort's chain is shorter than, or differs from, its checkpoint, or is go
 
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from changeflow.audit import Checkpoint
 from changeflow.cli import documents, render
 from changeflow.cli.failures import CliError
 from changeflow.cli.language import tr
@@ -22,6 +20,11 @@ from changeflow.cli.options import JsonFlag
 from changeflow.cli.render import JSON_SCHEMA_VERSION, Output
 from changeflow.cli.session import database_label, session, settings_of
 from changeflow.errors import InvalidInput
+
+if TYPE_CHECKING:  # the audit module (and its models) loads only when a file is read
+    from collections.abc import Sequence
+
+    from changeflow.audit import Checkpoint
 
 __all__ = ["MAX_CHECKPOINT_FILE", "checkpoints", "read_checkpoints"]
 
@@ -65,7 +68,7 @@ def checkpoints(
         _table(out, heads)
 
 
-def _table(out: Output, heads: Sequence[Checkpoint]) -> None:
+def _table(out: Output, heads: "Sequence[Checkpoint]") -> None:
     if not heads:
         out.line("no cohorts")
         return
@@ -101,8 +104,10 @@ _READABLE = frozenset({1, JSON_SCHEMA_VERSION})
 checkpoints hold no violations, so files written under version 1 read as they are."""
 
 
-def read_checkpoints(path: Path) -> list[Checkpoint]:
+def read_checkpoints(path: Path) -> "list[Checkpoint]":
     """The checkpoints of a file ``checkpoints -o`` wrote; :class:`CliError` (exit 2) otherwise."""
+    from changeflow.audit import Checkpoint  # noqa: PLC0415 - see the imports
+
     document = _document(path)
     listed = document.get("checkpoints")
     if document.get("schema_version") not in _READABLE or not isinstance(listed, list):

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from changeflow.cli.language import current, state_label, tr, translated
-from changeflow.erasure import STILL_ACTIVE
 from changeflow.errors import (
     AlreadyExists,
     ChangeflowError,
@@ -195,6 +194,8 @@ def refusal(exc: TransitionRejected) -> Failure:
             nip=exc.nip,
         )
         return Failure(ExitCode.REFUSED, "illegal_transition", message, hint, headline, details)
+    from changeflow.erasure import STILL_ACTIVE  # noqa: PLC0415 - erase's refusals only
+
     if exc.codes == (STILL_ACTIVE,):  # judged before anything is written: no attempt kept
         hint = tr("nothing was written; erase a person once their enrolments have ended")
         return Failure(ExitCode.REFUSED, "refused", message, hint, headline, details)

@@ -1,19 +1,30 @@
-"""The lifecycle: stage names, the definition as data, its checks and the compiled machine."""
+"""The lifecycle: stage names, the definition as data, its checks and the compiled machine.
 
-from changeflow.states.default import DEFAULT_ENROLMENT_RULES, DEFAULT_LIFECYCLE
-from changeflow.states.definition import (
-    ANY_ACTIVE,
-    DEFAULT_COMMANDS,
-    PREVIOUS,
-    CommandSpec,
-    LifecycleDefinition,
-    StateSpec,
-    TransitionSpec,
-    check_definition,
-    load_definition,
-)
-from changeflow.states.machine import Lifecycle, Move
-from changeflow.states.names import ENROL, DataCommand, Event, Stage
+The names are imported on first use (PEP 562): ``changeflow.states.names`` is plain enums,
+and importing it must not parse the default lifecycle nor load pydantic and ``transitions``
+(the CLI's language module needs only the stage names).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time see _WHERE
+    from changeflow.states.default import DEFAULT_ENROLMENT_RULES, DEFAULT_LIFECYCLE
+    from changeflow.states.definition import (
+        ANY_ACTIVE,
+        DEFAULT_COMMANDS,
+        PREVIOUS,
+        CommandSpec,
+        LifecycleDefinition,
+        StateSpec,
+        TransitionSpec,
+        check_definition,
+        load_definition,
+    )
+    from changeflow.states.machine import Lifecycle, Move
+    from changeflow.states.names import ENROL, DataCommand, Event, Stage
 
 __all__ = [
     "ANY_ACTIVE",
@@ -34,3 +45,39 @@ __all__ = [
     "check_definition",
     "load_definition",
 ]
+
+_WHERE: dict[str, str] = {
+    "DEFAULT_ENROLMENT_RULES": "default",
+    "DEFAULT_LIFECYCLE": "default",
+    "ANY_ACTIVE": "definition",
+    "DEFAULT_COMMANDS": "definition",
+    "PREVIOUS": "definition",
+    "CommandSpec": "definition",
+    "LifecycleDefinition": "definition",
+    "StateSpec": "definition",
+    "TransitionSpec": "definition",
+    "check_definition": "definition",
+    "load_definition": "definition",
+    "Lifecycle": "machine",
+    "Move": "machine",
+    "ENROL": "names",
+    "DataCommand": "names",
+    "Event": "names",
+    "Stage": "names",
+}
+"""Each public name and the submodule defining it (imported on first use, see __getattr__)."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule defining ``name`` on first use (PEP 562) and cache the attribute."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'changeflow.states' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"changeflow.states.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names with the module's own, as if they had been imported eagerly."""
+    return sorted({*globals(), *__all__})

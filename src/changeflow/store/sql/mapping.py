@@ -17,6 +17,7 @@ from changeflow.models import ChangeProject, Cohort, Mentor, Office, Participant
 from changeflow.personal import Subject, open_entry
 from changeflow.records import Enrolment, HistoryEntry, Violation
 from changeflow.staff import StaffMember
+from changeflow.store.sql.tables import AUDIT_COLUMNS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -180,29 +181,6 @@ def enrolment_from_row(
         row.seated,
         row.completed,
     )
-
-
-AUDIT_COLUMNS = (
-    "cohort_id",
-    "seq",
-    "at",
-    "nip",
-    "event",
-    "source",
-    "target",
-    "outcome",
-    "actor",
-    "reason",
-    "payload",
-    "violations",
-    "data",
-    "effective_date",
-    "hash",
-    "change",
-    "format",
-    "role",
-)
-"""The audit table's columns in the order :func:`audit_values` gives them."""
 
 
 @lru_cache(maxsize=64)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from changeflow.states.names import MIGRATE
-from changeflow.store.sql.mapping import AUDIT_COLUMNS
 from changeflow.store.sql.tables import (
     ATTENDANCE,
     AUDIT,
+    AUDIT_COLUMNS,
     COHORTS,
     ENROLMENTS,
     KEYS,

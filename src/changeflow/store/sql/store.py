@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, func, insert, select, text
 from sqlalchemy import exc as sa_exc
 
-from changeflow.audit import GENESIS, Checkpoint
 from changeflow.errors import (
     AlreadyExists,
     CohortNotFound,
@@ -32,10 +31,6 @@ from changeflow.errors import (
     StoreUnavailable,
     UnreadableEntry,
 )
-from changeflow.models import Cohort, Office
-from changeflow.offices import RegisteredOffice, plan
-from changeflow.records import CohortProjection, HistoryEntry
-from changeflow.states.definition import parse_definition
 from changeflow.store.sql import statements as sql
 from changeflow.store.sql.connect import (
     chosen_schema,
@@ -44,26 +39,24 @@ from changeflow.store.sql.connect import (
     probe_sqlite,
 )
 from changeflow.store.sql.errors import translated
-from changeflow.store.sql.mapping import (
-    cohort_from_document,
-    column_problem,
-    enrolment_from_row,
-    entry_from_row,
-    opened_from_row,
-    project_from_row,
-    staff_from_row,
-)
 from changeflow.store.sql.schema import HEAD, ensure_schema
-from changeflow.store.sql.unit import SqlUnit, load_enrolments
 
+# The domain side (models, records, the lifecycle's definition, the row mapping, the unit of
+# work) is imported in the methods that use it, not here: opening a store and reading its
+# tables then loads no pydantic model, and ``changeflow status`` prints its table without
+# (see changeflow.cli.headcount). Each such import runs once per call, outside row loops.
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
     from sqlalchemy import Connection, Row, Select
 
-    from changeflow.records import Enrolment
+    from changeflow.audit import Checkpoint
+    from changeflow.models import Cohort, Office
+    from changeflow.offices import RegisteredOffice
+    from changeflow.records import CohortProjection, Enrolment, HistoryEntry
     from changeflow.staff import StaffMember
     from changeflow.states.definition import LifecycleDefinition
+    from changeflow.store.sql.unit import SqlUnit
 
 __all__ = ["DEFAULT_URL", "SqlStore", "create_sql_engine"]
 
@@ -107,6 +100,8 @@ def _unreadable(
     ).one_or_none()
     if found is None:  # the failure was not a row's after all
         return error
+    from changeflow.store.sql.mapping import column_problem  # noqa: PLC0415 - see the imports
+
     code = connection.execute(
         select(sql.COHORTS.c.code).where(sql.COHORTS.c.id == found.cohort_id)
     ).scalar()
@@ -155,6 +150,9 @@ def _officeless(connection: Connection, cohort_id: int, cohort: str) -> dict[str
     Only a row written with the foreign keys off (the ``sqlite3`` shell's default) can be
     one; verify must still see it. The office comes with an empty name.
     """
+    from changeflow.models import Office  # noqa: PLC0415 - see the imports
+    from changeflow.store.sql.mapping import enrolment_from_row, project_from_row  # noqa: PLC0415
+
     found: dict[str, Enrolment] = {}
     for row in connection.execute(_OFFICELESS, {"cohort_id": cohort_id}):
         member = found.get(row.nip)
@@ -256,6 +254,8 @@ class SqlStore:
         ).one_or_none()
         if row is None:
             raise CohortNotFound(code)
+        from changeflow.store.sql.mapping import cohort_from_document  # noqa: PLC0415 - see the imports
+
         ref = self._cohorts[code] = (row.id, cohort_from_document(row.document))
         return ref
 
@@ -265,6 +265,8 @@ class SqlStore:
             return None
         found = self._definitions.get(sha)
         if found is None:
+            from changeflow.states.definition import parse_definition  # noqa: PLC0415 - see the imports
+
             row = connection.execute(sql.LIFECYCLE, {"sha": sha}).one()
             found = self._definitions[sha] = parse_definition(row.document)
         return found
@@ -291,6 +293,8 @@ class SqlStore:
         """The (cached) office object for a stored code and name."""
         office = self._office_cache.get(code)
         if office is None or office.name != name:
+            from changeflow.models import Office  # noqa: PLC0415 - see the imports
+
             office = self._office_cache[code] = Office.model_construct(code=code, name=name)
         return office
 
@@ -337,6 +341,8 @@ class SqlStore:
 
     def enrolment(self, cohort: str, nip: str) -> Enrolment:
         """One enrolment; :class:`ParticipantNotFound` if not enrolled."""
+        from changeflow.store.sql.unit import load_enrolments  # noqa: PLC0415 - see the imports
+
         with self._reading() as connection:
             cohort_id = self.cohort_ref(connection, cohort)[0]
             found = load_enrolments(self, connection, cohort_id, cohort, nip=nip)
@@ -346,6 +352,8 @@ class SqlStore:
 
     def enrolments(self, cohort: str, states: Collection[str] | None = None) -> list[Enrolment]:
         """The cohort's enrolments (only those in ``states``, chosen in SQL), by enrolment."""
+        from changeflow.store.sql.unit import load_enrolments  # noqa: PLC0415 - see the imports
+
         with self._reading() as connection:
             cohort_id = self.cohort_ref(connection, cohort)[0]
             loaded = load_enrolments(self, connection, cohort_id, cohort, states=states)
@@ -386,6 +394,8 @@ class SqlStore:
                 query = query.order_by(sql.AUDIT.c.seq)
             else:
                 query = query.order_by(sql.AUDIT.c.at, sql.COHORTS.c.code, sql.AUDIT.c.seq)
+            from changeflow.store.sql.mapping import opened_from_row  # noqa: PLC0415 - see the imports
+
             found: list[HistoryEntry] = []
             try:
                 for row in connection.execute(query):
@@ -460,6 +470,8 @@ class SqlStore:
         self, entries: Sequence[tuple[Office, Sequence[str]]], *, by: str | None, at: datetime
     ) -> None:
         """Add offices and aliases in one transaction; :class:`OfficeConflict` writes nothing."""
+        from changeflow.offices import plan  # noqa: PLC0415 - see the imports
+
         with self._writing() as connection:
             if self.dialect == "postgresql":
                 # One registration at a time: each judges the registry the last one left.
@@ -509,6 +521,8 @@ class SqlStore:
         A row that cannot be read raises :class:`UnreadableEntry` naming it, after every
         row before it was yielded (the batch it came in is read again row by row).
         """
+        from changeflow.store.sql.mapping import entry_from_row  # noqa: PLC0415 - see the imports
+
         for row, entry in self._rows(cohort, select(sql.AUDIT), entry_from_row):
             yield entry, row.hash
 
@@ -518,6 +532,7 @@ class SqlStore:
         With ``check`` a value that does not match its commitment raises
         :class:`~changeflow.errors.SealBroken`.
         """
+        from changeflow.store.sql.mapping import opened_from_row  # noqa: PLC0415 - see the imports
 
         def read(row: Any, code: str) -> HistoryEntry:
             return opened_from_row(row, code, check=check)
@@ -568,10 +583,17 @@ class SqlStore:
                 if not _about_the_row(exc):
                     raise  # translated by _reading
                 at = None  # a damaged row: verify names it, the head is still the head
+        from changeflow.audit import Checkpoint  # noqa: PLC0415 - see the imports
+
         return Checkpoint(cohort, row.chain_seq, row.chain_hash, at)
 
     def projection(self, cohort: str) -> CohortProjection:
         """What the tables hold for the cohort, read afresh (no cache) for verification."""
+        from changeflow.records import CohortProjection  # noqa: PLC0415 - see the imports
+        from changeflow.states.definition import parse_definition  # noqa: PLC0415
+        from changeflow.store.sql.mapping import cohort_from_document  # noqa: PLC0415
+        from changeflow.store.sql.unit import load_enrolments  # noqa: PLC0415
+
         with self._reading() as connection:
             row = connection.execute(sql.COHORT_ROW, {"code": cohort}).one_or_none()
             if row is None:
@@ -605,6 +627,8 @@ class SqlStore:
     @contextmanager
     def new_cohort(self, cohort: Cohort, lifecycle: LifecycleDefinition) -> Iterator[SqlUnit]:
         """A unit of work on a new cohort row, gone again unless the unit commits."""
+        from changeflow.audit import GENESIS  # noqa: PLC0415 - see the imports
+
         with self._writing() as connection:
             self.keep_definition(connection, lifecycle)
             try:
@@ -659,6 +683,8 @@ class SqlStore:
             row = connection.execute(sql.LOCK_COHORT, {"code": cohort}).one_or_none()
             if row is None:
                 raise CohortNotFound(cohort)
+            from changeflow.store.sql.unit import SqlUnit  # noqa: PLC0415 - see the imports
+
             unit = SqlUnit(self, connection, row)
         try:
             yield unit
@@ -673,6 +699,8 @@ def _schedule_of(connection: Connection, cohort_id: int) -> dict[str, Any] | Non
 
 
 def _staff_of(connection: Connection, cohort_id: int) -> list[StaffMember]:
+    from changeflow.store.sql.mapping import staff_from_row  # noqa: PLC0415 - see the imports
+
     return [staff_from_row(r) for r in connection.execute(sql.ALL_STAFF, {"cohort_id": cohort_id})]
 
 
@@ -688,6 +716,8 @@ _REGISTRY_LOCK = 0x6F6666696365  # "office": serialises office registrations on 
 
 def _registered(office: Row[Any], names: list[Row[Any]]) -> RegisteredOffice:
     """An ``offices`` row as the registry lists it, from its ``office_names`` rows."""
+    from changeflow.offices import RegisteredOffice  # noqa: PLC0415 - see the imports
+
     first = next((n for n in names if n.kind == "name"), None)
     return RegisteredOffice(
         code=office.code,
@@ -705,6 +735,8 @@ class _Lookup:
         self._connection = connection
 
     def _one(self, statement: Any, params: Mapping[str, Any]) -> Office | None:
+        from changeflow.models import Office  # noqa: PLC0415 - see the imports
+
         with translated():
             row = self._connection.execute(statement, params).first()
         return None if row is None else Office.model_construct(code=row.code, name=row.name)

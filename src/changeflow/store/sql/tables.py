@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ATTENDANCE",
     "AUDIT",
+    "AUDIT_COLUMNS",
     "COHORTS",
     "ENROLMENTS",
     "KEYS",
@@ -273,6 +274,30 @@ AUDIT = Table(
     Index("ix_audit_nip_id", "nip", "id"),
 )
 """One audit entry, append-only (triggers refuse UPDATE and DELETE), hash-chained."""
+
+AUDIT_COLUMNS = (
+    "cohort_id",
+    "seq",
+    "at",
+    "nip",
+    "event",
+    "source",
+    "target",
+    "outcome",
+    "actor",
+    "reason",
+    "payload",
+    "violations",
+    "data",
+    "effective_date",
+    "hash",
+    "change",
+    "format",
+    "role",
+)
+"""The audit table's columns written by changeflow, in the order
+:func:`~changeflow.store.sql.mapping.audit_values` gives them (defined here, beside the
+table, so the statements need not import the mapping and its domain models)."""
 
 SUBJECTS = Table(
     "subjects",
