@@ -1,7 +1,8 @@
 """The ``changeflow`` command line, a thin shell over :class:`changeflow.Engine`.
 
 Importing this package loads Typer but neither SQLAlchemy nor Rich: commands import the
-SQL store when they open the database, and Rich only to draw tables.
+SQL store when they open the database, and Rich only to draw tables. The garbage collector
+is paused while the command starts (see :mod:`changeflow.cli.collector`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import os
 import sys
 
-import typer
+from changeflow.cli import collector
 
-from changeflow.cli import app as _commands
+with collector.importing():
+    import typer
+
+    from changeflow.cli import app as _commands
 
 __all__ = ["main"]
 
@@ -23,7 +27,8 @@ def main() -> None:
     when ``CHANGEFLOW_DEBUG`` is set.
     """
     try:
-        _commands.app(prog_name="changeflow")
+        with collector.paused():  # until the command's database is open
+            _commands.app(prog_name="changeflow")
     except Exception as exc:
         if os.environ.get("CHANGEFLOW_DEBUG"):
             raise

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from changeflow.cli import documents
+from changeflow.cli import collector, documents
 from changeflow.cli.failures import CliError, ExitCode, classify
 from changeflow.engine import Engine
 from changeflow.errors import InvalidInput
@@ -142,6 +142,7 @@ def open_engine(
             f"the database driver is not installed: {exc}",
             hint="for PostgreSQL: pip install 'changeflow[postgres]'",
         ) from None
+    collector.resume()  # the start-up is over: the command's own work is collected as usual
     return Engine(store, clock=clock)
 
 
