@@ -8,23 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from changeflow.cli import collector, headcount, main, session
+from changeflow import Engine
+from changeflow.cli import collector, main, session
 
 if TYPE_CHECKING:
-    from changeflow.store.sql import SqlStore
     from cli.support import Cli
 
 
 def _watched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, int]]:
     """Whether the collector runs, and how many objects are frozen, when status reads."""
     seen: list[tuple[bool, int]] = []
-    read = headcount.roll
+    read = Engine.status
 
-    def watched(store: SqlStore, code: str) -> headcount.Roll | None:
+    def watched(engine: Engine, *args: Any, **kwargs: Any) -> Any:
         seen.append((gc.isenabled(), gc.get_freeze_count()))
-        return read(store, code)
+        return read(engine, *args, **kwargs)
 
-    monkeypatch.setattr(headcount, "roll", watched)
+    monkeypatch.setattr(Engine, "status", watched)
     return seen
 
 
@@ -34,13 +34,13 @@ def test_main_resumes_it_once_the_database_is_open_and_restores_it(
     """Paused at start-up; the command's own work collected (start-up frozen); then as before."""
     seen = _watched(monkeypatch)
     opening: list[bool] = []
-    open_store = session.open_store
+    open_engine = session.open_engine
 
-    def watched_open(*args: Any, **kwargs: Any) -> SqlStore:
+    def watched_open(*args: Any, **kwargs: Any) -> Engine:
         opening.append(gc.isenabled())
-        return open_store(*args, **kwargs)
+        return open_engine(*args, **kwargs)
 
-    monkeypatch.setattr(session, "open_store", watched_open)
+    monkeypatch.setattr(session, "open_engine", watched_open)
     monkeypatch.setattr(sys, "argv", ["changeflow", "--db", cli.url, "status", cohort])
     assert gc.isenabled()
     frozen = gc.get_freeze_count()
@@ -70,12 +70,9 @@ def test_an_application_run_in_process_keeps_its_collector(
 
 
 def test_a_collector_paused_by_its_owner_stays_paused() -> None:
-    """Neither the import guard nor the start-up pause turns on a collector someone paused."""
+    """The start-up pause never turns on a collector someone else paused."""
     gc.disable()
     try:
-        with collector.importing():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
         with collector.paused():
             collector.resume()
             assert not gc.isenabled()

@@ -1,8 +1,9 @@
 """The ``changeflow`` command line, a thin shell over :class:`changeflow.Engine`.
 
-Importing this package loads Typer but neither SQLAlchemy nor Rich: commands import the
-SQL store when they open the database, and Rich only to draw tables. The garbage collector
-is paused while the command starts (see :mod:`changeflow.cli.collector`).
+:func:`main` loads the application (:mod:`changeflow.cli.app`: Typer, but neither
+SQLAlchemy nor Rich; commands import the SQL store when they open the database, and Rich
+only to draw tables) with the garbage collector paused until the command's database is open
+(see :mod:`changeflow.cli.collector`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,6 @@ import os
 import sys
 
 from changeflow.cli import collector
-
-with collector.importing():
-    import typer
-
-    from changeflow.cli import app as _commands
 
 __all__ = ["main"]
 
@@ -28,10 +24,14 @@ def main() -> None:
     """
     try:
         with collector.paused():  # until the command's database is open
-            _commands.app(prog_name="changeflow")
+            from changeflow.cli.app import app  # noqa: PLC0415 - loaded with it paused
+
+            app(prog_name="changeflow")
     except Exception as exc:
         if os.environ.get("CHANGEFLOW_DEBUG"):
             raise
+        import typer  # noqa: PLC0415 - loaded already, unless loading it failed
+
         typer.echo(f"error: internal error: {type(exc).__name__}: {exc}", err=True)
         typer.echo(
             "hint: this is a bug in changeflow; set CHANGEFLOW_DEBUG=1 to see the traceback",

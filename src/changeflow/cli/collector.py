@@ -18,21 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["importing", "paused", "resume"]
+__all__ = ["paused", "resume"]
 
 _state = {"paused": False, "frozen": False}
-
-
-@contextmanager
-def importing() -> Iterator[None]:
-    """Pause the collector while the block imports, then leave it as it was."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @contextmanager
