@@ -874,3 +874,45 @@ def test_idle_pool_terminated_next_command_succeeds(
     assert idle_in_tx == 0
     assert checked_out == 0
     _check_data(pg_url, done)
+
+
+def test_a_bulk_step_losing_its_link_during_copy_writes_nothing_and_retries(
+    postgres_server: PostgresServer, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk step's audit rows go by COPY; its backend terminated just before: nothing lost.
+
+    The COPY runs on the driver's own connection, outside SQLAlchemy's events: the step is
+    a typed retryable error, no participant moved and no entry written, the dropped
+    connection is not handed out again, and the retry moves everyone with a chain that
+    verifies.
+    """
+    from changeflow.store.sql import unit  # noqa: PLC0415 - the unit whose COPY is cut
+
+    people = 150  # above the COPY threshold
+    assert people >= unit._COPY_FROM
+    store = SqlStore(pg_url)
+    engine = trusted_engine(store)
+    code = engine.create_cohort(make_cohort(code="PKA-COPY", capacity=people)).code
+    with engine.batch(code):
+        for i in range(people):
+            engine.enrol(code, make_participant(office=office(i)))
+    copy = unit.SqlUnit._copy
+    with postgres_server.connect_admin() as admin:
+
+        def cut(self: Any, statement: str, rows: list[tuple[Any, ...]]) -> None:
+            pid = self._connection.connection.driver_connection.info.backend_pid
+            assert _terminate(admin, _TERMINATE_PID, pid) == 1
+            copy(self, statement, rows)
+
+        monkeypatch.setattr(unit.SqlUnit, "_copy", cut)
+        with pytest.raises(StoreUnavailable) as raised:
+            engine.advance(code, "start_class")
+    assert raised.value.retryable
+    monkeypatch.setattr(unit.SqlUnit, "_copy", copy)
+    assert {e.state for e in engine.participants(code)} == {"enrolled"}
+    assert len(engine.history(cohort=code)) == 1 + people
+    report_ = engine.advance(code, "start_class")
+    assert len(report_.accepted) == people
+    assert {e.state for e in engine.participants(code)} == {"on_class"}
+    assert all(check.ok for check in engine.verify(code))
+    store.close()

@@ -293,6 +293,7 @@ class DriverSql:
         self.drop_scores = _DROP_SCORES_SQL.replace("?", mark)
         self.add_score = _ADD_SCORE_SQL.replace("?", mark)
         self.audit = _AUDIT_SQL.replace("?", mark)
+        self.copy_audit = f"COPY audit ({', '.join(AUDIT_COLUMNS)}) FROM STDIN"
         self.personal = _PERSONAL_SQL.replace("?", mark)
         self.join = _JOIN_SQL.replace("?", mark)
         self.subject_of = _SUBJECT_OF_SQL.replace("?", mark)
