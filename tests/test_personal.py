@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from changeflow import SealBroken
+from changeflow import SealBroken, personal
 from changeflow.audit import canonical
 from changeflow.personal import (
     COMMITMENT_PREFIX,
@@ -217,3 +220,40 @@ def test_a_subject_of_another_nip_cannot_seal() -> None:
     """Sealing with another person's subject is a programming error (ValueError)."""
     with pytest.raises(ValueError, match="subject"):
         seal(_enrolment(), Subject.new("197506012000031999"))
+
+
+_json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=5) | st.integers(0, 9), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_bodies = st.dictionaries(st.text(max_size=5), _json_like, max_size=3)
+
+
+@given(payload=st.none() | _bodies, data=st.none() | _bodies, change=st.none() | _bodies)
+def test_the_sealing_body_is_what_a_json_round_trip_gives(
+    payload: dict[str, Any] | None, data: dict[str, Any] | None, change: dict[str, Any] | None
+) -> None:
+    """Copied directly or by the round trip, the body equals ``json.loads(json.dumps(...))``."""
+    entry = HistoryEntry(
+        1, AT, "PKA-1", NIP, "register_project", "enrolled", "enrolled", "accepted",
+        payload=payload, data=data, change=change,
+    )  # fmt: skip
+    body = personal._body(entry)
+    reference = json.loads(
+        json.dumps(
+            {
+                "reason": None,
+                "payload": payload,
+                "data": data,
+                "change": change,
+                "violations": [],
+            }
+        )
+    )
+    assert json.dumps(body) == json.dumps(reference)  # NaN is not equal to itself
+    assert body == reference or "NaN" in json.dumps(body)
