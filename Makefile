@@ -32,8 +32,12 @@ typecheck: $(STAMP_DEV)
 postgres:  ## install PostgreSQL server binaries for the tests' private server (as root; else says how)
 	@bash scripts/ensure-postgres
 
+# `make test` spreads the suite over one pytest-xdist worker per core (each worker starts its own
+# private PostgreSQL server); `make pytest PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP_DEV) postgres
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -47,14 +48,33 @@ def cohort(engine: Engine) -> Cohort:
     return engine.create_cohort(make_cohort())
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file whose schema a SqlStore has just created, every table empty.
+
+    Creating the schema takes a few hundred milliseconds; copying the file, about one. The
+    creation path itself is covered by the schema and setup tests, which start from nothing.
+    """
+    path = tmp_path_factory.mktemp("sqlite-template") / "changeflow.db"
+    SqlStore(f"sqlite:///{path}").close()
+    # A clean close checkpoints the WAL away: the one file is the whole database.
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def each_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store: in memory, an SQLite file, or a PostgreSQL database of its own."""
+    """A fresh store: in memory, an SQLite file, or a PostgreSQL database of its own.
+
+    The SQLite file is a copy of :func:`sqlite_template` (an empty, current schema).
+    """
     if request.param == "memory":
         yield MemoryStore()
         return
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'changeflow.db'}"
+        path = tmp_path / "changeflow.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
     else:
         url = str(request.getfixturevalue("pg_url"))
     opened = SqlStore(url)
