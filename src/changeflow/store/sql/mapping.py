@@ -250,9 +250,12 @@ def _mapping(text: str | None) -> Mapping[str, Any] | None:
 
 def staff_from_row(row: Row[Any, Any, Any]) -> StaffMember:
     """A staff member from its row (roles stored sorted and comma-separated)."""
-    return StaffMember.model_construct(
-        id=row.actor, name=row.name, roles=frozenset(row.roles.split(","))
-    )
+    return staff_from_values(row.actor, row.name, row.roles)
+
+
+def staff_from_values(actor: str, name: str, roles: str) -> StaffMember:
+    """A staff member from its stored actor id, name and comma-separated roles."""
+    return StaffMember.model_construct(id=actor, name=name, roles=frozenset(roles.split(",")))
 
 
 def entry_from_row(row: Row[Any], cohort: str) -> HistoryEntry:

@@ -62,12 +62,6 @@ __all__ = [
 
 SUBJECT_OF = select(SUBJECTS).where(SUBJECTS.c.nip == bindparam("nip"))
 ADD_SUBJECT = insert(SUBJECTS)
-COHORT_SUBJECTS = (
-    select(SUBJECTS)
-    .join(ENROLMENTS, ENROLMENTS.c.nip == SUBJECTS.c.nip)
-    .where(ENROLMENTS.c.cohort_id == bindparam("cohort_id"))
-)
-"""The subjects of a cohort's enrolled participants (a bulk command's look-ups at once)."""
 OPENED = select(
     AUDIT,
     PERSONAL.c.data.label("personal"),
@@ -113,9 +107,6 @@ DROP_ATTENDANCE = delete(ATTENDANCE).where(
     ATTENDANCE.c.day == bindparam("day"),
 )
 ADD_ATTENDANCE = insert(ATTENDANCE)
-STAFF_MEMBER = select(STAFF.c.actor, STAFF.c.name, STAFF.c.roles).where(
-    STAFF.c.cohort_id == bindparam("cohort_id"), STAFF.c.actor == bindparam("actor")
-)
 ALL_STAFF = (
     select(STAFF.c.actor, STAFF.c.name, STAFF.c.roles)
     .where(STAFF.c.cohort_id == bindparam("cohort_id"))
@@ -125,12 +116,6 @@ DROP_STAFF = delete(STAFF).where(
     STAFF.c.cohort_id == bindparam("cohort_id"), STAFF.c.actor == bindparam("actor")
 )
 ADD_STAFF = insert(STAFF)
-RECALL = (
-    select(KEYS.c.fingerprint, KEYS.c.seqs, KEYS.c.cohort_id, COHORTS.c.code)
-    .join(COHORTS, COHORTS.c.id == KEYS.c.cohort_id)
-    .where(KEYS.c.key == bindparam("key"))
-)
-REMEMBER = insert(KEYS)
 OFFICE = select(OFFICES).where(OFFICES.c.code == bindparam("code"))
 OFFICE_NAMED = (
     select(OFFICES)
@@ -240,6 +225,18 @@ _JOIN_SQL = "INSERT INTO enrolments ({}) VALUES ({})".format(  # noqa: S608 - fi
     ", ".join(_JOIN_COLUMNS), ", ".join("?" * len(_JOIN_COLUMNS))
 )
 _SUBJECT_OF_SQL = "SELECT id, nip, key FROM subjects WHERE nip = ?"
+_COHORT_SUBJECTS_SQL = (
+    "SELECT s.id, s.nip, s.key FROM subjects s JOIN enrolments e ON e.nip = s.nip "
+    "WHERE e.cohort_id = ?"
+)
+_STAFF_MEMBER_SQL = "SELECT actor, name, roles FROM staff WHERE cohort_id = ? AND actor = ?"
+_RECALL_SQL = (
+    "SELECT k.fingerprint, k.seqs, k.cohort_id, c.code FROM idempotency k "
+    'JOIN cohorts c ON c.id = k.cohort_id WHERE k."key" = ?'
+)
+_REMEMBER_SQL = (
+    "INSERT INTO idempotency (key, fingerprint, cohort_id, seqs, at) VALUES (?, ?, ?, ?, ?)"
+)
 _ADD_SUBJECT_SQL = "INSERT INTO subjects (id, nip, key) VALUES (?, ?, ?)"
 _STANDING_ELSEWHERE_SQL = (
     "SELECT c.code, e.active, e.completed FROM enrolments e "
@@ -298,6 +295,10 @@ class DriverSql:
         self.join = _JOIN_SQL.replace("?", mark)
         self.subject_of = _SUBJECT_OF_SQL.replace("?", mark)
         self.add_subject = _ADD_SUBJECT_SQL.replace("?", mark)
+        self.cohort_subjects = _COHORT_SUBJECTS_SQL.replace("?", mark)
+        self.staff_member = _STAFF_MEMBER_SQL.replace("?", mark)
+        self.recall = _RECALL_SQL.replace("?", mark)
+        self.remember = _REMEMBER_SQL.replace("?", mark)
         self.standing_elsewhere = _STANDING_ELSEWHERE_SQL.replace("?", mark)
         self.cohort_nips = _COHORT_NIPS_SQL.replace("?", mark)
         self.member_id = _MEMBER_ID_SQL.replace("?", mark)

@@ -33,7 +33,8 @@ from changeflow.store.sql.mapping import (
     personal_json,
     project_params,
     seqs_json,
-    staff_from_row,
+    sqlite_datetime,
+    staff_from_values,
 )
 
 if TYPE_CHECKING:
@@ -507,9 +508,8 @@ class SqlUnit:
         """The cohort's staff member with this id (read-your-writes)."""
         if actor in self._staff:  # every command of a batch asks again
             return self._staff[actor]
-        params = {"cohort_id": self._cohort_id, "actor": actor}
-        row = self._execute(sql.STAFF_MEMBER, params).first()
-        member = None if row is None else staff_from_row(row)
+        rows = self._driver(self._store.sql.staff_member, (self._cohort_id, actor))
+        member = staff_from_values(*rows[0]) if rows else None
         self._staff[actor] = member
         return member
 
@@ -554,9 +554,9 @@ class SqlUnit:
             self._misses += 1
             if self._misses == _PREFETCH_AFTER:
                 # A bulk command (advance, groups, a roster): look its people up at once.
-                rows = self._execute(sql.COHORT_SUBJECTS, {"cohort_id": self._cohort_id})
-                for row in rows:
-                    self._subjects.setdefault(row.nip, Subject(row.id, row.nip, row.key))
+                rows = self._driver(self._store.sql.cohort_subjects, (self._cohort_id,))
+                for subject_id, number, key in rows:
+                    self._subjects.setdefault(number, Subject(subject_id, number, key))
                 found = self._subjects.get(nip)
         if found is None:
             rows = self._driver(self._store.sql.subject_of, (nip,))
@@ -620,37 +620,30 @@ class SqlUnit:
     def recall(self, key: str) -> Remembered | None:
         """What an idempotency key recorded, if anything."""
         self._flush()  # the entries a key names may still be buffered in this unit
-        row = self._execute(sql.RECALL, {"key": key}).first()
-        if row is None:
+        rows = self._driver(self._store.sql.recall, (key,))  # a miss, most of the time
+        if not rows:
             return None
-        seqs = json.loads(row.seqs)
+        fingerprint, stored, cohort_id, code = rows[0]
+        seqs = json.loads(stored)
         wanted = seqs if isinstance(seqs, list) else [seqs]
         found = {
-            r.seq: opened_from_row(r, row.code)
+            r.seq: opened_from_row(r, code)
             for r in self._execute(
-                sql.OPENED.where(
-                    sql.AUDIT.c.cohort_id == row.cohort_id, sql.AUDIT.c.seq.in_(wanted)
-                )
+                sql.OPENED.where(sql.AUDIT.c.cohort_id == cohort_id, sql.AUDIT.c.seq.in_(wanted))
             )
         }
         if isinstance(seqs, list):
-            return row.fingerprint, tuple(found[s] for s in seqs)
-        return row.fingerprint, found[seqs]
+            return fingerprint, tuple(found[s] for s in seqs)
+        return fingerprint, found[seqs]
 
     def remember(
         self, key: str, fingerprint: str, result: HistoryEntry | tuple[HistoryEntry, ...]
     ) -> None:
         """Record an idempotency key; a concurrent twin makes this a ConcurrentTransition."""
-        self._execute(
-            sql.REMEMBER,
-            {
-                "key": key,
-                "fingerprint": fingerprint,
-                "cohort_id": self._cohort_id,
-                "seqs": seqs_json(result),
-                "at": datetime.now(UTC),
-            },
-        )
+        now = datetime.now(UTC)
+        at = sqlite_datetime(now) if self._store.dialect == "sqlite" else now
+        params = (key, fingerprint, self._cohort_id, seqs_json(result), at)
+        self._driver(self._store.sql.remember, params, rows=False)
 
     def commit(self) -> None:
         """Write the buffered rows, the counters and the chain head; then commit."""
