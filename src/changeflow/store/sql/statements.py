@@ -74,7 +74,19 @@ OPENED = select(
 )
 """Audit rows with what opens them: their personal values and their subject's NIP and key."""
 
-LOCK_COHORT = select(COHORTS).where(COHORTS.c.code == bindparam("code")).with_for_update()
+LOCK_COHORT = (
+    select(
+        COHORTS.c.id,
+        COHORTS.c.code,
+        COHORTS.c.seated,
+        COHORTS.c.chain_seq,
+        COHORTS.c.chain_hash,
+        COHORTS.c.lifecycle_sha256,
+    )
+    .where(COHORTS.c.code == bindparam("code"))
+    .with_for_update()
+)
+"""A write unit's cohort row, locked: its counters and chain head, not its document (cached)."""
 COHORT_ROW = select(COHORTS).where(COHORTS.c.code == bindparam("code"))
 HEAD = (
     update(COHORTS)

@@ -106,7 +106,7 @@ _COPY_FROM = 100
 class SqlUnit:
     """One write transaction on one cohort; see :class:`changeflow.store.base.Unit`."""
 
-    def __init__(self, store: SqlStore, connection: Connection, row: Row[Any]) -> None:
+    def __init__(self, store: SqlStore, connection: Connection, row: Row[*tuple[Any, ...]]) -> None:
         self._store = store
         self._connection = connection
         self._cohort_id: int = row.id
