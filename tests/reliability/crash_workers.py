@@ -274,6 +274,25 @@ class KillSwitch:
             self._after_commit()
 
         engine.dialect.do_commit = do_commit  # type: ignore[method-assign]
+        if not self._postgres:
+            self._count_driver_statements()
+
+    def _count_driver_statements(self) -> None:
+        """SQLite: the unit's hot statements on the driver's own cursor are kill points too.
+
+        They bypass SQLAlchemy's events (on PostgreSQL they go through SQLAlchemy and are
+        counted above), so the unit's driver call is wrapped in this worker process.
+        """
+        from changeflow.store.sql.unit import SqlUnit  # noqa: PLC0415 - the victim's own unit
+
+        run = SqlUnit._driver
+        reach = self._reach
+
+        def counted(unit: Any, statement: str, params: Any, *, rows: bool = True) -> Any:
+            reach("statement", " ".join(statement.split())[:60])
+            return run(unit, statement, params, rows=rows)
+
+        SqlUnit._driver = counted  # type: ignore[method-assign]
 
     def begin(self, index: int, command: Command) -> None:
         """A command starts: hooks count from now on."""
