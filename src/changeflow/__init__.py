@@ -286,16 +286,35 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module defining ``name`` on first use (PEP 562) and cache the attribute."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'changeflow' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if TYPE_CHECKING:  # the helper's own annotations, apart from the public names above
+    from collections.abc import Callable, Mapping, Sequence
 
 
-def __dir__() -> list[str]:
-    """The public names with the module's own, as if they had been imported eagerly."""
-    return sorted({*globals(), *__all__})
+def _lazy(
+    package: str, where: Mapping[str, str], namespace: dict[str, Any], public: Sequence[str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for ``package``, whose names live in ``where`` (PEP 562).
+
+    This package and its ``states``, ``rules`` and ``store`` packages take theirs from
+    here, so that importing one loads no module a command does not use.
+
+    ``where`` maps each public name to its module: absolute, or relative to ``package``
+    (``".definition"``). A name is imported on first use and kept in ``namespace`` (the
+    package's globals), so the next use is a plain lookup.
+    """
+
+    def __getattr__(name: str) -> Any:  # noqa: N807 - the module hook's own name
+        module = where.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, package), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:  # noqa: N807 - the module hook's own name
+        return sorted({*namespace, *public})
+
+    return __getattr__, __dir__
+
+
+__getattr__, __dir__ = _lazy(__name__, _WHERE, globals(), __all__)

@@ -8,8 +8,9 @@ permission check, say) must not load the rule packs and their models.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from changeflow import _lazy
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time see _WHERE
     from changeflow.rules.base import Rule
@@ -63,47 +64,35 @@ __all__ = [
 ]
 
 _WHERE: dict[str, str] = {
-    "Rule": "base",
-    "Facts": "context",
-    "RuleContext": "context",
-    "Standing": "context",
-    "ARTICLE": "eligibility",
-    "AlreadyActive": "eligibility",
-    "Rank": "eligibility",
-    "RetirementHorizon": "eligibility",
-    "PACK_ENTRY_POINT_GROUP": "packs",
-    "RulePack": "packs",
-    "RulePackRegistry": "packs",
-    "shipped_packs": "packs",
-    "CohortCapacity": "quota",
-    "OfficeQuota": "quota",
-    "FailGrounds": "record",
-    "OutcomeUnchanged": "record",
-    "RecordOpen": "record",
-    "ENTRY_POINT_GROUP": "registry",
-    "RuleRegistry": "registry",
-    "builtin_rules": "registry",
-    "ChangeProjectRequired": "stage",
-    "MentorRequired": "stage",
-    "PassingAssessment": "stage",
-    "ReasonRequired": "stage",
-    "OK": "verdict",
-    "Verdict": "verdict",
-    "Violation": "verdict",
+    "Rule": ".base",
+    "Facts": ".context",
+    "RuleContext": ".context",
+    "Standing": ".context",
+    "ARTICLE": ".eligibility",
+    "AlreadyActive": ".eligibility",
+    "Rank": ".eligibility",
+    "RetirementHorizon": ".eligibility",
+    "PACK_ENTRY_POINT_GROUP": ".packs",
+    "RulePack": ".packs",
+    "RulePackRegistry": ".packs",
+    "shipped_packs": ".packs",
+    "CohortCapacity": ".quota",
+    "OfficeQuota": ".quota",
+    "FailGrounds": ".record",
+    "OutcomeUnchanged": ".record",
+    "RecordOpen": ".record",
+    "ENTRY_POINT_GROUP": ".registry",
+    "RuleRegistry": ".registry",
+    "builtin_rules": ".registry",
+    "ChangeProjectRequired": ".stage",
+    "MentorRequired": ".stage",
+    "PassingAssessment": ".stage",
+    "ReasonRequired": ".stage",
+    "OK": ".verdict",
+    "Verdict": ".verdict",
+    "Violation": ".verdict",
 }
 """Each public name and the submodule defining it (imported on first use, see __getattr__)."""
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule defining ``name`` on first use (PEP 562) and cache the attribute."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'changeflow.rules' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"changeflow.rules.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names with the module's own, as if they had been imported eagerly."""
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy(__name__, _WHERE, globals(), __all__)

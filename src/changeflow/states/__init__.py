@@ -7,8 +7,9 @@ and importing it must not parse the default lifecycle nor load pydantic and ``tr
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from changeflow import _lazy
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time see _WHERE
     from changeflow.states.default import DEFAULT_ENROLMENT_RULES, DEFAULT_LIFECYCLE
@@ -47,37 +48,25 @@ __all__ = [
 ]
 
 _WHERE: dict[str, str] = {
-    "DEFAULT_ENROLMENT_RULES": "default",
-    "DEFAULT_LIFECYCLE": "default",
-    "ANY_ACTIVE": "definition",
-    "DEFAULT_COMMANDS": "definition",
-    "PREVIOUS": "definition",
-    "CommandSpec": "definition",
-    "LifecycleDefinition": "definition",
-    "StateSpec": "definition",
-    "TransitionSpec": "definition",
-    "check_definition": "definition",
-    "load_definition": "definition",
-    "Lifecycle": "machine",
-    "Move": "machine",
-    "ENROL": "names",
-    "DataCommand": "names",
-    "Event": "names",
-    "Stage": "names",
+    "DEFAULT_ENROLMENT_RULES": ".default",
+    "DEFAULT_LIFECYCLE": ".default",
+    "ANY_ACTIVE": ".definition",
+    "DEFAULT_COMMANDS": ".definition",
+    "PREVIOUS": ".definition",
+    "CommandSpec": ".definition",
+    "LifecycleDefinition": ".definition",
+    "StateSpec": ".definition",
+    "TransitionSpec": ".definition",
+    "check_definition": ".definition",
+    "load_definition": ".definition",
+    "Lifecycle": ".machine",
+    "Move": ".machine",
+    "ENROL": ".names",
+    "DataCommand": ".names",
+    "Event": ".names",
+    "Stage": ".names",
 }
 """Each public name and the submodule defining it (imported on first use, see __getattr__)."""
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule defining ``name`` on first use (PEP 562) and cache the attribute."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'changeflow.states' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"changeflow.states.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names with the module's own, as if they had been imported eagerly."""
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy(__name__, _WHERE, globals(), __all__)

@@ -6,8 +6,9 @@ The names are imported on first use (PEP 562): a command on the SQL store import
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from changeflow import _lazy
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time see _WHERE
     from changeflow.store.base import Remembered, Store, Unit
@@ -16,24 +17,12 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time see _WHERE
 __all__ = ["MemoryStore", "Remembered", "Store", "Unit"]
 
 _WHERE: dict[str, str] = {
-    "Remembered": "base",
-    "Store": "base",
-    "Unit": "base",
-    "MemoryStore": "memory",
+    "Remembered": ".base",
+    "Store": ".base",
+    "Unit": ".base",
+    "MemoryStore": ".memory",
 }
 """Each public name and the submodule defining it (imported on first use, see __getattr__)."""
 
 
-def __getattr__(name: str) -> Any:
-    """Import the submodule defining ``name`` on first use (PEP 562) and cache the attribute."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'changeflow.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"changeflow.store.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names with the module's own, as if they had been imported eagerly."""
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = _lazy(__name__, _WHERE, globals(), __all__)
