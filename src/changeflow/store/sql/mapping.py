@@ -32,8 +32,6 @@ __all__ = [
     "enrolment_from_fields",
     "entry_from_row",
     "opened_from_row",
-    "participant_from_row",
-    "project_from_row",
     "project_params",
 ]
 
@@ -44,18 +42,6 @@ _dumps = text_json
 def cohort_from_document(document: Mapping[str, Any]) -> Cohort:
     """Rebuild a cohort from its stored JSON (validated: documents may come from old versions)."""
     return Cohort.model_validate(document, strict=False)
-
-
-def participant_from_row(row: Row[Any], office: Office) -> Participant:
-    """Rebuild a participant from an enrolment row."""
-    return Participant.model_construct(
-        nip=row.nip,
-        name=row.name,
-        office=office,
-        echelon=row.echelon,
-        birth_date=row.birth_date,
-        retirement_age=row.retirement_age,
-    )
 
 
 _PARTICIPANT_FIELDS = frozenset(
@@ -146,41 +132,6 @@ def project_params(enrolment_id: int, project: ChangeProject) -> dict[str, Any]:
         "mentor_nip": mentor.nip if mentor else None,
         "mentor_position": mentor.position if mentor else None,
     }
-
-
-def project_from_row(row: Row[Any]) -> ChangeProject:
-    """Rebuild a change project from its row."""
-    mentor = (
-        Mentor.model_construct(
-            name=row.mentor_name, nip=row.mentor_nip, position=row.mentor_position
-        )
-        if row.mentor_name is not None
-        else None
-    )
-    return ChangeProject.model_construct(title=row.title, theme=row.theme, mentor=mentor)
-
-
-def enrolment_from_row(
-    row: Row[Any],
-    cohort: str,
-    office: Office,
-    project: ChangeProject | None,
-    scores: dict[str, float] | None,
-) -> Enrolment:
-    """Rebuild an enrolment from its row and its project and scores."""
-    return Enrolment(
-        cohort,
-        participant_from_row(row, office),
-        row.state,
-        row.version,
-        row.revisions,
-        project,
-        scores,
-        row.group_no,
-        row.active,
-        row.seated,
-        row.completed,
-    )
 
 
 @lru_cache(maxsize=64)

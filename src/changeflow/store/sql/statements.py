@@ -270,14 +270,21 @@ _MEMBERS_SQL = (
 )
 
 
-def members_sql(mark: str, *, nip: bool = False, states: int | None = None) -> str:
+def members_sql(
+    mark: str, *, nip: bool = False, states: int | None = None, officeless: bool = False
+) -> str:
     """A cohort's enrolments (a row per score: see :func:`.mapping.enrolment_from_fields`).
 
     Run on the driver's terms: a cohort of 100,000 comes back as 100,000 rows, and
     SQLAlchemy's per-row result processing cost more than the query itself. The query
     takes the cohort's row id, then the NIP (with ``nip``) or ``states`` state names.
+    With ``officeless``, only the enrolments naming an office the store does not hold
+    (the inner join drops them; their office name is ``NULL``).
     """
     statement = _MEMBERS_SQL
+    if officeless:
+        statement = statement.replace("JOIN offices o", "LEFT JOIN offices o", 1)
+        statement += " AND o.code IS NULL"
     if nip:
         statement += " AND e.nip = ?"
     if states is not None:

@@ -123,25 +123,14 @@ def _said(error: Exception) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-_OFFICELESS = (
-    select(
-        sql.ENROLMENTS,
-        sql.PROJECTS.c.title,
-        sql.PROJECTS.c.theme,
-        sql.PROJECTS.c.mentor_name,
-        sql.PROJECTS.c.mentor_nip,
-        sql.PROJECTS.c.mentor_position,
-        sql.SCORES.c.component,
-        sql.SCORES.c.score,
-    )
-    .select_from(
-        sql.ENROLMENTS.outerjoin(sql.OFFICES, sql.OFFICES.c.code == sql.ENROLMENTS.c.office_code)
-        .outerjoin(sql.PROJECTS, sql.PROJECTS.c.enrolment_id == sql.ENROLMENTS.c.id)
-        .outerjoin(sql.SCORES, sql.SCORES.c.enrolment_id == sql.ENROLMENTS.c.id)
-    )
-    .where(sql.ENROLMENTS.c.cohort_id == bindparam("cohort_id"), sql.OFFICES.c.code.is_(None))
-    .order_by(sql.ENROLMENTS.c.id)
-)
+class _Unregistered:
+    """The office of an enrolment naming a code the store does not hold: an empty name."""
+
+    @staticmethod
+    def office_of(code: str, _name: str) -> Office:
+        from changeflow.models import Office  # noqa: PLC0415 - see the imports
+
+        return Office.model_construct(code=code, name="")
 
 
 def _officeless(connection: Connection, cohort_id: int, cohort: str) -> dict[str, Enrolment]:
@@ -150,19 +139,10 @@ def _officeless(connection: Connection, cohort_id: int, cohort: str) -> dict[str
     Only a row written with the foreign keys off (the ``sqlite3`` shell's default) can be
     one; verify must still see it. The office comes with an empty name.
     """
-    from changeflow.models import Office  # noqa: PLC0415 - see the imports
-    from changeflow.store.sql.mapping import enrolment_from_row, project_from_row  # noqa: PLC0415
+    from changeflow.store.sql.unit import load_enrolments  # noqa: PLC0415 - see the imports
 
-    found: dict[str, Enrolment] = {}
-    for row in connection.execute(_OFFICELESS, {"cohort_id": cohort_id}):
-        member = found.get(row.nip)
-        if member is None:
-            office = Office.model_construct(code=row.office_code, name="")
-            project = project_from_row(row) if row.title is not None else None
-            member = found[row.nip] = enrolment_from_row(row, cohort, office, project, None)
-        if row.component is not None:
-            member.scores = {**(member.scores or {}), row.component: row.score}
-    return found
+    loaded = load_enrolments(_Unregistered(), connection, cohort_id, cohort, officeless=True)
+    return {e.nip: e for _, e in loaded}
 
 
 class SqlStore:

@@ -69,13 +69,15 @@ def load_enrolments(
     nip: str | None = None,
     states: Iterable[str] | None = None,
     run: Callable[[str, tuple[Any, ...]], Iterable[Sequence[Any]]] | None = None,
+    officeless: bool = False,
 ) -> list[tuple[int, Enrolment]]:
     """``(row id, enrolment)`` of a cohort (one NIP, or those in ``states``), projects included.
 
     One statement: the project and the scores come joined, a row per score. ``offices``
     turns a stored office code and name into the office object (the store shares one per
     code). ``run`` executes the statement (by default through ``connection``): a unit
-    runs it on the driver's own cursor, whose result costs nothing to set up.
+    runs it on the driver's own cursor, whose result costs nothing to set up. With
+    ``officeless``, only the enrolments naming an office the store does not hold.
     """
     params: tuple[Any, ...] = (cohort_id,)
     chosen = None if states is None else list(states)
@@ -85,7 +87,10 @@ def load_enrolments(
         params += tuple(chosen)
     mark = "?" if connection.dialect.name == "sqlite" else "%s"
     statement = sql.members_sql(
-        mark, nip=nip is not None, states=None if chosen is None else len(chosen)
+        mark,
+        nip=nip is not None,
+        states=None if chosen is None else len(chosen),
+        officeless=officeless,
     )
     found: dict[int, Enrolment] = {}
     rows = connection.exec_driver_sql(statement, params) if run is None else run(statement, params)
