@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP_RUN = $(VENV)/.installed-run
 STAMP_DEV = $(VENV)/.installed-dev
 
-.PHONY: demo test test-reliability lint typecheck pytest postgres bench clean
+.PHONY: demo test test-reliability lint typecheck pytest postgres chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,14 @@ typecheck: $(STAMP_DEV)
 postgres:  ## install PostgreSQL server binaries for the tests' private server (as root; else says how)
 	@bash scripts/ensure-postgres
 
+chromium:  ## install Chromium for the web board's browser tests (as root; else says how)
+	@bash scripts/ensure-chromium
+
 # `make test` spreads the suite over one pytest-xdist worker per core (each worker starts its own
 # private PostgreSQL server); `make pytest PYTEST_WORKERS=0` runs it in one process.
 PYTEST_WORKERS ?= auto
 
-pytest: $(STAMP_DEV) postgres
+pytest: $(STAMP_DEV) postgres chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite

@@ -25,7 +25,7 @@ from changeflow.states.names import DATA_COMMANDS, RECORD_ATTENDANCE
 if TYPE_CHECKING:
     from changeflow.records import HistoryEntry
 
-__all__ = ["COHORT", "run"]
+__all__ = ["COHORT", "nominations", "run"]
 
 Say = Callable[[str], object]
 
@@ -129,37 +129,32 @@ def _roster() -> list[Participant]:
 
 
 def _refused_nominations() -> list[tuple[str, Participant]]:
+    """The nominations the rules refuse, each with why, in the order the demo judges them."""
     dinkes = Office(code="DINKES", name="Dinas Kesehatan")
     inspektorat = Office(code="INSPEKTORAT", name="Inspektorat")
-    return [
-        (
-            "retirement too close",
-            Participant(
-                nip=_nip(101, date(1962, 1, 20), False),
-                name="Suparman",
-                office=inspektorat,
-                echelon="III.a",
-            ),
-        ),
-        (
-            "a third from one office",
-            Participant(
-                nip=_nip(102, date(1976, 5, 5), True),
-                name="Lilik Suryani",
-                office=dinkes,
-                echelon="III.b",
-            ),
-        ),
-        (
-            "not echelon III",
-            Participant(
-                nip=_nip(103, date(1980, 8, 17), False),
-                name="Rudi Hartono",
-                office=inspektorat,
-                echelon="IV.a",
-            ),
-        ),
+    perkim = Office(code="DISPERKIM", name="Dinas Perumahan dan Kawasan Permukiman")
+    nominated = [
+        ("a third from one office", 102, date(1976, 5, 5), True, "Lilik Suryani", dinkes, "III.b"),
+        ("retirement too close", 101, date(1962, 1, 20), False, "Suparman", inspektorat, "III.a"),
+        ("not echelon III", 103, date(1980, 8, 17), False, "Rudi Hartono", inspektorat, "IV.a"),
+        ("a 31st nomination", 104, date(1979, 3, 3), False, "Teguh Prakoso", perkim, "III.b"),
     ]
+    return [
+        (why, Participant(nip=_nip(n, born, female), name=name, office=office, echelon=echelon))
+        for why, n, born, female, name, office, echelon in nominated
+    ]
+
+
+def nominations() -> list[tuple[str | None, Participant]]:
+    """Every nomination the demo judges, in its order, each with why the rules refuse it.
+
+    Thirty eligible heads of division (``None``: accepted), three the rules refuse after
+    the first ten (a third from one office, retirement too close, not echelon III) and a
+    31st past the cohort's capacity. ``examples/probolinggo_2019/roster.csv`` is this list.
+    """
+    roster: list[tuple[str | None, Participant]] = [(None, person) for person in _roster()]
+    *refused, late = _refused_nominations()
+    return [*roster[:10], *refused, *roster[10:], late]
 
 
 def run(say: Say = print, engine: Engine | None = None) -> Engine:
@@ -239,26 +234,10 @@ def _set_time(clock: object, year: int, month: int, day: int) -> None:
 
 def _enrolment(engine: Engine, say: Say) -> None:
     say("\n== Enrolment: nominations judged against the rules")
-    roster = _roster()
-    (why_old, old), (why_third, third), (why_rank, junior) = _refused_nominations()
-    for person in roster[:10]:
+    for why, person in nominations():
+        if why is not None:
+            say(f"  ({why})")
         _nominate(engine, person, say)
-    for why, person in ((why_third, third), (why_old, old), (why_rank, junior)):
-        say(f"  ({why})")
-        _nominate(engine, person, say)
-    for person in roster[10:]:
-        _nominate(engine, person, say)
-    say("  (a 31st nomination)")
-    _nominate(
-        engine,
-        Participant(
-            nip=_nip(104, date(1979, 3, 3), False),
-            name="Teguh Prakoso",
-            office=Office(code="DISPERKIM", name="Dinas Perumahan dan Kawasan Permukiman"),
-            echelon="III.b",
-        ),
-        say,
-    )
     status = engine.status(COHORT.code)
     say(f"  {status.total} participants enrolled from {len(status.by_office)} offices")
 
