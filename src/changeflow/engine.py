@@ -71,6 +71,13 @@ from changeflow.offices import (
     nearest,
     office_entry,
 )
+from changeflow.passwords import (
+    check_login,
+    check_password_text,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from changeflow.personal import is_erased
 from changeflow.records import (
     COHORT_NIP,
@@ -456,6 +463,49 @@ class Engine:
         self.store.set_setting(
             OFFICES_SETTING, CLOSED if closed else OPEN, by=who, at=self.clock.now()
         )
+
+    # -- passwords (the web board's sign-in) -------------------------------------------------
+
+    def set_password(self, login: str, password: str, *, actor: str | Actor | None = None) -> None:
+        """Set (or replace) the password ``login`` signs in with, recording who set it when.
+
+        A login is the id a person acts under: a staff member's id, or a mentor's NIP. Only
+        the password's Argon2id hash is stored (see :mod:`changeflow.passwords`: 8 to 1024
+        characters, no NUL; a refusal never quotes the password). Needs the ``web`` extra.
+        """
+        check_login(login)
+        hashed = hash_password(password)
+        who = _command(actor).actor
+        self.store.set_password_hash(login, hashed, by=who, at=self.clock.now())
+
+    def check_password(self, login: str, password: str) -> bool:
+        """Whether ``password`` is ``login``'s (see :meth:`set_password`); never raises on a miss.
+
+        ``False`` for a login without a password, after checking against a fixed hash all
+        the same, so the time taken does not tell which logins exist; ``False`` at once for
+        a login or password that could never have been set (too long, say). A correct
+        password whose hash was made at an older cost is hashed again and stored (set by
+        the login itself).
+        """
+        for field, value in (("login", login), ("password", password)):
+            if not isinstance(value, str):
+                raise InvalidInput(field, f"must be a string, got {type(value).__name__}")
+        try:
+            check_login(login)
+            check_password_text(password)
+        except InvalidInput:
+            return False  # nothing stored can match: hashing it would only cost the server
+        hashed = self.store.password_hash(login)
+        if hashed is None:
+            verify_password(_dummy_hash(), password)
+            return False
+        if not verify_password(hashed, password):
+            return False
+        if needs_rehash(hashed):
+            self.store.set_password_hash(
+                login, hash_password(password), by=login, at=self.clock.now()
+            )
+        return True
 
     def _register(
         self, entries: list[tuple[Office, tuple[str, ...]]], actor: str | Actor | None
@@ -1789,6 +1839,12 @@ def _registrar(actor: str | Actor | None) -> str:
     if not who:
         raise InvalidInput("actor", "name who changes the office registry (actor=...)")
     return who
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a password nobody has, made once, at today's cost, for unknown logins."""
+    return hash_password("no login has this password")
 
 
 @lru_cache(maxsize=1024)

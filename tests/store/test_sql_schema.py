@@ -29,6 +29,7 @@ TABLES = {
     "change_projects",
     "cohort_offices",
     "cohorts",
+    "credentials",
     "enrolments",
     "idempotency",
     "lifecycles",
@@ -65,8 +66,8 @@ def test_known_revisions_match_the_shipped_migrations() -> None:
     config.set_main_option("script_location", "changeflow.store.sql:migrations")
     scripts = ScriptDirectory.from_config(config)
     shipped = [s.revision for s in reversed(list(scripts.walk_revisions()))]
-    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005", "0006")
-    assert scripts.get_current_head() == HEAD == "0006"
+    assert tuple(shipped) == REVISIONS == ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+    assert scripts.get_current_head() == HEAD == "0007"
 
 
 def test_opening_an_empty_file_creates_the_schema(tmp_path: Path) -> None:

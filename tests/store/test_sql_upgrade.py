@@ -206,6 +206,7 @@ def test_upgrade_keeps_every_row(old_database: str, fixture_rows: Snapshot) -> N
         "personal_data",
         "office_names",
         "settings",
+        "credentials",
     }
     assert after.count("schedules") == after.count("attendance") == after.count("staff") == 0
     assert after.columns["audit"] == fixture_rows.columns["audit"] | {

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 PERSONAL_TABLES = {"subjects", "personal_data"}
-LATER_TABLES = {"office_names", "settings"}
-"""The tables revision 0006 adds (opening upgrades to the head)."""
+LATER_TABLES = {"office_names", "settings", "credentials"}
+"""The tables revisions 0006 and 0007 add (opening upgrades to the head)."""
 RESEALED = {"nip", "reason", "payload", "violations", "data", "change", "format", "hash"}
 """The audit columns re-sealing may rewrite (every other column is kept as it was)."""
 DEMO_GRADUATE = "196801011992031001"

@@ -277,6 +277,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("rules", "rules_app"),
     "staff": ("staff", "staff_app"),
     "office": ("offices", "office_app"),
+    "user": ("users", "user_app"),
 }
 """Each command's name and where it lives: (module of :mod:`changeflow.cli`, attribute), a
 command function or a Typer sub-application. A command's module is imported only when the

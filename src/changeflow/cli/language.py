@@ -652,5 +652,22 @@ INDONESIAN: Final[Mapping[str, str]] = {
     "the demo database is {path}; try: changeflow --db {url} status {code}": (
         "basis data demo adalah {path}; coba: changeflow --db {url} status {code}"
     ),
+    # -- passwords for the web board -----------------------------------------------------------
+    "no terminal to ask for the password on": "tidak ada terminal untuk menanyakan kata sandi",
+    "give it on standard input with --password-stdin, e.g. "
+    "printf '%s\\n' \"$PASSWORD\" | changeflow user set-password LOGIN --password-stdin": (
+        "berikan lewat masukan standar dengan --password-stdin, misalnya "
+        "printf '%s\\n' \"$PASSWORD\" | changeflow user set-password LOGIN --password-stdin"
+    ),
+    "no password on standard input": "tidak ada kata sandi pada masukan standar",
+    "New password for {login}": "Kata sandi baru untuk {login}",
+    "Repeat the password": "Ulangi kata sandi",
+    "the two passwords differ: nothing was changed": (
+        "kedua kata sandi berbeda: tidak ada yang diubah"
+    ),
+    "run the command again and type the same password twice": (
+        "jalankan perintah itu lagi dan ketik kata sandi yang sama dua kali"
+    ),
+    "password set for {login}": "kata sandi untuk {login} sudah disimpan",
 }
 """English template -> Indonesian template, for every text the CLI prints through :func:`tr`."""

@@ -244,6 +244,14 @@ class Store(Protocol):
         """Store a store-wide setting, with who changed it and when."""
         ...
 
+    def password_hash(self, login: str) -> str | None:
+        """The password hash stored for ``login`` (``None``: no password set)."""
+        ...
+
+    def set_password_hash(self, login: str, hashed: str, *, by: str | None, at: datetime) -> None:
+        """Store (or replace) ``login``'s password hash, with who set it and when."""
+        ...
+
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
         """The cohort's audit rows as stored (sealed), each with its stored chain hash, streamed."""
         ...

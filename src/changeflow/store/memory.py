@@ -81,6 +81,8 @@ class MemoryStore:
         self._names: dict[str, _Name] = {}
         """The office registry's names and aliases by folded key (:func:`fold`)."""
         self._settings: dict[str, tuple[str, str | None, datetime]] = {}
+        self._credentials: dict[str, tuple[str, str | None, datetime]] = {}
+        """Each login's password hash, with who set it and when."""
         self._keys: dict[str, tuple[str, _Seqs]] = {}
         self._subjects: dict[str, Subject] = {}
         """Each person's subject by NIP (see :mod:`changeflow.personal`)."""
@@ -227,6 +229,17 @@ class MemoryStore:
         """Store a store-wide setting with who changed it and when."""
         with self._lock:
             self._settings[name] = (value, by, at)
+
+    def password_hash(self, login: str) -> str | None:
+        """The password hash stored for ``login`` (``None``: no password set)."""
+        with self._lock:
+            found = self._credentials.get(login)
+            return None if found is None else found[0]
+
+    def set_password_hash(self, login: str, hashed: str, *, by: str | None, at: datetime) -> None:
+        """Store (or replace) ``login``'s password hash, with who set it and when."""
+        with self._lock:
+            self._credentials[login] = (hashed, by, at)
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:
         """The cohort's sealed entries with their chain hashes (computed: nobody edits memory)."""

@@ -1616,6 +1616,30 @@ class StoreContract(_Backend):
             uow.commit()
         assert store.offices() == [BKD, DINKES, DISPENDUK]
 
+    # passwords (the store keeps the hash it is given: any text)
+
+    def test_password_hash_of_an_unknown_login_is_none(self, store: Store) -> None:
+        """A login nobody set a password for has no hash, in an empty store or a used one."""
+        assert store.password_hash("penguji") is None
+        _add_cohort(store, _cohort(CODE))
+        _enrol(store, _person())
+        assert store.password_hash("penguji") is None
+        assert store.password_hash(CODE) is None
+
+    def test_password_hash_is_set_read_and_replaced(self, store: Store) -> None:
+        """set_password_hash stores the hash under its exact login; setting again replaces it."""
+        first, second = "$argon2id$v=19$first", "$argon2id$v=19$second"
+        store.set_password_hash("penguji", first, by="admin", at=AT)
+        assert store.password_hash("penguji") == first
+        assert store.password_hash("Penguji") is None
+        assert store.password_hash("penguj\u0456") is None  # a Cyrillic i: another login
+        store.set_password_hash("penguji", second, by=None, at=AT + timedelta(days=1))
+        store.set_password_hash("196501011990031001", first, by="penguji", at=AT)
+        assert store.password_hash("penguji") == second
+        assert store.password_hash("196501011990031001") == first
+        assert store.cohorts() == []
+        assert store.history() == []
+
     # the hash chain
 
     def test_head_of_an_empty_cohort_is_genesis(self, store: Store, cohort: Cohort) -> None:
@@ -1829,6 +1853,17 @@ class DurableStoreContract(_Backend):
         assert _sha(again.lifecycle(CODE)) == DEFAULT_LIFECYCLE.sha256
         with pytest.raises(AlreadyExists):
             _add_cohort(again, _cohort(CODE))
+
+    def test_a_password_hash_survives_a_reopen(
+        self, store: Store, stores: _Stores, reopen: Callable[[], Store]
+    ) -> None:
+        """The last hash set for a login is the one read after a reopen."""
+        store.set_password_hash("penguji", "$argon2id$v=19$old", by="admin", at=AT)
+        store.set_password_hash("penguji", "$argon2id$v=19$new", by="admin", at=AT)
+        stores.close(store)
+        again = stores.open(reopen)
+        assert again.password_hash("penguji") == "$argon2id$v=19$new"
+        assert again.password_hash("admin") is None
 
     def test_a_pin_survives_a_reopen(
         self, store: Store, stores: _Stores, reopen: Callable[[], Store]
@@ -2744,6 +2779,23 @@ class EngineContract(_Backend):
             engine.advance(code, "start_class", key="shared")
         assert self._observed(engine, code) == after
         assert engine.state(code, b) == "enrolled"
+
+    # passwords
+
+    def test_a_password_set_is_checked(self, engine: Engine) -> None:
+        """set_password then check_password: the password only, of that login only."""
+        engine.set_password("penguji", "kata-sandi-1", actor="admin")
+        assert engine.check_password("penguji", "kata-sandi-1")
+        assert not engine.check_password("penguji", "kata-sandi-2")
+        assert not engine.check_password("admin", "kata-sandi-1")
+        assert engine.store.password_hash("penguji") != "kata-sandi-1"
+
+    def test_a_password_set_again_replaces_the_old(self, engine: Engine) -> None:
+        """A second set_password makes the old password fail and the new one pass."""
+        engine.set_password("penguji", "kata-sandi-1", actor="admin")
+        engine.set_password("penguji", "kata-sandi-2", actor="penguji")
+        assert not engine.check_password("penguji", "kata-sandi-1")
+        assert engine.check_password("penguji", "kata-sandi-2")
 
     # listeners
 

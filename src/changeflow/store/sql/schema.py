@@ -33,7 +33,7 @@ __all__ = [
     "legacy_revision",
 ]
 
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 """Every schema revision this changeflow knows, oldest first (a test keeps it in step)."""
 
 HEAD = REVISIONS[-1]

@@ -48,7 +48,7 @@ from changeflow.store.sql.schema import HEAD, ensure_schema
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
-    from sqlalchemy import Connection, Row, Select
+    from sqlalchemy import ColumnElement, Connection, Row, Select, Table
 
     from changeflow.audit import Checkpoint
     from changeflow.models import Cohort, Office
@@ -480,19 +480,32 @@ class SqlStore:
 
     def setting(self, name: str) -> str | None:
         """A store-wide setting (``None``: never set)."""
-        with self._reading() as connection:
-            return connection.execute(
-                select(sql.SETTINGS.c.value).where(sql.SETTINGS.c.name == name)
-            ).scalar()
+        return self._text_of(sql.SETTINGS.c.value, sql.SETTINGS.c.name == name)
 
     def set_setting(self, name: str, value: str, *, by: str | None, at: datetime) -> None:
         """Store a store-wide setting with who changed it and when."""
-        values = {"value": value, "changed_by": by, "changed_at": at}
-        statement = sql.dialect_insert(self.dialect, sql.SETTINGS).values(name=name, **values)
+        changed = {"value": value, "changed_by": by, "changed_at": at}
+        self._replace(sql.SETTINGS, "name", name, changed)
+
+    def password_hash(self, login: str) -> str | None:
+        """The password hash stored for ``login`` (``None``: no password set)."""
+        return self._text_of(sql.CREDENTIALS.c.password_hash, sql.CREDENTIALS.c.login == login)
+
+    def set_password_hash(self, login: str, hashed: str, *, by: str | None, at: datetime) -> None:
+        """Store (or replace) ``login``'s password hash, with who set it and when."""
+        changed = {"password_hash": hashed, "changed_by": by, "changed_at": at}
+        self._replace(sql.CREDENTIALS, "login", login, changed)
+
+    def _text_of(self, column: ColumnElement[str], where: ColumnElement[bool]) -> str | None:
+        """The one row's ``column`` (``None`` without one): a store-wide value, by its key."""
+        with self._reading() as connection:
+            return connection.execute(select(column).where(where)).scalar()
+
+    def _replace(self, table: Table, key: str, value: str, changed: dict[str, Any]) -> None:
+        """Insert the row keyed ``value``, or overwrite its ``changed`` columns, committed."""
+        statement = sql.dialect_insert(self.dialect, table).values({key: value, **changed})
         with self._writing() as connection, translated():
-            connection.execute(
-                statement.on_conflict_do_update(index_elements=["name"], set_=values)
-            )
+            connection.execute(statement.on_conflict_do_update(index_elements=[key], set_=changed))
             connection.commit()
 
     def trail(self, cohort: str) -> Iterator[tuple[HistoryEntry, str]]:

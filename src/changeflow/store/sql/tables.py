@@ -42,6 +42,7 @@ __all__ = [
     "AUDIT",
     "AUDIT_COLUMNS",
     "COHORTS",
+    "CREDENTIALS",
     "ENROLMENTS",
     "KEYS",
     "LIFECYCLES",
@@ -128,6 +129,16 @@ SETTINGS = Table(
     Column("changed_at", UTCDateTime, nullable=False),
 )
 """A store-wide setting (``offices``: ``closed`` or ``open``), with who changed it when."""
+
+CREDENTIALS = Table(
+    "credentials",
+    metadata,
+    Column("login", String(200), primary_key=True),
+    Column("password_hash", String(400), nullable=False),
+    Column("changed_by", String(200)),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+"""A login's password hash (Argon2id, see :mod:`changeflow.passwords`), who set it and when."""
 
 LIFECYCLES = Table(
     "lifecycles",
