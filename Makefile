@@ -4,8 +4,9 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP_RUN = $(VENV)/.installed-run
 STAMP_DEV = $(VENV)/.installed-dev
+STAMP_WEB = $(VENV)/.installed-web
 
-.PHONY: demo test test-reliability lint typecheck pytest postgres chromium bench clean
+.PHONY: demo serve test test-reliability lint typecheck pytest postgres chromium screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +16,19 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(STAMP_WEB): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[web]'
+	touch $@ $(STAMP_RUN)
+
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@ $(STAMP_RUN)
+	touch $@ $(STAMP_RUN) $(STAMP_WEB)
 
 demo: $(STAMP_RUN)  ## run the 2019 Probolinggo cohort end to end on a fresh SQLite file (changeflow-demo.db)
 	$(BIN)/changeflow demo
+
+serve: $(STAMP_WEB)  ## the cohort board on a fresh demo database: prints the URL and the demo accounts
+	$(BIN)/changeflow serve --demo $(SERVE_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests examples benchmarks scripts
@@ -41,6 +49,9 @@ PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP_DEV) postgres chromium
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+screenshots: $(STAMP_DEV) chromium  ## refresh docs/images/board*.png from the browser test
+	CHANGEFLOW_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest -q tests/browser/test_board_flow.py
 
 test: lint typecheck pytest  ## lint, type-check and run the whole suite
 

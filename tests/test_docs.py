@@ -73,15 +73,15 @@ def _without_json() -> list[str]:
 
 def test_the_docs_name_exactly_the_commands_without_json() -> None:
     """README and docs/cli.md say which commands lack --json, and that is the CLI's truth."""
-    assert _without_json() == ["demo", "diagram", "export"]
+    assert _without_json() == ["demo", "diagram", "export", "serve"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "Every command but `export` (whose output is a JSON document already), `diagram`" in (
         readme
     )
-    assert "dot text) and `demo` takes `--json`" in readme
+    assert "dot text), `demo` and `serve` (the [web board](docs/web.md)) takes `--json`" in readme
     assert "Every reporting command has `--json`" not in readme
     cli = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert "Every command except `export`, `diagram` and `demo` takes `--json`." in cli
+    assert "Every command except `export`, `diagram`, `demo` and `serve` takes `--json`." in cli
 
 
 def test_the_readme_shell_session_finds_changeflow() -> None:

@@ -271,6 +271,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "erase": ("erasure", "erase"),
     "diagram": ("cohort_views", "diagram"),
     "demo": ("demo", "demo"),
+    "serve": ("serve", "serve"),
     "cohort": ("cohorts", "cohort_app"),
     "correct": ("corrections", "correct_app"),
     "schedule": ("calendar", "schedule_app"),

@@ -669,5 +669,15 @@ INDONESIAN: Final[Mapping[str, str]] = {
         "jalankan perintah itu lagi dan ketik kata sandi yang sama dua kali"
     ),
     "password set for {login}": "kata sandi untuk {login} sudah disimpan",
+    "the web board is not installed ({problem})": "papan web belum terpasang ({problem})",
+    "install it with: {command}": "pasang dengan: {command}",
+    "serving the board on http://{host}:{port}/ (Ctrl+C stops)": (
+        "papan dilayani di http://{host}:{port}/ (Ctrl+C untuk berhenti)"
+    ),
+    "--demo serves the demo database only ({url}); leave --db out": (
+        "--demo hanya melayani basis data demo ({url}); jangan beri --db"
+    ),
+    "demo database: {path}": "basis data demo: {path}",
+    "demo accounts (password {password!r}):": "akun demo (kata sandi {password!r}):",
 }
 """English template -> Indonesian template, for every text the CLI prints through :func:`tr`."""

@@ -1,0 +1,455 @@
+"""The board as a Starlette app: routes, sign-in, and every write through the engine.
+
+:func:`create_app` serves one store (the same URL as the CLI's ``--db``). Every page but
+the sign-in page needs a signed-in person; every form carries the session's CSRF token;
+every command runs on the engine as the signed-in actor, so the cohort's lifecycle judges
+it and its audit chain records it. What the person's seat does not allow is refused here,
+before the engine is asked, so a refused request writes nothing.
+
+Handlers are ``async`` and call the engine on the event loop's thread: one process serves
+one request at a time against the store, as the CLI does. Run several uvicorn workers on
+PostgreSQL to serve more at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from changeflow.errors import InvalidInput, NotFound, TransitionRejected
+from changeflow.inputs import ACTOR_MAX
+from changeflow.web import uploads
+from changeflow.web.access import seat_in
+from changeflow.web.errors import FormRefused, SignInRequired, WebRefusal
+from changeflow.web.language import LANGUAGES, language_of, translator
+from changeflow.web.render import page, text
+from changeflow.web.sessions import check_csrf, login_of, sign_in, sign_out, signed_in
+from changeflow.web.views import CORRECTIONS, board_values, counts_values
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping
+    from datetime import date
+
+    from starlette.datastructures import FormData
+    from starlette.requests import Request
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from changeflow.engine import Engine
+
+__all__ = ["SESSION_MAX_AGE", "create_app"]
+
+SESSION_MAX_AGE = 8 * 3600
+"""How long a sign-in lasts, in seconds (a working day)."""
+
+_REASON_MAX = 500
+_log = structlog.get_logger("changeflow.web")
+
+
+def create_app(
+    url: str | None = None,
+    *,
+    engine: Engine | None = None,
+    secret: str | None = None,
+    https_only: bool = False,
+) -> Starlette:
+    """The board app over the store at ``url`` (or over ``engine``, which the caller closes).
+
+    ``secret`` signs the session cookies: give the same one to every worker and keep it
+    across restarts, or sessions end with the process (a random one is made if omitted).
+    ``https_only`` marks the cookie Secure (behind TLS).
+    """
+    if (url is None) == (engine is None):
+        raise InvalidInput("url", "give either a store URL or an engine")
+    owned = engine is None
+    if engine is None:
+        from changeflow.engine import Engine  # noqa: PLC0415 - the app needs no engine at import
+        from changeflow.store.sql import SqlStore  # noqa: PLC0415
+
+        engine = Engine(SqlStore(str(url)))
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            engine.close()
+
+    app = Starlette(
+        routes=_routes(),
+        middleware=[
+            Middleware(_SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret or secrets.token_urlsafe(32),
+                session_cookie="changeflow_session",
+                max_age=SESSION_MAX_AGE,
+                same_site="strict",
+                https_only=https_only,
+            ),
+        ],
+        exception_handlers={
+            WebRefusal: _refused,
+            NotFound: _not_found,
+            InvalidInput: _invalid,
+        },
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    return app
+
+
+def _routes() -> list[Route | Mount]:
+    return [
+        Route("/signin", _signin_page, methods=["GET"]),
+        Route("/signin", _signin, methods=["POST"]),
+        Route("/signout", _signout, methods=["POST"]),
+        Route("/language", _language, methods=["POST"]),
+        Route("/", _cohorts, methods=["GET"]),
+        Route("/cohorts/{code}", _board, methods=["GET"]),
+        Route("/cohorts/{code}/counts", _counts, methods=["GET"]),
+        Route("/cohorts/{code}/advance", _advance, methods=["POST"]),
+        Route("/cohorts/{code}/participants/{nip}", _participant, methods=["GET"]),
+        Route("/cohorts/{code}/participants/{nip}/fire", _fire, methods=["POST"]),
+        Route("/cohorts/{code}/uploads", _uploads_page, methods=["GET"]),
+        Route("/cohorts/{code}/uploads/{kind}", _upload, methods=["POST"]),
+        Route("/cohorts/{code}/audit", _audit, methods=["GET"]),
+        Mount("/static", StaticFiles(packages=[("changeflow.web", "static")]), name="static"),
+    ]
+
+
+class _SecurityHeaders:
+    """Headers every response carries: no framing, no sniffing, scripts from here only."""
+
+    _HEADERS = (
+        (
+            b"content-security-policy",
+            b"default-src 'self'; frame-ancestors 'none'; "
+            b"form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self._HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _redirect(to: str) -> RedirectResponse:
+    return RedirectResponse(to, status_code=303)
+
+
+async def _form(request: Request) -> FormData:
+    """The posted form, its CSRF token checked (:class:`CsrfRefused` otherwise)."""
+    form = await request.form()
+    check_csrf(request, form)
+    return form
+
+
+def _field(form: FormData, name: str, *, limit: int = ACTOR_MAX, required: bool = True) -> str:
+    """A text field of ``form`` (stripped); :class:`FormRefused` if missing or too long."""
+    value = form.get(name)
+    if value is None or not isinstance(value, str):
+        value = ""
+    value = value.strip()
+    if required and not value:
+        raise FormRefused(name, "is required")
+    if len(value) > limit:
+        raise FormRefused(name, f"is longer than {limit} characters")
+    return value
+
+
+def _confirmed(form: FormData) -> None:
+    if form.get("confirm") != "yes":
+        raise FormRefused("confirm", "tick the confirmation first")
+
+
+def _flash(request: Request, kind: str, message: str, violations: list[dict[str, str]]) -> None:
+    request.session["flash"] = {"kind": kind, "text": message, "violations": violations[:20]}
+
+
+def _take_flash(request: Request) -> Mapping[str, Any] | None:
+    flash = request.session.pop("flash", None)
+    return flash if isinstance(flash, dict) else None
+
+
+def _today(engine: Engine) -> date:
+    return engine.clock.now().date()
+
+
+def _cohort_context(request: Request, code: str) -> dict[str, Any]:
+    """The cohort, its definition, its participants and the signed-in person's seat."""
+    login = login_of(request)
+    engine = _engine(request)
+    cohort = engine.cohort(code)
+    members = engine.participants(cohort.code)
+    seat = seat_in(engine, cohort.code, login, members)
+    seat.require(seat.present, "open the board")
+    definition = engine.lifecycle_of(cohort.code).definition
+    return {"cohort": cohort, "seat": seat, "members": members, "definition": definition}
+
+
+# -- error pages -------------------------------------------------------------------------
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WebRefusal)  # noqa: S101 - registered for WebRefusal only
+    if isinstance(exc, SignInRequired) and request.method == "GET":
+        return _redirect("/signin")
+    _log.info("web.refused", status=exc.status, refusal=type(exc).__name__, path=request.url.path)
+    return _error_page(request, exc.status, exc.message, hide=False)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 404, str(exc))
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 400, str(exc))
+
+
+def _error_page(request: Request, status: int, message: str, *, hide: bool = True) -> Response:
+    """The error page; signed out and ``hide``, the sign-in page instead (nothing is said)."""
+    if hide and signed_in(request) is None:
+        if request.method == "GET":
+            return _redirect("/signin")
+        status, message = SignInRequired.status, SignInRequired().message
+    t = translator(language_of(request))
+    return page(
+        request,
+        "error.html",
+        status=status,
+        title=t("Not found") if status == 404 else t("Refused"),
+        message=message,
+        back="/" if signed_in(request) else "/signin",
+        flash=None,
+    )
+
+
+# -- sign-in and language ----------------------------------------------------------------
+
+
+async def _signin_page(request: Request) -> Response:
+    if signed_in(request) is not None:
+        return _redirect("/")
+    return page(request, "signin.html", problem=None, given="", flash=None)
+
+
+async def _signin(request: Request) -> Response:
+    form = await _form(request)
+    login = _field(form, "login", required=False)
+    password = form.get("password")
+    engine = _engine(request)
+    ok = (
+        bool(login)
+        and isinstance(password, str)
+        and 0 < len(password) <= 1024
+        and engine.check_password(login, password)
+    )
+    if not ok:
+        _log.info("web.signin_failed", login=login)
+        t = translator(language_of(request))
+        return page(
+            request,
+            "signin.html",
+            status=401,
+            problem=t("Wrong login or password."),
+            given=login,
+            flash=None,
+        )
+    sign_in(request, login)
+    _log.info("web.signed_in", login=login)
+    return _redirect("/")
+
+
+async def _signout(request: Request) -> Response:
+    await _form(request)
+    sign_out(request)
+    return _redirect("/signin")
+
+
+async def _language(request: Request) -> Response:
+    form = await _form(request)
+    chosen = form.get("language")
+    if chosen not in LANGUAGES:
+        raise FormRefused("language", f"must be one of {', '.join(LANGUAGES)}")
+    request.session["language"] = chosen
+    back = form.get("next")
+    # Only a path of this site: an absolute or protocol-relative URL would be an open redirect.
+    safe = isinstance(back, str) and back.startswith("/") and not back.startswith("//")
+    return _redirect(str(back) if safe else "/")
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+async def _cohorts(request: Request) -> Response:
+    login = login_of(request)
+    engine = _engine(request)
+    rows = []
+    for cohort in engine.cohorts():
+        seat = seat_in(engine, cohort.code, login)
+        if seat.present:
+            roles = sorted(seat.roles) + (["mentor"] if seat.mentees else [])
+            rows.append({"cohort": cohort, "roles": roles})
+    return page(request, "cohorts.html", cohorts=rows, flash=_take_flash(request))
+
+
+async def _board(request: Request) -> Response:
+    context = _cohort_context(request, request.path_params["code"])
+    engine = _engine(request)
+    values = board_values(
+        engine, context["seat"], context["definition"], context["members"], _today(engine)
+    )
+    return page(request, "board.html", **context, **values, flash=_take_flash(request))
+
+
+async def _counts(request: Request) -> Response:
+    context = _cohort_context(request, request.path_params["code"])
+    shown = context["seat"].visible(context["members"])
+    html = text(
+        request,
+        "_counts.html",
+        cohort=context["cohort"],
+        definition=context["definition"],
+        **counts_values(context["definition"], shown),
+    )
+    return Response(html, media_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+async def _participant(request: Request) -> Response:
+    context = _cohort_context(request, request.path_params["code"])
+    seat = context["seat"]
+    nip = request.path_params["nip"]
+    seat.require(seat.sees(nip), "open this participant")
+    engine = _engine(request)
+    member = engine.participant(context["cohort"].code, nip)
+    return page(
+        request,
+        "participant.html",
+        **context,
+        member=member,
+        events=seat.events(context["definition"], member),
+        history=engine.history(nip, cohort=context["cohort"].code),
+        corrections=CORRECTIONS,
+        flash=_take_flash(request),
+    )
+
+
+async def _audit(request: Request) -> Response:
+    context = _cohort_context(request, request.path_params["code"])
+    context["seat"].require(context["seat"].staff, "check the audit chain")
+    checks = _engine(request).verify(context["cohort"].code)
+    return page(request, "audit.html", **context, checks=checks, flash=None)
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+async def _fire(request: Request) -> Response:
+    form = await _form(request)
+    context = _cohort_context(request, request.path_params["code"])
+    seat, code = context["seat"], context["cohort"].code
+    nip = request.path_params["nip"]
+    seat.require(seat.sees(nip), "open this participant")
+    event = _field(form, "event")
+    engine = _engine(request)
+    member = engine.participant(code, nip)
+    allowed = {spec.event for spec in seat.events(context["definition"], member)}
+    seat.require(event in allowed, f"fire {event} for {nip}")
+    reason = _field(form, "reason", limit=_REASON_MAX, required=False) or None
+    _confirmed(form)
+    t = translator(language_of(request))
+    try:
+        engine.fire(code, nip, event, actor=seat.login, reason=reason)
+    except TransitionRejected as refused:
+        _flash(
+            request,
+            "refused",
+            t("{event} was refused:", event=t.label(event)),
+            [{"code": v.code, "message": v.message} for v in refused.violations],
+        )
+    else:
+        _flash(request, "accepted", t("{event} done.", event=t.label(event)), [])
+    return _redirect(f"/cohorts/{code}/participants/{nip}")
+
+
+async def _advance(request: Request) -> Response:
+    form = await _form(request)
+    context = _cohort_context(request, request.path_params["code"])
+    seat, code = context["seat"], context["cohort"].code
+    event = _field(form, "event")
+    allowed = {spec.event for spec in seat.bulk_events(context["definition"])}
+    seat.require(event in allowed, f"advance the cohort by {event}")
+    reason = _field(form, "reason", limit=_REASON_MAX, required=False) or None
+    _confirmed(form)
+    report = _engine(request).advance(code, event, actor=seat.login, reason=reason)
+    t = translator(language_of(request))
+    refusals = [
+        {"code": v.code, "message": f"{entry.nip}: {v.message}"}
+        for entry in report.refused
+        for v in entry.violations
+    ]
+    _flash(
+        request,
+        "refused" if report.refused else "accepted",
+        t(
+            "{event}: {moved} moved, {refused} refused.",
+            event=t.label(event),
+            moved=len(report.accepted),
+            refused=len(report.refused),
+        ),
+        refusals,
+    )
+    return _redirect(f"/cohorts/{code}")
+
+
+async def _uploads_page(request: Request) -> Response:
+    context = _cohort_context(request, request.path_params["code"])
+    seat = context["seat"]
+    seat.require(seat.staff, "upload files")
+    kinds = [k for k in uploads.KINDS if seat.may_upload(context["definition"], k)]
+    return page(request, "uploads.html", **context, kinds=kinds, **uploads.describe(), flash=None)
+
+
+async def _upload(request: Request) -> Response:
+    kind = request.path_params["kind"]
+    if kind not in uploads.KINDS:
+        raise FormRefused("kind", f"must be one of {', '.join(uploads.KINDS)}")
+    async with request.form(max_files=1, max_fields=10, max_part_size=1024 * 1024) as form:
+        check_csrf(request, form)
+        context = _cohort_context(request, request.path_params["code"])
+        seat = context["seat"]
+        seat.require(seat.may_upload(context["definition"], kind), f"upload a {kind} file")
+        upload = form.get("file")
+        dry_run = form.get("dry_run") == "yes"
+        report = await uploads.run(_engine(request), seat, kind, upload, dry_run=dry_run)
+    return page(request, "report.html", **context, **report, **uploads.describe(), flash=None)

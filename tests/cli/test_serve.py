@@ -1,0 +1,152 @@
+"""``changeflow serve``: the board served by uvicorn in a real process, signed into over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from changeflow.demo import COHORT
+from changeflow.web.demo import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+_WAIT = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Served:
+    """A ``changeflow serve`` process, what it printed before serving, and its base URL."""
+
+    def __init__(self, process: subprocess.Popen[str], lines: list[str], base: str) -> None:
+        self.process = process
+        self.lines = lines
+        self.base = base
+
+
+@contextmanager
+def _serve(cwd: Path, *args: str) -> Iterator[Served]:
+    port = _free_port()
+    env = {**os.environ, "CHANGEFLOW_LANG": "en", "COLUMNS": "120"}
+    env.pop("CHANGEFLOW_DB", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "changeflow.cli", *args, "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + _WAIT
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+            if line.startswith("serving the board on"):
+                break
+        base = f"http://127.0.0.1:{port}"
+        _wait_listening(base, process)
+        yield Served(process, lines, base)
+    finally:
+        process.terminate()
+        process.wait(timeout=_WAIT)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _wait_listening(base: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + _WAIT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "changeflow serve exited"
+        try:
+            httpx.get(f"{base}/signin", timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+        else:
+            return
+    raise AssertionError(f"nothing listens on {base}")
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[Served]:
+    """``changeflow serve --demo`` in an empty directory."""
+    with _serve(tmp_path, "serve", "--demo") as served:
+        yield served
+
+
+def test_serve_demo_prints_the_accounts_and_they_sign_in(
+    demo_server: Served, tmp_path: Path
+) -> None:
+    """The demo database is made, its accounts listed, and the organiser's signs in."""
+    printed = "\n".join(demo_server.lines)
+    assert (tmp_path / "changeflow-demo.db").is_file()
+    assert repr(DEMO_PASSWORD) in printed
+    logins = re.findall(r"^  (\S+)\s", printed, re.M)
+    assert logins[:3] == ["bkd-probolinggo", "coach-bpsdm-jatim", "penguji-1"]
+    assert len(logins) == 5  # the staff and two mentors
+    with httpx.Client(base_url=demo_server.base) as client:
+        page = client.get("/signin")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        signed = client.post(
+            "/signin",
+            data={"csrf": token.group(1), "login": logins[0], "password": DEMO_PASSWORD},
+        )
+        assert signed.status_code == 303
+        board = client.get(f"/cohorts/{COHORT.code}")
+        assert board.status_code == 200
+        assert 'data-testid="count-graduated">28<' in board.text
+
+
+def test_serve_uses_the_database_given(tmp_path: Path) -> None:
+    """Without --demo the board serves --db; a signed-out visit gets the sign-in page."""
+    url = f"sqlite:///{tmp_path / 'given.db'}"
+    made = subprocess.run(
+        [sys.executable, "-m", "changeflow.cli", "demo", "--db", url],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert made.returncode == 0, made.stderr
+    with _serve(tmp_path, "--db", url, "serve") as served:
+        response = httpx.get(f"{served.base}/", follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/signin")
+
+
+def test_serve_demo_refuses_another_database(tmp_path: Path) -> None:
+    """--demo replaces the demo file only: with --db it refuses, serving nothing."""
+    url = f"sqlite:///{tmp_path / 'mine.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "changeflow.cli", "--db", url, "serve", "--demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=_WAIT,
+    )
+    assert done.returncode == 2
+    assert "--demo serves the demo database only" in done.stderr
+    assert not (tmp_path / "mine.db").exists()
