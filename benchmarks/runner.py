@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks import core, durable, files, process
+from benchmarks import board, core, durable, files, process
 from benchmarks.common import Results, fmt
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class Target:
         """``1.23x (1.10-1.40)``, or the bare value for a target that is no ratio."""
         if self.ratio is None:
             return "-"
-        unit = {"<=x": "x", ">=x": "x", "<=B": " B"}.get(self.comparison, "")
+        unit = {"<=x": "x", ">=x": "x", "<=B": " B", "<=ms": " ms"}.get(self.comparison, "")
         text = f"{fmt(self.ratio)}{unit}"
         if (
             self.ratio_min is not None
@@ -272,7 +272,36 @@ def targets(
             verdict,
         )
     )
+    found += [
+        _absolute(results, "9a", "web.board.small", "<= 50 ms", 50.0),
+        _absolute(results, "9b", "web.board.large", "<= 1 s (1,000 ms)", 1000.0),
+    ]
     return found
+
+
+def _absolute(results: Results, ident: str, key: str, goal: str, limit: float) -> Target:
+    """A target on one figure's median (milliseconds of server time), not a ratio."""
+    figure = results.figures.get(key)
+    if figure is None:
+        title = "web board page (server time)"
+        return Target(
+            ident, title, goal, "-", "-", None, None, None, limit, "<=ms", "SKIP (not measured)"
+        )
+    runs = figure.runs
+    verdict = _judge(figure.median, limit, "<=")
+    return Target(
+        ident,
+        figure.label,
+        goal,
+        figure.short(),
+        "-",
+        figure.median,
+        min(runs),
+        max(runs),
+        limit,
+        "<=ms",
+        verdict,
+    )
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -342,13 +371,14 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         help="rows of the roster and scores files, participants of the advanced cohort (100,000)",
     )
+    parser.add_argument("--board-large", type=int, help="participants of the large board (5,000)")
     parser.add_argument("--postgres", dest="postgres", action="store_true", default=None)
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
     parser.add_argument(
         "--only",
         type=str,
-        default="memory,sqlite,scale,cli,files,postgres",
-        help="comma-separated sections to run (memory,sqlite,scale,cli,files,postgres)",
+        default="memory,sqlite,scale,cli,files,web,postgres",
+        help="comma-separated sections to run (memory,sqlite,scale,cli,files,web,postgres)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="folder for latest.*")
     args = parser.parse_args(argv)
@@ -363,6 +393,7 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         "scale_large": 2_000,
         "scale_enrols": 10,
         "file_rows": 300,
+        "board_large": 300,
         "postgres": False,
     }
     full = {
@@ -376,6 +407,7 @@ def _options(argv: Sequence[str] | None) -> argparse.Namespace:
         "scale_large": 1_000_000,
         "scale_enrols": 200,
         "file_rows": 100_000,
+        "board_large": 5_000,
         "postgres": True,
     }
     for name, value in (quick if args.quick else full).items():
@@ -513,6 +545,10 @@ def run(args: argparse.Namespace) -> tuple[list[Target], Results, dict[str, Any]
             )
             meta["sections_s"]["scale"] = time.perf_counter() - t0
         help_imports = _command_line(args, sections, results, folder, meta)
+        if "web" in sections:
+            t0 = _section("the web board (target 9)")
+            board.board(results, folder, (30, args.board_large), args.rounds)
+            meta["sections_s"]["web"] = time.perf_counter() - t0
         if "postgres" in sections and args.postgres:
             t0 = _section("PostgreSQL (target 6)")
             server, pg_skip = _postgres(stack)

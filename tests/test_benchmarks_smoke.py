@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"1", "2", "3", "4", "5", "5s", "6a", "6b", "7", "8a", "8b", "8c", "8d", "8e"}
+TARGETS = {"1", "2", "3", "4", "5", "5s", "6a", "6b", "7", "8a", "8b", "8c", "8d", "8e", "9a", "9b"}
 POSTGRES = {"6a", "6b"}
 
 
