@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from starlette.testclient import TestClient
+
+from changeflow import Engine
 from changeflow.staff import ROLES
 from changeflow.states.default import DEFAULT_LIFECYCLE, DEFAULT_PERMISSIONS
+from changeflow.store.sql import SqlStore
+from changeflow.web import create_app
 from changeflow.web.language import INDONESIAN
 from factories import make_nip, make_participant, office
-from web.support import CODE, EXAMINER, MENTOR_A, ORGANISER, token_in
-
-if TYPE_CHECKING:
-    from web.support import Board
+from web.support import CODE, EXAMINER, MENTOR_A, ORGANISER, Board, token_in
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "changeflow" / "web"
 
@@ -192,8 +194,9 @@ def test_the_board_speaks_indonesian(board: Board) -> None:
     page = board.client.get(f"/cohorts/{CODE}").text
     assert "seminar rancangan" in page
     assert "Jadwal" in page
-    away = board.post("/language", language="en", next="//evil.example/")
-    assert away.headers["location"] == "/"
+    for elsewhere in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        away = board.post("/language", language="en", next=elsewhere)
+        assert away.headers["location"] == "/"
 
 
 def test_every_text_the_board_shows_has_its_indonesian_translation() -> None:
@@ -224,3 +227,37 @@ def test_every_text_the_board_shows_has_its_indonesian_translation() -> None:
     shown = used | titles | names
     assert shown - set(INDONESIAN) == set()
     assert set(INDONESIAN) - shown == set()
+
+
+def test_a_busy_store_is_a_retry_page_and_writes_nothing(board: Board, tmp_path: Path) -> None:
+    """Another writer holding the database: 503 (try again), the command not half done."""
+    url = f"sqlite:///{tmp_path / 'board.db'}"
+    with Engine(SqlStore(url, lock_timeout=0.2), clock=board.engine.clock) as engine:
+        client = TestClient(create_app(engine=engine, secret="busy"))  # noqa: S106
+        busy = Board(engine, client, board.nips)
+        busy.sign_in(MENTOR_A)
+        before = busy.record()
+        holder = sqlite3.connect(tmp_path / "board.db", isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            response = busy.post(
+                f"/cohorts/{CODE}/participants/{board.nips[0]}/fire",
+                event="approve_proposal",
+                confirm="yes",
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert response.status_code == 503
+        assert busy.record() == before
+
+
+def test_the_scripts_and_styles_are_served_from_the_package(board: Board) -> None:
+    """Htmx and the stylesheet come from the board itself (no CDN), signed out too."""
+    script = board.client.get("/static/htmx.min.js")
+    assert script.status_code == 200
+    assert "htmx" in script.text[:2000]
+    assert board.client.get("/static/board.css").status_code == 200
+    page = board.client.get("/signin").text
+    assert '<script src="/static/htmx.min.js"' in page
+    assert "https://" not in page

@@ -25,7 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from changeflow.errors import InvalidInput, NotFound, TransitionRejected
+from changeflow.errors import InvalidInput, NotFound, StoreError, TransitionRejected
 from changeflow.inputs import ACTOR_MAX
 from changeflow.web import uploads
 from changeflow.web.access import seat_in
@@ -99,6 +99,7 @@ def create_app(
             WebRefusal: _refused,
             NotFound: _not_found,
             InvalidInput: _invalid,
+            StoreError: _store_error,
         },
         lifespan=lifespan,
     )
@@ -236,6 +237,12 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     return _error_page(request, 400, str(exc))
 
 
+async def _store_error(request: Request, exc: Exception) -> Response:
+    # Busy, unavailable, a conflict: nothing was written (the store's promise); try again.
+    _log.warning("web.store_error", error=type(exc).__name__, path=request.url.path)
+    return _error_page(request, 503, str(exc))
+
+
 def _error_page(request: Request, status: int, message: str, *, hide: bool = True) -> Response:
     """The error page; signed out and ``hide``, the sign-in page instead (nothing is said)."""
     if hide and signed_in(request) is None:
@@ -303,8 +310,10 @@ async def _language(request: Request) -> Response:
         raise FormRefused("language", f"must be one of {', '.join(LANGUAGES)}")
     request.session["language"] = chosen
     back = form.get("next")
-    # Only a path of this site: an absolute or protocol-relative URL would be an open redirect.
+    # Only a path of this site: an absolute or protocol-relative URL would be an open redirect
+    # (and browsers read a backslash as a slash).
     safe = isinstance(back, str) and back.startswith("/") and not back.startswith("//")
+    safe = safe and "\\" not in str(back)
     return _redirect(str(back) if safe else "/")
 
 
