@@ -9,12 +9,15 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from changeflow import Engine, FixedClock
 from changeflow.demo import COHORT
+from changeflow.store.sql import SqlStore
 from changeflow.web.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
@@ -150,3 +153,36 @@ def test_serve_demo_refuses_another_database(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "--demo serves the demo database only" in done.stderr
     assert not (tmp_path / "mine.db").exists()
+
+
+def test_serve_workers_share_the_store_and_the_sessions(pg_url: str, tmp_path: Path) -> None:
+    """Two worker processes on PostgreSQL: a sign-in holds whichever worker serves next."""
+    with Engine(SqlStore(pg_url), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))) as engine:
+        engine.create_cohort(COHORT, actor="bkd-admin")
+        engine.set_password("bkd-admin", DEMO_PASSWORD)
+    serving = ("--db", pg_url, "serve", "--workers", "2", "--secret", "shared-by-workers")
+    with _serve(tmp_path, *serving) as served:
+        fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection per request
+        with httpx.Client(base_url=served.base, limits=fresh) as client:
+            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text)
+            assert token
+            data = {"csrf": token.group(1), "login": "bkd-admin", "password": DEMO_PASSWORD}
+            assert client.post("/signin", data=data).status_code == 303
+            pages = [client.get(f"/cohorts/{COHORT.code}") for _ in range(12)]
+        assert [p.status_code for p in pages] == [200] * 12
+
+
+def test_serve_workers_need_a_secret(tmp_path: Path) -> None:
+    """Several workers with random secrets would end every session: refused, exit 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "changeflow.cli", "serve", "--workers", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "CHANGEFLOW_WEB_SECRET"},
+        timeout=_WAIT,
+    )
+    assert done.returncode == 2
+    assert "--workers needs --secret" in done.stderr

@@ -671,6 +671,16 @@ INDONESIAN: Final[Mapping[str, str]] = {
     "password set for {login}": "kata sandi untuk {login} sudah disimpan",
     "the web board is not installed ({problem})": "papan web belum terpasang ({problem})",
     "install it with: {command}": "pasang dengan: {command}",
+    "--demo serves one process: leave --workers out": (
+        "--demo dilayani satu proses: jangan beri --workers"
+    ),
+    "--workers needs --secret (or CHANGEFLOW_WEB_SECRET): every worker signs cookies": (
+        "--workers memerlukan --secret (atau CHANGEFLOW_WEB_SECRET): setiap worker "
+        "menandatangani cookie"
+    ),
+    "e.g. --secret \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\"": (
+        "misalnya --secret \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\""
+    ),
     "serving the board on http://{host}:{port}/ (Ctrl+C stops)": (
         "papan dilayani di http://{host}:{port}/ (Ctrl+C untuk berhenti)"
     ),

@@ -1,5 +1,6 @@
 """``changeflow serve``: the cohort board in the browser (needs ``changeflow[web]``)."""
 
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,6 +35,16 @@ def serve(
     https_only: Annotated[
         bool, typer.Option("--https-only", help="Send the session cookie over HTTPS only.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Worker processes (each its own engine on the same store; PostgreSQL is "
+            "made for several). More than one needs --secret.",
+        ),
+    ] = 1,
     demo: Annotated[
         bool,
         typer.Option(
@@ -55,6 +66,10 @@ def serve(
                 tr("the web board is not installed ({problem})", problem=exc.name),
                 hint=tr("install it with: {command}", command=_WEB_EXTRA),
             ) from None
+        if workers > 1:
+            _check_workers(secret, demo=demo)
+            _serve_workers(ctx, out, host, port, workers, secret or "", https_only=https_only)
+            return
         engine = _demo_engine(ctx, out) if demo else _engine(ctx)
         app = create_app(engine=engine, secret=secret, https_only=https_only)
     out.line(tr("serving the board on http://{host}:{port}/ (Ctrl+C stops)", host=host, port=port))
@@ -63,6 +78,51 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning", ws="none")
     finally:
         engine.close()
+
+
+def _check_workers(secret: str | None, *, demo: bool) -> None:
+    if demo:
+        raise CliError(tr("--demo serves one process: leave --workers out"))
+    if not secret:
+        raise CliError(
+            tr("--workers needs --secret (or CHANGEFLOW_WEB_SECRET): every worker signs cookies"),
+            hint=tr(
+                "e.g. --secret \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\""
+            ),
+        )
+
+
+def _serve_workers(
+    ctx: typer.Context,
+    out: Output,
+    host: str,
+    port: int,
+    workers: int,
+    secret: str,
+    *,
+    https_only: bool,
+) -> None:
+    """Serve with uvicorn's worker processes, each building the app from the environment."""
+    import uvicorn  # noqa: PLC0415 - an optional extra, present (checked by the caller)
+
+    settings = settings_of(ctx)
+    _engine(ctx).close()  # the store is reachable and current before any worker starts
+    os.environ["CHANGEFLOW_DB"] = settings.url()
+    os.environ["CHANGEFLOW_WEB_SECRET"] = secret
+    os.environ["CHANGEFLOW_WEB_HTTPS_ONLY"] = "1" if https_only else "0"
+    if settings.schema:
+        os.environ["CHANGEFLOW_SCHEMA"] = settings.schema
+    out.line(tr("serving the board on http://{host}:{port}/ (Ctrl+C stops)", host=host, port=port))
+    sys.stdout.flush()
+    uvicorn.run(
+        "changeflow.web.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        ws="none",
+    )
 
 
 def _engine(ctx: typer.Context) -> "Engine":

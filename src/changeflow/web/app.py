@@ -13,6 +13,7 @@ PostgreSQL to serve more at once.
 
 from __future__ import annotations
 
+import os
 import secrets
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
     from changeflow.engine import Engine
 
-__all__ = ["SESSION_MAX_AGE", "create_app"]
+__all__ = ["SESSION_MAX_AGE", "create_app", "from_environment"]
 
 SESSION_MAX_AGE = 8 * 3600
 """How long a sign-in lasts, in seconds (a working day)."""
@@ -60,12 +61,14 @@ def create_app(
     engine: Engine | None = None,
     secret: str | None = None,
     https_only: bool = False,
+    schema: str | None = None,
 ) -> Starlette:
     """The board app over the store at ``url`` (or over ``engine``, which the caller closes).
 
     ``secret`` signs the session cookies: give the same one to every worker and keep it
     across restarts, or sessions end with the process (a random one is made if omitted).
-    ``https_only`` marks the cookie Secure (behind TLS).
+    ``https_only`` marks the cookie Secure (behind TLS). ``schema`` is the PostgreSQL schema
+    holding the tables (as the CLI's ``--schema``).
     """
     if (url is None) == (engine is None):
         raise InvalidInput("url", "give either a store URL or an engine")
@@ -74,7 +77,7 @@ def create_app(
         from changeflow.engine import Engine  # noqa: PLC0415 - the app needs no engine at import
         from changeflow.store.sql import SqlStore  # noqa: PLC0415
 
-        engine = Engine(SqlStore(str(url)))
+        engine = Engine(SqlStore(str(url), schema=schema))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -105,6 +108,26 @@ def create_app(
     )
     app.state.engine = engine
     return app
+
+
+def from_environment() -> Starlette:
+    """The app each of uvicorn's worker processes builds (``changeflow serve --workers N``).
+
+    The store is ``$CHANGEFLOW_DB`` (in ``$CHANGEFLOW_SCHEMA``), the cookie secret
+    ``$CHANGEFLOW_WEB_SECRET`` (the same for every worker, or a session would end at the next
+    request another worker serves); ``$CHANGEFLOW_WEB_HTTPS_ONLY=1`` marks the cookie Secure.
+    """
+    url, secret = os.environ.get("CHANGEFLOW_DB"), os.environ.get("CHANGEFLOW_WEB_SECRET")
+    if not url:
+        raise InvalidInput("CHANGEFLOW_DB", "name the store every worker serves")
+    if not secret:
+        raise InvalidInput("CHANGEFLOW_WEB_SECRET", "give every worker the same cookie secret")
+    return create_app(
+        url,
+        secret=secret,
+        https_only=os.environ.get("CHANGEFLOW_WEB_HTTPS_ONLY") == "1",
+        schema=os.environ.get("CHANGEFLOW_SCHEMA") or None,
+    )
 
 
 def _routes() -> list[Route | Mount]:
