@@ -56,7 +56,7 @@ def _cohort_database(path: Path, size: int) -> str:
             for person in people(size, offices=max(size // 2, 1)):
                 engine.enrol(CODE, person, actor=STAFF_ID)
         engine.advance(CODE, "start_class", actor=STAFF_ID)
-        engine.set_password(STAFF_ID, PASSWORD)
+        engine.set_password(STAFF_ID, PASSWORD, actor=STAFF_ID)
     return url
 
 

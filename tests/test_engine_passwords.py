@@ -66,18 +66,18 @@ def test_a_staff_id_and_a_mentors_nip_sign_in_with_their_own_password(each_store
 def test_an_unknown_login_is_false(engine: Engine) -> None:
     """No password set: False, for any password."""
     assert not engine.check_password("penguji", SECRET)
-    engine.set_password("penguji", SECRET)
+    engine.set_password("penguji", SECRET, actor="bkd-admin")
     assert not engine.check_password("penguji2", SECRET)
 
 
 def test_set_password_records_who_and_when(tmp_path: Path, sqlite_template: Path) -> None:
-    """The SQL row names the actor's id (None without one) and the clock's time; no password."""
+    """The SQL row names the actor's id and the clock's time; no password."""
     clock = FixedClock(WHEN)
     with Engine(_sqlite(tmp_path, sqlite_template), clock=clock) as engine:
         engine.set_password("penguji", SECRET, actor=Actor("bkd-admin", frozenset({"organiser"})))
-        engine.set_password(MENTOR, "sandi-mentor-01")
+        engine.set_password(MENTOR, "sandi-mentor-01", actor="bkd-kepegawaian")
         assert _credentials(engine.store) == [
-            (MENTOR, None, WHEN),
+            (MENTOR, "bkd-kepegawaian", WHEN),
             ("penguji", "bkd-admin", WHEN),
         ]
         clock.advance(hours=2)
@@ -118,9 +118,17 @@ def test_set_password_refuses_a_blank_actor(engine: Engine) -> None:
     assert engine.store.password_hash("penguji") is None
 
 
+@pytest.mark.parametrize("actor", [None, ""])
+def test_set_password_needs_a_named_actor(engine: Engine, actor: str | None) -> None:
+    """Passwords are store-wide (no cohort's role applies): who sets one must be named."""
+    with pytest.raises(InvalidInput, match="name who changes a password"):
+        engine.set_password("penguji", SECRET, actor=actor)
+    assert engine.store.password_hash("penguji") is None
+
+
 def test_check_password_calls_the_impossible_false(engine: Engine) -> None:
     """A login or password that could never be set is False, not an error."""
-    engine.set_password("penguji", SECRET)
+    engine.set_password("penguji", SECRET, actor="bkd-admin")
     for login, password in (
         ("", SECRET),
         ("penguji\n", SECRET),
@@ -168,7 +176,7 @@ def _fastest(engine: Engine, login: str) -> float:
 
 def test_an_unknown_login_costs_a_verify_like_a_known_one(engine: Engine) -> None:
     """Timing does not tell which logins exist: an unknown login still runs Argon2."""
-    engine.set_password("penguji", SECRET)
+    engine.set_password("penguji", SECRET, actor="bkd-admin")
     engine.check_password("nobody", SECRET)  # the dummy hash is made once, not timed
     known, unknown = _fastest(engine, "penguji"), _fastest(engine, "nobody")
     # Argon2 at its default cost takes tens of milliseconds; skipping it takes microseconds.

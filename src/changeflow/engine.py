@@ -466,16 +466,18 @@ class Engine:
 
     # -- passwords (the web board's sign-in) -------------------------------------------------
 
-    def set_password(self, login: str, password: str, *, actor: str | Actor | None = None) -> None:
+    def set_password(self, login: str, password: str, *, actor: str | Actor | None) -> None:
         """Set (or replace) the password ``login`` signs in with, recording who set it when.
 
         A login is the id a person acts under: a staff member's id, or a mentor's NIP. Only
         the password's Argon2id hash is stored (see :mod:`changeflow.passwords`: 8 to 1024
-        characters, no NUL; a refusal never quotes the password). Needs the ``web`` extra.
+        characters, no NUL; a refusal never quotes the password). Passwords are store-wide,
+        no cohort's, so no cohort role applies: ``actor`` must be named (it is recorded),
+        as for the office registry. Needs the ``web`` extra.
         """
+        who = _registrar(actor, "a password")
         check_login(login)
         hashed = hash_password(password)
-        who = _command(actor).actor
         self.store.set_password_hash(login, hashed, by=who, at=self.clock.now())
 
     def check_password(self, login: str, password: str) -> bool:
@@ -1830,14 +1832,14 @@ def _sorted_values(value: Any) -> Any:
     return value
 
 
-def _registrar(actor: str | Actor | None) -> str:
-    """Who changes the store-wide office registry: always named.
+def _registrar(actor: str | Actor | None, what: str = "the office registry") -> str:
+    """Who changes something store-wide (the office registry, a password): always named.
 
-    The registry is no cohort's, so no cohort role applies; the name is recorded.
+    It is no cohort's, so no cohort role applies; the name is recorded.
     """
     who = _command(actor).actor
     if not who:
-        raise InvalidInput("actor", "name who changes the office registry (actor=...)")
+        raise InvalidInput("actor", f"name who changes {what} (actor=...)")
     return who
 
 

@@ -72,7 +72,7 @@ def served(
         ):
             engine.add_staff(CODE, member, actor=ORGANISER)
         for login in (ORGANISER, EXAMINER, MENTOR):
-            engine.set_password(login, PASSWORD)
+            engine.set_password(login, PASSWORD, actor=ORGANISER)
         with live_server(create_app(engine=engine, secret="browser-test")) as base:  # noqa: S106
             yield base, engine
 

@@ -159,7 +159,7 @@ def test_serve_workers_share_the_store_and_the_sessions(pg_url: str, tmp_path: P
     """Two worker processes on PostgreSQL: a sign-in holds whichever worker serves next."""
     with Engine(SqlStore(pg_url), clock=FixedClock(datetime(2019, 4, 4, 8, tzinfo=UTC))) as engine:
         engine.create_cohort(COHORT, actor="bkd-admin")
-        engine.set_password("bkd-admin", DEMO_PASSWORD)
+        engine.set_password("bkd-admin", DEMO_PASSWORD, actor="bkd-admin")
     serving = ("--db", pg_url, "serve", "--workers", "2", "--secret", "shared-by-workers")
     with _serve(tmp_path, *serving) as served:
         fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection per request

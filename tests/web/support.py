@@ -61,7 +61,7 @@ def build_course(path: Path) -> list[str]:
         clock.set(datetime(2019, 4, 28, 8, tzinfo=UTC))
         engine.advance(CODE, "present_proposal", actor=ORGANISER)
         for login in (ORGANISER, COACH, EXAMINER, STRANGER, MENTOR_A, MENTOR_B):
-            engine.set_password(login, PASSWORD)
+            engine.set_password(login, PASSWORD, actor=ORGANISER)
     return nips
 
 

@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from changeflow.engine import Engine
 
-__all__ = ["DEMO_PASSWORD", "DemoAccount", "demo_accounts"]
+__all__ = ["DEMO_ACTOR", "DEMO_PASSWORD", "DemoAccount", "demo_accounts"]
 
 DEMO_PASSWORD = "changeflow-demo"  # noqa: S105 - the demo database's published password
 """The demo accounts' password."""
+
+DEMO_ACTOR = "changeflow-serve-demo"
+"""Who the demo's passwords are recorded as set by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,5 +48,5 @@ def demo_accounts(engine: Engine, cohort: str, *, mentors: int = 2) -> list[Demo
             )
     accounts = staff + mentoring
     for account in accounts:
-        engine.set_password(account.login, DEMO_PASSWORD)
+        engine.set_password(account.login, DEMO_PASSWORD, actor=DEMO_ACTOR)
     return accounts
