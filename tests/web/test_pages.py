@@ -261,3 +261,18 @@ def test_the_scripts_and_styles_are_served_from_the_package(board: Board) -> Non
     page = board.client.get("/signin").text
     assert '<script src="/static/htmx.min.js"' in page
     assert "https://" not in page
+
+
+def test_a_resubmitted_form_is_replayed_not_repeated(board: Board) -> None:
+    """Each rendered form carries its own key: a double click or a resent POST writes once."""
+    board.sign_in(MENTOR_A)
+    path = f"/cohorts/{CODE}/participants/{board.nips[0]}"
+    key = re.search(r'name="key" value="([^"]+)"', board.client.get(path).text)
+    assert key
+    for _ in range(2):
+        response = board.post(f"{path}/fire", event="approve_proposal", confirm="yes", key=key[1])
+        assert response.status_code == 303
+    entries = board.engine.history(board.nips[0], cohort=CODE, event="approve_proposal")
+    assert [e.outcome for e in entries] == ["accepted"]  # no refused second attempt
+    forged = board.post(f"{path}/fire", event="approve_proposal", confirm="yes", key="x; drop")
+    assert forged.status_code == 400

@@ -89,6 +89,17 @@ class Seat:
             if member.state in definition.sources(spec) and self.holds(spec.by, member.nip)
         ]
 
+    def may_fire(self, definition: LifecycleDefinition, event: str, nip: str) -> bool:
+        """Whether the person's roles allow ``event`` for the participant, from any state.
+
+        The state is the engine's to judge (a move the state does not allow is refused and
+        recorded); this is the role check alone, so a resubmitted form reaches the engine,
+        which replays it by its key.
+        """
+        return any(
+            spec.event == event and self.holds(spec.by, nip) for spec in definition.transitions
+        )
+
     def bulk_events(self, definition: LifecycleDefinition) -> list[TransitionSpec]:
         """The one-stage transitions the person may fire for the whole cohort.
 

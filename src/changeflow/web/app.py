@@ -14,6 +14,7 @@ PostgreSQL to serve more at once.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from changeflow.errors import InvalidInput, NotFound, StoreError, TransitionRejected
-from changeflow.inputs import ACTOR_MAX
+from changeflow.inputs import ACTOR_MAX, KEY_MAX
 from changeflow.web import uploads
 from changeflow.web.access import seat_in
 from changeflow.web.errors import FormRefused, SignInRequired, WebRefusal
@@ -209,6 +210,14 @@ def _field(form: FormData, name: str, *, limit: int = ACTOR_MAX, required: bool 
     if len(value) > limit:
         raise FormRefused(name, f"is longer than {limit} characters")
     return value
+
+
+def _key(form: FormData) -> str | None:
+    """The form's idempotency key (each rendered form has its own), if it sent one."""
+    key = _field(form, "key", limit=KEY_MAX, required=False)
+    if key and not re.fullmatch(r"web-[A-Za-z0-9_-]{8,64}", key):
+        raise FormRefused("key", "is not a key this board made")
+    return key or None
 
 
 def _confirmed(form: FormData) -> None:
@@ -413,15 +422,14 @@ async def _fire(request: Request) -> Response:
     nip = request.path_params["nip"]
     seat.require(seat.sees(nip), "open this participant")
     event = _field(form, "event")
+    seat.require(seat.may_fire(context["definition"], event, nip), f"fire {event} for {nip}")
     engine = _engine(request)
-    member = engine.participant(code, nip)
-    allowed = {spec.event for spec in seat.events(context["definition"], member)}
-    seat.require(event in allowed, f"fire {event} for {nip}")
+    engine.participant(code, nip)  # a NIP not enrolled is 404, before anything is judged
     reason = _field(form, "reason", limit=_REASON_MAX, required=False) or None
     _confirmed(form)
     t = translator(language_of(request))
     try:
-        engine.fire(code, nip, event, actor=seat.login, reason=reason)
+        engine.fire(code, nip, event, actor=seat.login, reason=reason, key=_key(form))
     except TransitionRejected as refused:
         _flash(
             request,
@@ -443,7 +451,7 @@ async def _advance(request: Request) -> Response:
     seat.require(event in allowed, f"advance the cohort by {event}")
     reason = _field(form, "reason", limit=_REASON_MAX, required=False) or None
     _confirmed(form)
-    report = _engine(request).advance(code, event, actor=seat.login, reason=reason)
+    report = _engine(request).advance(code, event, actor=seat.login, reason=reason, key=_key(form))
     t = translator(language_of(request))
     refusals = [
         {"code": v.code, "message": f"{entry.nip}: {v.message}"}

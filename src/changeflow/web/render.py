@@ -7,6 +7,7 @@ values. Responses are never cached (they show the record as it is now).
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,11 @@ def _environment() -> Environment:
     )
 
 
+def _new_key() -> str:
+    """A fresh idempotency key for one rendered form (a resubmission replays, never repeats)."""
+    return "web-" + secrets.token_urlsafe(18)
+
+
 def text(request: Request, template: str, **values: Any) -> str:
     """The template rendered for ``request`` (see :func:`page`)."""
     language = language_of(request)
@@ -48,6 +54,7 @@ def text(request: Request, template: str, **values: Any) -> str:
             csrf=csrf_token(request),
             login=signed_in(request),
             here=request.url.path,
+            new_key=_new_key,
             **values,
         )
     )
