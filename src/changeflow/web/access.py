@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from changeflow.records import Enrolment
     from changeflow.states.definition import LifecycleDefinition, TransitionSpec
 
-__all__ = ["UPLOADS", "Seat", "seat_in"]
+__all__ = ["UPLOADS", "Seat", "seat_in", "staff_roles"]
 
 _MENTOR = "mentor"
 
@@ -125,15 +125,19 @@ class Seat:
         return self.holds(None if spec is None else spec.by)
 
 
+def staff_roles(engine: Engine, cohort: str, login: str) -> frozenset[str]:
+    """The staff roles ``login`` holds in ``cohort`` (none: not on its staff)."""
+    for member in engine.staff(cohort):
+        if member.id == login:
+            return frozenset(member.roles)
+    return frozenset()
+
+
 def seat_in(
     engine: Engine, cohort: str, login: str, members: Iterable[Enrolment] | None = None
 ) -> Seat:
     """The person's :class:`Seat` in ``cohort`` (``members``: the participants, if loaded)."""
-    roles: frozenset[str] = frozenset()
-    for member in engine.staff(cohort):
-        if member.id == login:
-            roles = frozenset(member.roles)
-            break
+    roles = staff_roles(engine, cohort, login)
     listed = engine.participants(cohort) if members is None else members
     mentees = frozenset(
         m.nip

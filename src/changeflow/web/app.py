@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from changeflow.errors import InvalidInput, NotFound, StoreError, TransitionRejected
 from changeflow.inputs import ACTOR_MAX, KEY_MAX
 from changeflow.web import uploads
-from changeflow.web.access import seat_in
+from changeflow.web.access import seat_in, staff_roles
 from changeflow.web.errors import FormRefused, SignInRequired, WebRefusal
 from changeflow.web.language import LANGUAGES, language_of, translator
 from changeflow.web.render import page, text
@@ -357,9 +357,12 @@ async def _cohorts(request: Request) -> Response:
     engine = _engine(request)
     rows = []
     for cohort in engine.cohorts():
-        seat = seat_in(engine, cohort.code, login)
-        if seat.present:
-            roles = sorted(seat.roles) + (["mentor"] if seat.mentees else [])
+        # Staff are known from the staff list; only others need the participants read to
+        # find whom they mentor (a registry's cohorts are many, their staff few).
+        roles = sorted(staff_roles(engine, cohort.code, login))
+        if not roles and seat_in(engine, cohort.code, login).mentees:
+            roles = ["mentor"]
+        if roles:
             rows.append({"cohort": cohort, "roles": roles})
     return page(request, "cohorts.html", cohorts=rows, flash=_take_flash(request))
 
