@@ -186,3 +186,23 @@ def test_serve_workers_need_a_secret(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--workers needs --secret" in done.stderr
+
+
+def test_serve_without_the_web_extra_says_how_to_install_it(tmp_path: Path) -> None:
+    """Without uvicorn (the [web] extra), serve exits 2 with the pip command to run."""
+    script = (
+        "import sys; sys.modules['uvicorn'] = None; "
+        "from changeflow.cli import main; sys.argv = ['changeflow', 'serve']; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=_WAIT,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "the web board is not installed" in done.stderr
+    assert "pip install 'changeflow[web]'" in done.stderr

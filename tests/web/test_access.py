@@ -236,3 +236,12 @@ def test_responses_carry_the_security_headers_and_a_strict_cookie(board: Board) 
     assert page.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_htmx_refreshes_signed_out_load_the_sign_in_page_whole(board: Board) -> None:
+    """The headcounts' refresh after the session ended asks htmx to go to the sign-in page."""
+    response = board.client.get(
+        f"/cohorts/{CODE}/counts", headers={"HX-Request": "true"}, follow_redirects=False
+    )
+    assert response.headers["hx-redirect"] == "/signin"
+    assert response.text == ""

@@ -188,8 +188,19 @@ def _engine(request: Request) -> Engine:
     return engine
 
 
-def _redirect(to: str) -> RedirectResponse:
+def _redirect(to: str) -> Response:
     return RedirectResponse(to, status_code=303)
+
+
+def _to_sign_in(request: Request) -> Response:
+    """Signed out: the sign-in page, loaded whole.
+
+    htmx's own requests (the live headcounts) are told to load it as a page rather than
+    swap it into the part they refresh.
+    """
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": "/signin"})
+    return _redirect("/signin")
 
 
 async def _form(request: Request) -> FormData:
@@ -256,7 +267,7 @@ def _cohort_context(request: Request, code: str) -> dict[str, Any]:
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WebRefusal)  # noqa: S101 - registered for WebRefusal only
     if isinstance(exc, SignInRequired) and request.method == "GET":
-        return _redirect("/signin")
+        return _to_sign_in(request)
     _log.info("web.refused", status=exc.status, refusal=type(exc).__name__, path=request.url.path)
     return _error_page(request, exc.status, exc.message, hide=False)
 
@@ -279,7 +290,7 @@ def _error_page(request: Request, status: int, message: str, *, hide: bool = Tru
     """The error page; signed out and ``hide``, the sign-in page instead (nothing is said)."""
     if hide and signed_in(request) is None:
         if request.method == "GET":
-            return _redirect("/signin")
+            return _to_sign_in(request)
         status, message = SignInRequired.status, SignInRequired().message
     t = translator(language_of(request))
     return page(
