@@ -33,6 +33,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _run(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """This Python run with ``args`` in ``cwd`` to its end (no stdin), its output captured."""
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=_WAIT,
+    )
+
+
 class Served:
     """A ``changeflow serve`` process, what it printed before serving, and its base URL."""
 
@@ -124,14 +140,7 @@ def test_serve_demo_prints_the_accounts_and_they_sign_in(
 def test_serve_uses_the_database_given(tmp_path: Path) -> None:
     """Without --demo the board serves --db; a signed-out visit gets the sign-in page."""
     url = f"sqlite:///{tmp_path / 'given.db'}"
-    made = subprocess.run(
-        [sys.executable, "-m", "changeflow.cli", "demo", "--db", url],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    made = _run(tmp_path, "-m", "changeflow.cli", "demo", "--db", url)
     assert made.returncode == 0, made.stderr
     with _serve(tmp_path, "--db", url, "serve") as served:
         response = httpx.get(f"{served.base}/", follow_redirects=False)
@@ -141,15 +150,7 @@ def test_serve_uses_the_database_given(tmp_path: Path) -> None:
 def test_serve_demo_refuses_another_database(tmp_path: Path) -> None:
     """--demo replaces the demo file only: with --db it refuses, serving nothing."""
     url = f"sqlite:///{tmp_path / 'mine.db'}"
-    done = subprocess.run(
-        [sys.executable, "-m", "changeflow.cli", "--db", url, "serve", "--demo"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        timeout=_WAIT,
-    )
+    done = _run(tmp_path, "-m", "changeflow.cli", "--db", url, "serve", "--demo")
     assert done.returncode == 2
     assert "--demo serves the demo database only" in done.stderr
     assert not (tmp_path / "mine.db").exists()
@@ -174,16 +175,8 @@ def test_serve_workers_share_the_store_and_the_sessions(pg_url: str, tmp_path: P
 
 def test_serve_workers_need_a_secret(tmp_path: Path) -> None:
     """Several workers with random secrets would end every session: refused, exit 2."""
-    done = subprocess.run(
-        [sys.executable, "-m", "changeflow.cli", "serve", "--workers", "2"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        env={k: v for k, v in os.environ.items() if k != "CHANGEFLOW_WEB_SECRET"},
-        timeout=_WAIT,
-    )
+    without = {k: v for k, v in os.environ.items() if k != "CHANGEFLOW_WEB_SECRET"}
+    done = _run(tmp_path, "-m", "changeflow.cli", "serve", "--workers", "2", env=without)
     assert done.returncode == 2
     assert "--workers needs --secret" in done.stderr
 
@@ -194,15 +187,7 @@ def test_serve_without_the_web_extra_says_how_to_install_it(tmp_path: Path) -> N
         "import sys; sys.modules['uvicorn'] = None; "
         "from changeflow.cli import main; sys.argv = ['changeflow', 'serve']; main()"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        timeout=_WAIT,
-    )
+    done = _run(tmp_path, "-c", script)
     assert done.returncode == 2, done.stderr
     assert "the web board is not installed" in done.stderr
     assert "pip install 'changeflow[web]'" in done.stderr
