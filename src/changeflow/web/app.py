@@ -498,11 +498,12 @@ async def _upload(request: Request) -> Response:
     kind = request.path_params["kind"]
     if kind not in uploads.KINDS:
         raise FormRefused("kind", f"must be one of {', '.join(uploads.KINDS)}")
+    # Who may upload is known before the body is read: a refused upload is never spooled.
+    context = _cohort_context(request, request.path_params["code"])
+    seat = context["seat"]
+    seat.require(seat.may_upload(context["definition"], kind), f"upload a {kind} file")
     async with request.form(max_files=1, max_fields=10, max_part_size=1024 * 1024) as form:
         check_csrf(request, form)
-        context = _cohort_context(request, request.path_params["code"])
-        seat = context["seat"]
-        seat.require(seat.may_upload(context["definition"], kind), f"upload a {kind} file")
         upload = form.get("file")
         dry_run = form.get("dry_run") == "yes"
         report = await uploads.run(_engine(request), seat, kind, upload, dry_run=dry_run)
