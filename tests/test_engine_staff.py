@@ -375,6 +375,25 @@ def test_a_custom_authorizer_gives_the_roles(each_store: Store) -> None:
     assert calls[-1:] == [(Actor(ORGANISER), founder)]
 
 
+def test_roles_of_gives_the_roles_commands_are_judged_with(each_store: Store) -> None:
+    """roles_of asks the authorizer as a command does: staff, vouched, plugged in, nobody."""
+    engine = _engine(each_store)
+    engine.create_cohort(make_cohort(CODE), actor=ORGANISER)
+    staffed(engine)
+    assert engine.roles_of(CODE, EXAMINER) == {"examiner"}
+    assert engine.roles_of(CODE, ORGANISER) == {"organiser"}
+    assert engine.roles_of(CODE, "hr:siti") == frozenset()
+    assert engine.roles_of(CODE, None) == frozenset()
+    assert engine.roles_of(CODE, Actor(EXAMINER, frozenset({"coach"}))) == {"coach"}
+
+    def directory(actor: Actor | None, _member: StaffMember | None, /) -> frozenset[str]:
+        return frozenset({"organiser"}) if actor and actor.id == "hr:siti" else frozenset()
+
+    plugged = Engine(each_store, authorizer=directory)
+    assert plugged.roles_of(CODE, "hr:siti") == {"organiser"}
+    assert plugged.roles_of(CODE, EXAMINER) == frozenset()
+
+
 def test_vouched_roles_need_no_staff_entry(engine: Engine) -> None:
     """An Actor vouching organiser is an organiser without being staff; its role recorded."""
     entry = engine.enrol(CODE, make_participant(), actor=Actor("hr:budi", frozenset({"organiser"})))

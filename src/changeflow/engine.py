@@ -388,6 +388,23 @@ class Engine:
         """The cohort's staff (organisers, coaches, examiners), by id."""
         return self.store.staff(inputs.cohort_code(cohort))
 
+    def roles_of(self, cohort: str, actor: str | Actor | None) -> frozenset[str]:
+        """The staff roles ``actor`` holds in the cohort, as its commands are judged with.
+
+        They come from the engine's :class:`~changeflow.staff.Authorizer` (by default the
+        roles vouched for, else the cohort's staff entry), so a front end that offers only
+        what someone may do agrees with the engine. The mentor role is per participant and
+        is not among them.
+        """
+        code = inputs.cohort_code(cohort)
+        who = actor_of(actor)
+        if who is None:
+            return self.authorizer(None, None)
+        member = None
+        if who.roles is None:
+            member = next((m for m in self.store.staff(code) if m.id == who.id), None)
+        return self.authorizer(who, member)
+
     def cohort(self, code: str) -> Cohort:
         """The cohort with this code; :class:`CohortNotFound` if unknown."""
         return self.store.cohort(inputs.cohort_code(code))

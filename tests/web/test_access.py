@@ -10,7 +10,11 @@ import io
 from typing import TYPE_CHECKING
 
 import pytest
+from starlette.testclient import TestClient
 
+from changeflow import Engine
+from changeflow.store.sql import SqlStore
+from changeflow.web import create_app
 from web.support import (
     COACH,
     CODE,
@@ -19,11 +23,14 @@ from web.support import (
     ORGANISER,
     PASSWORD,
     STRANGER,
+    Board,
     token_in,
 )
 
 if TYPE_CHECKING:
-    from web.support import Board
+    from pathlib import Path
+
+    from changeflow.staff import Actor, StaffMember
 
 PAGES = [
     "/",
@@ -245,3 +252,28 @@ def test_htmx_refreshes_signed_out_load_the_sign_in_page_whole(board: Board) -> 
     )
     assert response.headers["hx-redirect"] == "/signin"
     assert response.text == ""
+
+
+def test_the_board_asks_the_engines_authorizer(board: Board, tmp_path: Path) -> None:
+    """An HR directory plugged into the engine decides the board's roles as the engine's."""
+
+    def directory(actor: Actor | None, _member: StaffMember | None, /) -> frozenset[str]:
+        return frozenset({"organiser"}) if actor and actor.id == STRANGER else frozenset()
+
+    url = f"sqlite:///{tmp_path / 'board.db'}"
+    with Engine(SqlStore(url), clock=board.engine.clock, authorizer=directory) as engine:
+        client = TestClient(create_app(engine=engine, secret="hr"))  # noqa: S106
+        plugged = Board(engine, client, board.nips)
+        plugged.sign_in(STRANGER)
+        assert plugged.client.get(f"/cohorts/{CODE}/uploads").status_code == 200
+        response = plugged.post(
+            f"/cohorts/{CODE}/participants/{board.nips[0]}/fire",
+            event="withdraw",
+            reason="pindah tugas",
+            confirm="yes",
+        )
+        assert response.status_code == 303
+        assert engine.state(CODE, board.nips[0]) == "withdrawn"
+        plugged.client.cookies.clear()
+        plugged.sign_in(ORGANISER)  # staff, but the directory gives them nothing
+        assert plugged.client.get(f"/cohorts/{CODE}/uploads").status_code == 403

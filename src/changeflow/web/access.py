@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from changeflow.errors import ParticipantNotFound
+from changeflow.rules.permission import Permission
+from changeflow.staff import MENTOR
 from changeflow.states.names import ENROL, DataCommand
 from changeflow.web.errors import AccessDenied
 
@@ -23,9 +26,9 @@ if TYPE_CHECKING:
     from changeflow.records import Enrolment
     from changeflow.states.definition import LifecycleDefinition, TransitionSpec
 
-__all__ = ["UPLOADS", "Seat", "seat_in", "staff_roles"]
+__all__ = ["UPLOADS", "Seat", "mentors", "seat_for", "seat_in", "staff_seat"]
 
-_MENTOR = "mentor"
+_MENTOR_ONLY = Permission((MENTOR,))
 
 UPLOADS: dict[str, str] = {
     "roster": ENROL,
@@ -61,14 +64,13 @@ class Seat:
     def holds(self, by: tuple[str, ...] | None, nip: str | None = None) -> bool:
         """Whether the person holds a role in ``by`` (``None``: any staff role), for ``nip``.
 
-        The mentor role counts only for the person's own mentee ``nip``.
+        Judged as the engine's permission rule judges it; the mentor role counts only for
+        the person's own mentee ``nip``.
         """
         if by is None:
             return self.staff
-        return any(
-            role in self.roles or (role == _MENTOR and nip is not None and nip in self.mentees)
-            for role in by
-        )
+        roles = self.roles | {MENTOR} if nip is not None and nip in self.mentees else self.roles
+        return Permission(by).role_of(self.login, roles, ()) is not None
 
     def visible(self, members: Iterable[Enrolment]) -> list[Enrolment]:
         """The participants the person sees, in the order given."""
@@ -111,7 +113,7 @@ class Seat:
             for spec in definition.transitions
             if len(definition.sources(spec)) == 1
             and not spec.reopens
-            and spec.by != (_MENTOR,)
+            and spec.by != (MENTOR,)
             and self.holds(spec.by)
         ]
 
@@ -125,23 +127,38 @@ class Seat:
         return self.holds(None if spec is None else spec.by)
 
 
-def staff_roles(engine: Engine, cohort: str, login: str) -> frozenset[str]:
-    """The staff roles ``login`` holds in ``cohort`` (none: not on its staff)."""
-    for member in engine.staff(cohort):
-        if member.id == login:
-            return frozenset(member.roles)
-    return frozenset()
-
-
 def seat_in(
     engine: Engine, cohort: str, login: str, members: Iterable[Enrolment] | None = None
 ) -> Seat:
     """The person's :class:`Seat` in ``cohort`` (``members``: the participants, if loaded)."""
-    roles = staff_roles(engine, cohort, login)
     listed = engine.participants(cohort) if members is None else members
-    mentees = frozenset(
-        m.nip
-        for m in listed
-        if m.project is not None and m.project.mentor is not None and m.project.mentor.nip == login
-    )
-    return Seat(login, cohort, roles, mentees)
+    mentees = frozenset(m.nip for m in listed if mentors(login, m))
+    return Seat(login, cohort, engine.roles_of(cohort, login), mentees)
+
+
+def staff_seat(engine: Engine, cohort: str, login: str) -> Seat:
+    """The person's staff roles in ``cohort`` alone (for the pages only staff may open)."""
+    return Seat(login, cohort, engine.roles_of(cohort, login), frozenset())
+
+
+def seat_for(engine: Engine, cohort: str, login: str, nip: str) -> tuple[Seat, Enrolment]:
+    """The person's seat as far as one participant is concerned, and that participant.
+
+    Staff are told a NIP that is not enrolled (:class:`ParticipantNotFound`); anyone else
+    is refused (:class:`AccessDenied`) as for a participant who is not theirs, so they
+    learn nothing of who is enrolled.
+    """
+    roles = engine.roles_of(cohort, login)
+    try:
+        member = engine.participant(cohort, nip)
+    except ParticipantNotFound:
+        if roles:
+            raise
+        raise AccessDenied(login, cohort, "open this participant") from None
+    mentees = frozenset({nip}) if mentors(login, member) else frozenset()
+    return Seat(login, cohort, roles, mentees), member
+
+
+def mentors(login: str, member: Enrolment) -> bool:
+    """Whether ``login`` is the participant's mentor (by the NIP on the change project)."""
+    return _MENTOR_ONLY.role_of(login, frozenset(), (member.project,)) is not None

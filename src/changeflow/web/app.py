@@ -30,7 +30,7 @@ from starlette.staticfiles import StaticFiles
 from changeflow.errors import InvalidInput, NotFound, StoreError, TransitionRejected
 from changeflow.inputs import ACTOR_MAX, KEY_MAX
 from changeflow.web import uploads
-from changeflow.web.access import seat_in, staff_roles
+from changeflow.web.access import Seat, seat_for, seat_in, staff_seat
 from changeflow.web.errors import FormRefused, SignInRequired, WebRefusal
 from changeflow.web.language import LANGUAGES, language_of, translator
 from changeflow.web.render import page, text
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from changeflow.engine import Engine
+    from changeflow.models import Cohort
+    from changeflow.records import Enrolment
 
 __all__ = ["SESSION_MAX_AGE", "create_app", "from_environment"]
 
@@ -249,16 +251,43 @@ def _today(engine: Engine) -> date:
     return engine.clock.now().date()
 
 
-def _cohort_context(request: Request, code: str) -> dict[str, Any]:
-    """The cohort, its definition, its participants and the signed-in person's seat."""
+def _opened(request: Request) -> tuple[Engine, Cohort, str]:
+    """The engine, the path's cohort and the signed-in login (signed in first)."""
     login = login_of(request)
     engine = _engine(request)
-    cohort = engine.cohort(code)
+    return engine, engine.cohort(request.path_params["code"]), login
+
+
+def _context(engine: Engine, cohort: Cohort, seat: Seat, **more: Any) -> dict[str, Any]:
+    """What every cohort page shows: the cohort, its definition, the person's seat."""
+    definition = engine.lifecycle_of(cohort.code).definition
+    return {"cohort": cohort, "seat": seat, "definition": definition, **more}
+
+
+def _board_context(request: Request) -> dict[str, Any]:
+    """The cohort's context with every participant (whom a mentor mentors among them)."""
+    engine, cohort, login = _opened(request)
     members = engine.participants(cohort.code)
     seat = seat_in(engine, cohort.code, login, members)
     seat.require(seat.present, "open the board")
-    definition = engine.lifecycle_of(cohort.code).definition
-    return {"cohort": cohort, "seat": seat, "members": members, "definition": definition}
+    return _context(engine, cohort, seat, members=members)
+
+
+def _staff_context(request: Request, what: str) -> dict[str, Any]:
+    """The cohort's context for a page only its staff may open (no participant is read)."""
+    engine, cohort, login = _opened(request)
+    seat = staff_seat(engine, cohort.code, login)
+    seat.require(seat.staff, what)
+    return _context(engine, cohort, seat)
+
+
+def _participant_context(request: Request) -> tuple[dict[str, Any], Enrolment]:
+    """The cohort's context as far as the path's participant goes, and that participant."""
+    engine, cohort, login = _opened(request)
+    nip = request.path_params["nip"]
+    seat, member = seat_for(engine, cohort.code, login, nip)
+    seat.require(seat.sees(nip), "open this participant")
+    return _context(engine, cohort, seat), member
 
 
 # -- error pages -------------------------------------------------------------------------
@@ -317,13 +346,8 @@ async def _signin(request: Request) -> Response:
     form = await _form(request)
     login = _field(form, "login", required=False)
     password = form.get("password")
-    engine = _engine(request)
-    ok = (
-        bool(login)
-        and isinstance(password, str)
-        and 0 < len(password) <= 1024
-        and engine.check_password(login, password)
-    )
+    # check_password is False for what could never be set (empty, too long) without hashing.
+    ok = isinstance(password, str) and _engine(request).check_password(login, password)
     if not ok:
         _log.info("web.signin_failed", login=login)
         t = translator(language_of(request))
@@ -370,7 +394,7 @@ async def _cohorts(request: Request) -> Response:
     for cohort in engine.cohorts():
         # Staff are known from the staff list; only others need the participants read to
         # find whom they mentor (a registry's cohorts are many, their staff few).
-        roles = sorted(staff_roles(engine, cohort.code, login))
+        roles = sorted(engine.roles_of(cohort.code, login))
         if not roles and seat_in(engine, cohort.code, login).mentees:
             roles = ["mentor"]
         if roles:
@@ -379,7 +403,7 @@ async def _cohorts(request: Request) -> Response:
 
 
 async def _board(request: Request) -> Response:
-    context = _cohort_context(request, request.path_params["code"])
+    context = _board_context(request)
     engine = _engine(request)
     values = board_values(
         engine, context["seat"], context["definition"], context["members"], _today(engine)
@@ -388,7 +412,7 @@ async def _board(request: Request) -> Response:
 
 
 async def _counts(request: Request) -> Response:
-    context = _cohort_context(request, request.path_params["code"])
+    context = _board_context(request)
     shown = context["seat"].visible(context["members"])
     html = text(
         request,
@@ -401,27 +425,22 @@ async def _counts(request: Request) -> Response:
 
 
 async def _participant(request: Request) -> Response:
-    context = _cohort_context(request, request.path_params["code"])
-    seat = context["seat"]
-    nip = request.path_params["nip"]
-    seat.require(seat.sees(nip), "open this participant")
-    engine = _engine(request)
-    member = engine.participant(context["cohort"].code, nip)
+    context, member = _participant_context(request)
+    seat, engine = context["seat"], _engine(request)
     return page(
         request,
         "participant.html",
         **context,
         member=member,
         events=seat.events(context["definition"], member),
-        history=engine.history(nip, cohort=context["cohort"].code),
+        history=engine.history(member.nip, cohort=context["cohort"].code),
         corrections=CORRECTIONS,
         flash=_take_flash(request),
     )
 
 
 async def _audit(request: Request) -> Response:
-    context = _cohort_context(request, request.path_params["code"])
-    context["seat"].require(context["seat"].staff, "check the audit chain")
+    context = _staff_context(request, "check the audit chain")
     checks = _engine(request).verify(context["cohort"].code)
     return page(request, "audit.html", **context, checks=checks, flash=None)
 
@@ -431,14 +450,11 @@ async def _audit(request: Request) -> Response:
 
 async def _fire(request: Request) -> Response:
     form = await _form(request)
-    context = _cohort_context(request, request.path_params["code"])
-    seat, code = context["seat"], context["cohort"].code
-    nip = request.path_params["nip"]
-    seat.require(seat.sees(nip), "open this participant")
+    context, member = _participant_context(request)
+    seat, code, nip = context["seat"], context["cohort"].code, member.nip
     event = _field(form, "event")
     seat.require(seat.may_fire(context["definition"], event, nip), f"fire {event} for {nip}")
     engine = _engine(request)
-    engine.participant(code, nip)  # a NIP not enrolled is 404, before anything is judged
     reason = _field(form, "reason", limit=_REASON_MAX, required=False) or None
     _confirmed(form)
     t = translator(language_of(request))
@@ -458,7 +474,7 @@ async def _fire(request: Request) -> Response:
 
 async def _advance(request: Request) -> Response:
     form = await _form(request)
-    context = _cohort_context(request, request.path_params["code"])
+    context = _staff_context(request, "advance the cohort")
     seat, code = context["seat"], context["cohort"].code
     event = _field(form, "event")
     allowed = {spec.event for spec in seat.bulk_events(context["definition"])}
@@ -487,9 +503,8 @@ async def _advance(request: Request) -> Response:
 
 
 async def _uploads_page(request: Request) -> Response:
-    context = _cohort_context(request, request.path_params["code"])
+    context = _staff_context(request, "upload files")
     seat = context["seat"]
-    seat.require(seat.staff, "upload files")
     kinds = [k for k in uploads.KINDS if seat.may_upload(context["definition"], k)]
     return page(request, "uploads.html", **context, kinds=kinds, **uploads.describe(), flash=None)
 
@@ -499,7 +514,7 @@ async def _upload(request: Request) -> Response:
     if kind not in uploads.KINDS:
         raise FormRefused("kind", f"must be one of {', '.join(uploads.KINDS)}")
     # Who may upload is known before the body is read: a refused upload is never spooled.
-    context = _cohort_context(request, request.path_params["code"])
+    context = _staff_context(request, "upload files")
     seat = context["seat"]
     seat.require(seat.may_upload(context["definition"], kind), f"upload a {kind} file")
     async with request.form(max_files=1, max_fields=10, max_part_size=1024 * 1024) as form:

@@ -39,14 +39,17 @@ _COLUMNS: dict[str, tuple[Column, ...]] = {
 }
 
 
+_DESCRIPTION: dict[str, Any] = {
+    "kind_titles": _TITLES,
+    "kind_columns": {
+        kind: ",".join(column.name for column in columns) for kind, columns in _COLUMNS.items()
+    },
+}
+
+
 def describe() -> dict[str, Any]:
     """Each kind's title and its columns (for the forms and reports)."""
-    return {
-        "kind_titles": _TITLES,
-        "kind_columns": {
-            kind: ",".join(column.name for column in columns) for kind, columns in _COLUMNS.items()
-        },
-    }
+    return _DESCRIPTION
 
 
 async def run(
