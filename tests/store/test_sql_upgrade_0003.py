@@ -27,7 +27,7 @@ from store.upgrade_support import (
     EMPTY,
     TABLES_0001,
     Snapshot,
-    populated_at,
+    populated_for,
     snapshot,
     upgrade_to,
 )
@@ -47,9 +47,7 @@ PROJECT = ChangeProject(
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0002(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0002 database, on each backend."""
-    postgres = request.param == "postgres"
-    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
-    return populated_at("0002", request.param, tmp_path, pg_url)
+    return populated_for(request, tmp_path, "0002")
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from store.upgrade_support import (
     DEMO,
     KEYED,
     Snapshot,
-    populated_at,
+    populated_for,
     snapshot,
 )
 
@@ -43,9 +43,7 @@ DEMO_GRADUATE = "196801011992031001"
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0004(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0004 database, on each backend."""
-    postgres = request.param == "postgres"
-    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
-    return populated_at("0004", request.param, tmp_path, pg_url)
+    return populated_for(request, tmp_path, "0004")
 
 
 @pytest.fixture

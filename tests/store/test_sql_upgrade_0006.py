@@ -16,7 +16,7 @@ from changeflow.offices import fold
 from changeflow.store.sql import HEAD, SqlStore
 from store.upgrade_support import (
     COHORTS,
-    populated_at,
+    populated_for,
     snapshot,
 )
 
@@ -31,9 +31,7 @@ LATER_TABLES = {"credentials"}
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0005(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0005 database, on each backend."""
-    postgres = request.param == "postgres"
-    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
-    return populated_at("0005", request.param, tmp_path, pg_url)
+    return populated_for(request, tmp_path, "0005")
 
 
 def test_upgrade_registers_every_office_and_changes_nothing_else(database_0005: str) -> None:

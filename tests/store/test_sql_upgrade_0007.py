@@ -14,7 +14,7 @@ import pytest
 
 from changeflow import Checkpoint, Engine, FixedClock
 from changeflow.store.sql import HEAD, SqlStore
-from store.upgrade_support import COHORTS, populated_at, snapshot
+from store.upgrade_support import COHORTS, populated_for, snapshot
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,9 +25,7 @@ NOW = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_0006(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a populated schema-0006 database, on each backend."""
-    postgres = request.param == "postgres"
-    pg_url: str = request.getfixturevalue("pg_url") if postgres else ""
-    return populated_at("0006", request.param, tmp_path, pg_url)
+    return populated_for(request, tmp_path, "0006")
 
 
 def test_upgrade_adds_empty_credentials_and_changes_nothing_else(database_0006: str) -> None:

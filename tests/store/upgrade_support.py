@@ -23,6 +23,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, func, inspect, select, text
 
 if TYPE_CHECKING:
+    import pytest
     from sqlalchemy import Connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,6 +199,16 @@ def upgrade_to(url: str, revision: str) -> None:
             migrate_to(connection, revision)
     finally:
         engine.dispose()
+
+
+def populated_for(request: pytest.FixtureRequest, tmp_path: Path, revision: str) -> str:
+    """:func:`populated_at` on the backend a parametrized fixture's ``request.param`` names.
+
+    For ``"postgres"`` the empty database is the ``pg_url`` fixture's.
+    """
+    backend = str(request.param)
+    pg_url = str(request.getfixturevalue("pg_url")) if backend == "postgres" else ""
+    return populated_at(revision, backend, tmp_path, pg_url)
 
 
 def populated_at(revision: str, backend: str, tmp_path: Path, pg_url: str = "") -> str:
